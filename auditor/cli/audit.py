@@ -1,0 +1,59 @@
+"""`auditor audit`: a headless audit for people, scripts and schedulers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from auditor.model import AuditRun
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="run the checks without the app",
+        description=(
+            "Run the checks and print what was found. Exit codes: 0 every applicable automated check "
+            "is clear; 1 an access path was found or needs review; 3 nothing found but at least one check "
+            "could not complete; 2 usage or configuration error."
+        ),
+    )
+    p.add_argument("--case", metavar="NAME", help="audit this case's accounts and devices and store the run")
+    p.add_argument(
+        "--only",
+        metavar="KIND",
+        help="audit one kind only: device, google, microsoft, exchange, android",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--details", action="store_true", help="show each finding's detail text")
+    p.add_argument("--quiet", action="store_true", help="with --case: print only what changed")
+    p.set_defaults(handler=handle)
+
+
+def print_run(run: AuditRun, fmt: str, details: bool = False) -> None:
+    from auditor import render
+
+    text = render.as_json(run) if fmt == "json" else render.table(run, details=details)
+    sys.stdout.write(text + "\n")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from auditor.audit import audit, kinds_to_audit
+    from auditor.config import Endpoints, load_settings
+
+    settings = load_settings()
+    endpoints = Endpoints.from_env()
+    kinds = kinds_to_audit(args.only, endpoints)
+    if args.case:
+        from auditor.cli.case import audit_case
+
+        return audit_case(args, kinds, settings, endpoints)
+    if args.quiet:
+        from auditor.errors import UsageError
+
+        raise UsageError("--quiet needs --case NAME (it prints what changed since the case's last audit)")
+    run = asyncio.run(audit(kinds, settings=settings, endpoints=endpoints))
+    print_run(run, args.format, args.details)
+    return run.exit_code

@@ -1,0 +1,128 @@
+"""Safety-first remediation playbooks: loaded from ``*.yaml`` beside this module and validated on load.
+
+Every playbook starts with safety considerations and the evidence to preserve, then numbered steps per
+platform, how to verify (re-run the check), and when and where to escalate. Remediation prose lives only
+in these YAML files, never in code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from auditor.errors import PlaybookError
+from auditor.model import Finding
+from auditor.yamlfile import read_yaml, validate
+
+PLAYBOOK_DIR = Path(__file__).parent
+PLATFORMS = ("any", "linux", "macos", "windows", "android", "iphone", "web", "gmail", "outlook", "exchange")
+_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+
+Text = str
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    when: Text = Field(min_length=3)
+    where: Text = Field(min_length=3)
+
+
+class Playbook(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: Text = Field(min_length=3)
+    covers: tuple[str, ...] = Field(min_length=1, description="the check IDs this playbook remediates")
+    why: Text = Field(min_length=10, description="why the finding matters, in plain words")
+    safety: tuple[Text, ...] = Field(min_length=1, description="read before acting")
+    preserve_evidence: tuple[Text, ...] = Field(min_length=1, description="document before changing anything")
+    steps: dict[str, tuple[Text, ...]] = Field(min_length=1, description="numbered steps per platform")
+    verify: Text = Field(min_length=5)
+    escalate: tuple[Escalation, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"playbook ID {value!r} must be lowercase words joined by '-'")
+        return value
+
+    @field_validator("steps")
+    @classmethod
+    def _platforms(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for platform, steps in value.items():
+            if platform not in PLATFORMS:
+                raise ValueError(f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
+            if not steps:
+                raise ValueError(f"platform {platform!r} has no steps")
+        return value
+
+
+class PlaybookLibrary(Mapping[str, Playbook]):
+    def __init__(self, playbooks: Mapping[str, Playbook], files: Mapping[str, Path]) -> None:
+        self._playbooks = dict(playbooks)
+        self.files = dict(files)
+
+    def __getitem__(self, key: str) -> Playbook:
+        return self._playbooks[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._playbooks)
+
+    def __len__(self) -> int:
+        return len(self._playbooks)
+
+    def for_finding(self, finding: Finding) -> list[Playbook]:
+        return [self._playbooks[p] for p in finding.playbooks if p in self._playbooks]
+
+
+def load_playbook_file(path: Path) -> list[Playbook]:
+    """One file holds one playbook (a mapping) or several (a list of mappings)."""
+    located = read_yaml(path, PlaybookError)
+    data = located.data
+    if isinstance(data, Mapping):
+        return [validate(Playbook, data, located, PlaybookError)]
+    if isinstance(data, list) and data:
+        return [validate(Playbook, item, located, PlaybookError, base=(i,)) for i, item in enumerate(data)]
+    raise PlaybookError(str(path), "must hold a playbook (a mapping) or a list of playbooks", line=1)
+
+
+def load_playbooks(directories: Iterable[Path] = (PLAYBOOK_DIR,)) -> PlaybookLibrary:
+    playbooks: dict[str, Playbook] = {}
+    files: dict[str, Path] = {}
+    for directory in directories:
+        for path in sorted(Path(directory).glob("*.yaml")):
+            for playbook in load_playbook_file(path):
+                if playbook.id in playbooks:
+                    raise PlaybookError(
+                        str(path), f"playbook ID {playbook.id!r} is already defined in {files[playbook.id]}",
+                        field="id",
+                    )
+                playbooks[playbook.id] = playbook
+                files[playbook.id] = path
+    return PlaybookLibrary(playbooks, files)
+
+
+@lru_cache(maxsize=1)
+def builtin_playbooks() -> PlaybookLibrary:
+    return load_playbooks()
+
+
+def render_playbook(playbook: Playbook) -> str:
+    """Plain text of a playbook, safety first. The text is ours, not attacker-controlled."""
+    out = [playbook.title, "=" * len(playbook.title), "", playbook.why, "", "Before you do anything — safety:"]
+    out += [f"  • {line}" for line in playbook.safety]
+    out += ["", "Save the evidence first:"]
+    out += [f"  • {line}" for line in playbook.preserve_evidence]
+    for platform, steps in playbook.steps.items():
+        heading = "Steps" if platform == "any" else f"Steps ({platform})"
+        out += ["", f"{heading}:"]
+        out += [f"  {n}. {step}" for n, step in enumerate(steps, 1)]
+    out += ["", "Check it worked:", f"  {playbook.verify}", "", "When to get more help:"]
+    out += [f"  • {e.when}: {e.where}" for e in playbook.escalate]
+    out += ["", f"Covers checks: {', '.join(playbook.covers)}"]
+    return "\n".join(out)

@@ -1,0 +1,91 @@
+"""Reading YAML data files so that every error names the file, the line and the field.
+
+Playbooks, manual checks, indicator sets and sandbox scenarios all come through here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from auditor.errors import DataFileError
+
+Location = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class LocatedYaml:
+    """Parsed YAML data plus the line (1-based) where each mapping key or list item starts."""
+
+    def __init__(self, data: Any, lines: dict[Location, int], path: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.path = path
+
+    def line_of(self, loc: Location) -> int | None:
+        """The line of the deepest part of ``loc`` that exists in the file."""
+        for cut in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:cut]))
+            if line is not None:
+                return line
+        return None
+
+
+def _index_lines(node: yaml.Node, loc: Location, lines: dict[Location, int]) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key: str | int = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*loc, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*loc, index)] = item.start_mark.line + 1
+            _index_lines(item, (*loc, index), lines)
+
+
+def parse_yaml(text: str, path: str | Path, error: type[DataFileError] = DataFileError) -> LocatedYaml:
+    name = str(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise error(name, f"not valid YAML: {exc.problem or exc}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise error(name, f"not valid YAML: {exc}") from None
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return LocatedYaml(data, lines, name)
+
+
+def read_yaml(path: str | Path, error: type[DataFileError] = DataFileError) -> LocatedYaml:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    return parse_yaml(text, path, error)
+
+
+def validate(
+    model: type[ModelT],
+    data: Any,
+    located: LocatedYaml,
+    error: type[DataFileError] = DataFileError,
+    base: Location = (),
+) -> ModelT:
+    """Validate ``data`` (found at ``base`` in the file) as ``model``; the first problem is raised."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc: Location = (*base, *first["loc"])
+        field = ".".join(str(part) for part in loc) or None
+        raise error(located.path, first["msg"], line=located.line_of(loc), field=field) from None
