@@ -1,0 +1,36 @@
+"""Every test runs with its own AUDITOR_HOME and no endpoint variables from the machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_IOCS = Path(__file__).resolve().parents[2] / "shared" / "iocs"
+
+_ENV = (
+    "AUDITOR_HOME",
+    "AUDITOR_CONFIG",
+    "AUDITOR_PASSPHRASE",
+    "AUDITOR_GOOGLE_API_URL",
+    "AUDITOR_GRAPH_API_URL",
+    "AUDITOR_EWS_URL",
+    "AUDITOR_BEARER_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "auditor-home"
+    home.mkdir()
+    monkeypatch.setenv("AUDITOR_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_iocs() -> Path:
+    """The real stalkerware indicator data set shipped beside the repository (never copied into it)."""
+    assert (SHARED_IOCS / "ioc.yaml").is_file(), f"indicator data set missing at {SHARED_IOCS}"
+    return SHARED_IOCS
