@@ -88,4 +88,5 @@ def validate(
         first = exc.errors()[0]
         loc: Location = (*base, *first["loc"])
         field = ".".join(str(part) for part in loc) or None
-        raise error(located.path, first["msg"], line=located.line_of(loc), field=field) from None
+        message = first["msg"].replace("a valid tuple", "a list").replace("a valid dictionary", "a mapping")
+        raise error(located.path, message, line=located.line_of(loc), field=field) from None

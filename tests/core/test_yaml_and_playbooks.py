@@ -1,0 +1,98 @@
+"""Malformed data files fail with a message naming the file, the line and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import PlaybookError
+from auditor.playbooks import builtin_playbooks, load_playbooks, render_playbook
+
+GOOD = """\
+id: test-playbook
+title: A test playbook
+covers: [device.processes]
+why: Because someone may be watching what you do.
+safety:
+  - Removing it can alert whoever installed it.
+preserve_evidence:
+  - Save the finding as evidence first.
+steps:
+  linux:
+    - Open a terminal.
+verify: Run the check again.
+escalate:
+  - when: You feel unsafe
+    where: A domestic violence hotline
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "p.yaml") -> Path:
+    folder = tmp_path / "books"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+    return folder
+
+
+def test_a_good_playbook_loads(tmp_path: Path) -> None:
+    library = load_playbooks([write(tmp_path, GOOD)])
+    assert library["test-playbook"].steps["linux"] == ("Open a terminal.",)
+
+
+def test_wrong_field_type_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = GOOD.replace("  linux:\n    - Open a terminal.", "  linux: 42")
+    folder = write(tmp_path, bad)
+    with pytest.raises(PlaybookError) as info:
+        load_playbooks([folder])
+    message = str(info.value)
+    assert "p.yaml" in message
+    assert "line 10" in message
+    assert "steps.linux" in message
+
+
+def test_missing_field_names_it(tmp_path: Path) -> None:
+    bad = GOOD.replace("verify: Run the check again.\n", "")
+    with pytest.raises(PlaybookError, match=r"p\.yaml, line 1: verify: Field required"):
+        load_playbooks([write(tmp_path, bad)])
+
+
+def test_unknown_platform_is_rejected(tmp_path: Path) -> None:
+    bad = GOOD.replace("  linux:", "  toaster:")
+    with pytest.raises(PlaybookError, match="unknown platform 'toaster'"):
+        load_playbooks([write(tmp_path, bad)])
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
+    bad = GOOD.replace("title: A test playbook", "title: [unclosed")
+    with pytest.raises(PlaybookError, match=r"line \d+: not valid YAML"):
+        load_playbooks([write(tmp_path, bad)])
+
+
+def test_duplicate_playbook_id_is_an_error(tmp_path: Path) -> None:
+    folder = write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD, "b.yaml")
+    with pytest.raises(PlaybookError, match="already defined"):
+        load_playbooks([folder])
+
+
+def test_every_shipped_playbook_is_safety_first_and_covers_real_checks() -> None:
+    from auditor.audit import load_checks
+
+    checks = load_checks()
+    library = builtin_playbooks()
+    assert library
+    for playbook in library.values():
+        missing = [c for c in playbook.covers if c not in checks]
+        assert not missing, f"{playbook.id} covers unknown checks {missing}"
+        text = render_playbook(playbook)
+        assert text.index("safety") < text.index("Save the evidence first") < text.index("Steps")
+
+
+def test_every_shipped_check_has_a_playbook_that_covers_it() -> None:
+    from auditor.audit import load_checks
+
+    library = builtin_playbooks()
+    for check in load_checks().values():
+        covering = [p for p in check.spec.playbooks if check.spec.id in library[p].covers]
+        assert covering, f"{check.spec.id}: none of its playbooks {check.spec.playbooks} lists it in covers"
