@@ -50,6 +50,7 @@ class Source:
     target: str
     clients: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    unavailable: dict[str, str] = field(default_factory=dict)  # client name -> why it is missing
     practice: bool = False
     closers: list[Callable[[], Any]] = field(default_factory=list)
 
@@ -87,7 +88,10 @@ class CheckContext:
         try:
             return self.source.clients[name]
         except KeyError:
-            raise CheckUnavailable(f"nothing to read from: no {name} client for {self.target}") from None
+            reason = self.source.unavailable.get(
+                name, f"nothing to read from: no {name} client for {self.target}"
+            )
+            raise CheckUnavailable(reason) from None
 
     def finding(
         self,

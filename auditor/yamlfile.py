@@ -90,3 +90,12 @@ def validate(
         field = ".".join(str(part) for part in loc) or None
         message = first["msg"].replace("a valid tuple", "a list").replace("a valid dictionary", "a mapping")
         raise error(located.path, message, line=located.line_of(loc), field=field) from None
+
+
+def validate_list(
+    model: type[ModelT], located: LocatedYaml, error: type[DataFileError] = DataFileError, what: str = "items"
+) -> list[ModelT]:
+    """A file whose top level is a non-empty list of ``model`` records."""
+    if not isinstance(located.data, list) or not located.data:
+        raise error(located.path, f"must be a non-empty list of {what}", line=1)
+    return [validate(model, item, located, error, base=(i,)) for i, item in enumerate(located.data)]

@@ -55,6 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditorError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (e.g. `auditor checks | head`): not an error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130

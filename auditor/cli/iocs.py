@@ -15,7 +15,11 @@ def register(sub: Any) -> None:
         help="download the current set (or install from files); the old set stays if anything fails",
     )
     up.add_argument(
-        "--from", dest="files", metavar="FILE", type=Path, action="append",
+        "--from",
+        dest="files",
+        metavar="FILE",
+        type=Path,
+        action="append",
         help="install this ioc.yaml (repeat for watchware.yaml too) instead of downloading",
     )
     up.set_defaults(handler=handle_update)

@@ -40,7 +40,9 @@ def read_meta(where: Paths | None = None) -> InstalledMeta | None:
     meta_path = _folder(where) / META_FILE
     try:
         data = json.loads(meta_path.read_text(encoding="utf-8"))
-        return InstalledMeta(source=data["source"], installed_at=data["installed_at"], files=dict(data["files"]))
+        return InstalledMeta(
+            source=data["source"], installed_at=data["installed_at"], files=dict(data["files"])
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -132,7 +134,9 @@ def download_upstream(url: str | None = None, timeout: float = 30.0) -> tuple[st
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
         response.raise_for_status()
     except httpx.HTTPStatusError as exc:
-        raise NetworkError(f"could not download the indicator set from {url}: HTTP {exc.response.status_code}")
+        raise NetworkError(
+            f"could not download the indicator set from {url}: HTTP {exc.response.status_code}"
+        )
     except httpx.HTTPError as exc:
         raise NetworkError(
             f"could not download the indicator set from {url} — are you offline? ({type(exc).__name__}). "
@@ -145,6 +149,3 @@ def download_upstream(url: str | None = None, timeout: float = 30.0) -> tuple[st
 def update_from_upstream(url: str | None = None, where: Paths | None = None) -> Indicators:
     source, data = download_upstream(url)
     return install_texts([("ioc.yaml", data)], source, where)
-
-
-

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from auditor.errors import IndicatorError
 from auditor.iocs.model import IndicatorApp, Indicators
-from auditor.yamlfile import parse_yaml, validate
+from auditor.yamlfile import parse_yaml, validate_list
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Strings = list[str]
@@ -58,10 +58,6 @@ class AppEntry(BaseModel):
 _ENTRIES = TypeAdapter(list[AppEntry])
 
 
-class _FileOfEntries(BaseModel):
-    entries: list[AppEntry]
-
-
 def parse_indicator_text(text: str, name: str) -> list[IndicatorApp]:
     """Parse one indicator file's text. Fast path first; line numbers are found only for errors."""
     try:
@@ -70,12 +66,13 @@ def parse_indicator_text(text: str, name: str) -> list[IndicatorApp]:
         parse_yaml(text, name, IndicatorError)  # raises with the line
         raise
     if not isinstance(data, list) or not data:
-        raise IndicatorError(name, "must be a non-empty list of apps (the stalkerware-indicators format)", line=1)
+        raise IndicatorError(
+            name, "must be a non-empty list of apps (the stalkerware-indicators format)", line=1
+        )
     try:
         entries = _ENTRIES.validate_python(data)
     except ValidationError:
-        located = parse_yaml(text, name, IndicatorError)
-        validate(_FileOfEntries, {"entries": located.data}, located, IndicatorError, base=())
+        validate_list(AppEntry, parse_yaml(text, name, IndicatorError), IndicatorError, what="apps")
         raise
     return [entry.to_app() for entry in entries]
 

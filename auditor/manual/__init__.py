@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.errors import DataFileError
 from auditor.model import CheckSpec, Finding, Severity, Status
-from auditor.yamlfile import read_yaml, validate
+from auditor.yamlfile import read_yaml, validate_list
 
 if TYPE_CHECKING:
     from auditor.engine import CheckContext, LoadedCheck
@@ -52,10 +51,7 @@ class ManualCheck(BaseModel):
 
 
 def load_manual_file(path: Path) -> list[ManualCheck]:
-    located = read_yaml(path)
-    if not isinstance(located.data, list):
-        raise DataFileError(str(path), "must be a list of manual checks", line=1)
-    return [validate(ManualCheck, item, located, base=(i,)) for i, item in enumerate(located.data)]
+    return validate_list(ManualCheck, read_yaml(path), what="manual checks")
 
 
 def manual_finding(ctx: CheckContext, manual: ManualCheck) -> Finding:

@@ -8,6 +8,7 @@ in these YAML files, never in code.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -99,7 +100,8 @@ def load_playbooks(directories: Iterable[Path] = (PLAYBOOK_DIR,)) -> PlaybookLib
             for playbook in load_playbook_file(path):
                 if playbook.id in playbooks:
                     raise PlaybookError(
-                        str(path), f"playbook ID {playbook.id!r} is already defined in {files[playbook.id]}",
+                        str(path),
+                        f"playbook ID {playbook.id!r} is already defined in {files[playbook.id]}",
                         field="id",
                     )
                 playbooks[playbook.id] = playbook
@@ -112,17 +114,31 @@ def builtin_playbooks() -> PlaybookLibrary:
     return load_playbooks()
 
 
-def render_playbook(playbook: Playbook) -> str:
-    """Plain text of a playbook, safety first. The text is ours, not attacker-controlled."""
-    out = [playbook.title, "=" * len(playbook.title), "", playbook.why, "", "Before you do anything — safety:"]
-    out += [f"  • {line}" for line in playbook.safety]
+def render_playbook(playbook: Playbook, width: int = 80) -> str:
+    """Plain text of a playbook, safety first, wrapped to ``width``. The text is ours, not a provider's."""
+
+    def item(text: str, bullet: str = "•") -> list[str]:
+        return textwrap.wrap(text, width, initial_indent=f"  {bullet} ", subsequent_indent="    ")
+
+    out = [playbook.title, "=" * len(playbook.title), "", *textwrap.wrap(playbook.why, width), ""]
+    out.append("Before you do anything — safety:")
+    for line in playbook.safety:
+        out += item(line)
     out += ["", "Save the evidence first:"]
-    out += [f"  • {line}" for line in playbook.preserve_evidence]
+    for line in playbook.preserve_evidence:
+        out += item(line)
     for platform, steps in playbook.steps.items():
         heading = "Steps" if platform == "any" else f"Steps ({platform})"
         out += ["", f"{heading}:"]
-        out += [f"  {n}. {step}" for n, step in enumerate(steps, 1)]
-    out += ["", "Check it worked:", f"  {playbook.verify}", "", "When to get more help:"]
-    out += [f"  • {e.when}: {e.where}" for e in playbook.escalate]
+        for n, step in enumerate(steps, 1):
+            out += item(step, f"{n}.")
+    out += [
+        "",
+        "Check it worked:",
+        *textwrap.wrap(playbook.verify, width, initial_indent="  ", subsequent_indent="  "),
+    ]
+    out += ["", "When to get more help:"]
+    for e in playbook.escalate:
+        out += item(f"{e.when}: {e.where}")
     out += ["", f"Covers checks: {', '.join(playbook.covers)}"]
     return "\n".join(out)

@@ -1,0 +1,59 @@
+"""SSH authorized keys: each key lets whoever holds it log in to this computer without a password."""
+
+from __future__ import annotations
+
+from auditor.checks.device._common import complete, not_read_note
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="device.ssh_keys",
+    title="Keys that can log in to this computer over SSH",
+    kind="device",
+    severity=Severity.HIGH,
+    reads=("~/.ssh/authorized_keys of the accounts this tool can read",),
+    playbooks=("device-ssh-access",),
+    needs=("device",),
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    reading = complete(ctx.client("device").ssh_keys())
+    findings: list[Finding] = []
+    for key in reading.items:
+        label = literal(key.comment, 80) if key.comment else key.fingerprint
+        made = ctx.review_or_found(
+            f"An SSH key you don't recognise can log in to this computer: {label}",
+            f"An SSH key can log in to this computer: {label} — is this yours?",
+            subject=key.fingerprint,
+            detail=(
+                f"{literal(key.file, 200)}, line {key.line}: a {key.key_type} key ({key.fingerprint}). "
+                "Whoever has the matching private key can log in without your password."
+            ),
+            evidence={
+                "file": key.file,
+                "line": key.line,
+                "type": key.key_type,
+                "fingerprint": key.fingerprint,
+                "comment": key.comment,
+                "options": key.options,
+            },
+        )
+        if made:
+            findings.append(made)
+    for problem in reading.problems:
+        findings.append(
+            ctx.finding(
+                Status.ERROR,
+                "Couldn't read every SSH key file",
+                subject=f"not-read:{problem}",
+                detail=problem,
+                evidence={"not_read": problem},
+            )
+        )
+    if findings:
+        return findings
+    note = not_read_note(reading.problems)
+    title = "No SSH key can log in to this computer" if not reading.items else "Every SSH key here is yours"
+    return [ctx.clear(title, detail=note)]

@@ -1,0 +1,56 @@
+"""Running programs whose name is that of known stalkerware (the stalkerware indicator set)."""
+
+from __future__ import annotations
+
+from auditor.checks.device._common import (
+    complete,
+    match_program,
+    not_read_note,
+    process_evidence,
+    process_label,
+)
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="device.stalkerware_processes",
+    title="Known stalkerware running on this computer",
+    kind="device",
+    severity=Severity.CRITICAL,
+    reads=("names and file locations of running programs", "the stalkerware indicator set"),
+    playbooks=("device-monitoring-software",),
+    needs=("device", "indicators"),
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    indicators = ctx.client("indicators")
+    reading = complete(ctx.client("device").processes())
+    findings = []
+    for process in reading.items:
+        match = match_program(indicators, process.name, process.exe)
+        if match is None:
+            continue
+        app = literal(match.app.name, 80)
+        findings.append(
+            ctx.finding(
+                Status.FOUND,
+                f"Stalkerware “{app}” is running on this computer ({process_label(process)})",
+                subject=f"{match.app.name}:{process.exe or process.name}",
+                detail=(
+                    f"A running program's name matches “{app}”, listed in the stalkerware indicator set as "
+                    f"{literal(match.app.type)}. It may record what you do and send it to someone else."
+                ),
+                evidence={**process_evidence(process), "indicator": match.indicator, "app": match.app.name},
+            )
+        )
+    if findings:
+        return findings
+    return [
+        ctx.clear(
+            f"No known stalkerware is running ({len(reading.items)} programs checked)",
+            detail=not_read_note(reading.problems),
+            evidence={"processes_checked": len(reading.items), "not_read": reading.problems},
+        )
+    ]
