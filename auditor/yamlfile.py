@@ -55,7 +55,10 @@ def parse_yaml(text: str, path: str | Path, error: type[DataFileError] = DataFil
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise error(name, f"not valid YAML: {exc.problem or exc}", line=line) from None
+        problem = f"not valid YAML: {exc.problem or exc}"
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        raise error(name, problem, line=line) from None
     except yaml.YAMLError as exc:
         raise error(name, f"not valid YAML: {exc}") from None
     lines: dict[Location, int] = {}

@@ -202,7 +202,7 @@ def parse_schtasks_csv(text: str) -> list[AutostartEntry]:
             continue
         if header is None:
             continue
-        record = dict(zip(header, row))
+        record = dict(zip(header, row, strict=False))
         name = record.get("TaskName", "")
         command = record.get("Task To Run", "")
         if not name or not command:

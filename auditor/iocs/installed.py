@@ -46,7 +46,9 @@ def read_meta(where: Paths | None = None) -> InstalledMeta | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndicatorError(str(meta_path), f"the installed set's record is damaged ({exc}); reinstall it")
+        raise IndicatorError(
+            str(meta_path), f"the installed set's record is damaged ({exc}); reinstall it"
+        ) from None
 
 
 _cache: dict[tuple[str, float], Indicators] = {}
@@ -136,7 +138,7 @@ def download_upstream(url: str | None = None, timeout: float = 30.0) -> tuple[st
     except httpx.HTTPStatusError as exc:
         raise NetworkError(
             f"could not download the indicator set from {url}: HTTP {exc.response.status_code}"
-        )
+        ) from None
     except httpx.HTTPError as exc:
         raise NetworkError(
             f"could not download the indicator set from {url} — are you offline? ({type(exc).__name__}). "

@@ -48,8 +48,8 @@ def run(ctx: CheckContext) -> list[Finding]:
                 f"Employee monitoring software ({product.name}) is running — is this expected?",
                 subject=product.name,
                 detail=(
-                    f"{product.name} is sold to employers to watch work computers. On a work computer it may be "
-                    "expected; on your own computer it means someone can see what you do."
+                    f"{product.name} is sold to employers to watch work computers. On a work computer it "
+                    "may be expected; on your own computer it means someone can see what you do."
                 ),
                 evidence=evidence,
                 severity=Severity.HIGH,

@@ -1,0 +1,196 @@
+"""The real stalkerware indicator set loads with the right counts; matchers find what they should."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.cli import main
+from auditor.errors import CheckUnavailable, IndicatorError
+from auditor.iocs import install_from_files, installed_indicators, load_indicator_files, read_meta
+
+
+@pytest.fixture(scope="module")
+def real(shared_iocs: Path):
+    return load_indicator_files([shared_iocs / "ioc.yaml", shared_iocs / "watchware.yaml"])
+
+
+def test_full_real_set_loads_with_the_documented_counts(shared_iocs: Path) -> None:
+    ioc = load_indicator_files([shared_iocs / "ioc.yaml"])
+    raw = yaml.safe_load((shared_iocs / "ioc.yaml").read_text())
+    # README of the data set: 147 apps, 616 package names, 472 certificate SHA-1s (with repeats).
+    assert len(ioc.apps) == 147
+    assert sum(len(a.packages) for a in ioc.apps) == 616
+    assert sum(len(a.certificates) for a in ioc.apps) == 472
+    counts = ioc.counts()
+    assert counts.packages == len({p for e in raw for p in e.get("packages", [])})
+    assert counts.certificates == len({c.lower() for e in raw for c in e.get("certificates", [])})
+    watch = load_indicator_files([shared_iocs / "watchware.yaml"])
+    assert len(watch.apps) == 27
+    assert watch.counts().ios_bundles > 0
+
+
+def test_c2_ip_quirk_is_read(real) -> None:
+    with_ip_key = [a for a in real.apps if a.name in ("MobiStealth", "Ahmyth")]
+    assert with_ip_key and all(a.c2_ips for a in with_ip_key)
+    ip = with_ip_key[0].c2_ips[0]
+    assert real.match_ip(ip).app.name == with_ip_key[0].name
+
+
+def test_package_matcher(real) -> None:
+    match = real.match_package("com.thetruth")
+    assert match is not None and match.app.name == "TheTruthSpy" and match.kind == "package"
+    assert real.match_package("com.thetruth.extra") is None
+    assert real.match_package("com.android.chrome") is None
+
+
+def test_certificate_matcher_ignores_case_and_colons(real) -> None:
+    colons = (
+        ":".join(["31", "a6", "ec", "ec", "d9", "7c", "f3", "9b", "c4", "12"]) + ":6b87:45cd:94a7:c30b:f81c"
+    )
+    assert real.match_certificate(colons).app.name == "TheTruthSpy"
+    assert real.match_certificate("31A6ECECD97CF39BC4126B8745CD94A7C30BF81C").kind == "certificate"
+    assert real.match_certificate("00" * 20) is None
+
+
+def test_domain_matcher_matches_subdomains_only(real) -> None:
+    assert real.match_domain("mycloud.wisemo.com").app.name == "WiseMo"
+    hit = real.match_domain("X.MyCloud.wisemo.com.")
+    assert hit is not None and hit.indicator == "mycloud.wisemo.com"
+    assert real.match_domain("notmycloud.wisemo.com") is None
+    assert real.match_domain("wisemo.com.evil.example") is None
+    assert real.match_domain("com") is None
+
+
+def test_ip_matcher_normalises(real) -> None:
+    ip = next(ip for a in real.apps for ip in a.c2_ips if "." in ip)
+    assert real.match_ip(f"::ffff:{ip}") is not None
+    assert real.match_ip(f" {ip} ") is not None
+    assert real.match_ip("203.0.113.7") is None
+    assert real.match_ip("not an ip") is None
+
+
+def test_app_name_matcher(real) -> None:
+    assert real.match_app_name("theTruthSpy").app.name == "TheTruthSpy"
+    assert real.match_app_name("The Truth Spy").app.name == "TheTruthSpy"
+    assert real.match_app_name("Copy9").app.name == "TheTruthSpy"
+    assert real.match_app_name("firefox") is None
+
+
+def test_ios_bundle_matcher(real) -> None:
+    bundle = next(b for a in real.apps for b in a.ios_bundles)
+    assert real.match_ios_bundle(bundle) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("- name: A\n  packages: [a.b\n", 3, "flow sequence on line 2"),
+        ("- name: A\n  packages: 7\n", 2, "0.packages"),
+        ("- name: A\n- names: [x]\n", 2, "1.name"),
+        ("name: A\n", 1, "non-empty list"),
+        ("- name: A\n  c2:\n    ips: {a: 1}\n", 3, "0.c2.ips"),
+    ],
+)
+def test_malformed_files_name_file_line_and_field(tmp_path: Path, text: str, line: int, words: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(IndicatorError) as info:
+        load_indicator_files([bad])
+    assert f"bad.yaml, line {line}" in str(info.value)
+    assert words in str(info.value)
+
+
+def test_no_set_installed_is_unavailable_not_empty() -> None:
+    with pytest.raises(CheckUnavailable, match="auditor iocs update"):
+        installed_indicators()
+
+
+def test_a_bad_file_leaves_the_installed_set_intact(
+    shared_iocs: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    install_from_files([shared_iocs / "ioc.yaml"])
+    before = {p.name: p.read_bytes() for p in (isolated_home / "indicators").iterdir()}
+    bad = tmp_path / "ioc.yaml"
+    bad.write_text("- name: Broken\n  packages: 12\n")
+    with pytest.raises(IndicatorError):
+        install_from_files([bad])
+    after = {p.name: p.read_bytes() for p in (isolated_home / "indicators").iterdir()}
+    assert after == before
+    assert installed_indicators().counts().packages == 613
+
+
+class _Serve(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def upstream(shared_iocs: Path) -> Iterator[str]:
+    handler = type("Handler", (_Serve,), {"body": (shared_iocs / "ioc.yaml").read_bytes()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/ioc.yaml"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_update_downloads_validates_and_installs(upstream: str, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("AUDITOR_IOCS_URL", upstream)
+    assert main(["iocs", "update"]) == 0
+    assert "apps:           147" in capsys.readouterr().out
+    assert read_meta().source == upstream
+    assert main(["iocs", "status"]) == 0
+    out = capsys.readouterr().out
+    assert upstream in out and "package names:  613" in out and "C2 IPs:" in out
+
+
+def test_update_offline_is_a_clear_error_and_keeps_the_old_set(
+    shared_iocs: Path, monkeypatch, capsys
+) -> None:
+    install_from_files([shared_iocs / "watchware.yaml"])
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once we leave: nothing listens there
+    monkeypatch.setenv("AUDITOR_IOCS_URL", f"http://127.0.0.1:{port}/ioc.yaml")
+    assert main(["iocs", "update"]) == 3
+    err = capsys.readouterr().err
+    assert "are you offline?" in err and "not changed" in err
+    assert len(installed_indicators().apps) == 27
+
+
+def test_status_without_a_set_says_how_to_install(capsys) -> None:
+    assert main(["iocs", "status"]) == 3
+    assert "auditor iocs update --from FILE" in capsys.readouterr().out
+
+
+def test_update_from_two_files(shared_iocs: Path, capsys) -> None:
+    code = main(
+        [
+            "iocs",
+            "update",
+            "--from",
+            str(shared_iocs / "ioc.yaml"),
+            "--from",
+            str(shared_iocs / "watchware.yaml"),
+        ]
+    )
+    assert code == 0
+    assert len(installed_indicators().apps) == 174
