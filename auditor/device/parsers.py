@@ -8,6 +8,7 @@ import hashlib
 import io
 import plistlib
 import shlex
+from xml.parsers.expat import ExpatError
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +173,7 @@ def parse_crontab(
 def parse_launchd_plist(data: bytes, location: str, scope: str = "user") -> AutostartEntry | None:
     try:
         plist = plistlib.loads(data)
-    except (plistlib.InvalidFileException, ValueError, TypeError) as exc:
+    except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError) as exc:
         raise ValueError(f"not a valid property list: {exc}") from None
     if not isinstance(plist, dict):
         return None

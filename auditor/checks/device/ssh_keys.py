@@ -21,7 +21,11 @@ SPEC = CheckSpec(
 def run(ctx: CheckContext) -> list[Finding]:
     reading = complete(ctx.client("device").ssh_keys())
     findings: list[Finding] = []
+    by_fingerprint: dict[str, list] = {}
     for key in reading.items:
+        by_fingerprint.setdefault(key.fingerprint, []).append(key)
+    for same in by_fingerprint.values():
+        key = same[0]
         label = literal(key.comment, 80) if key.comment else key.fingerprint
         made = ctx.review_or_found(
             f"An SSH key you don't recognise can log in to this computer: {label}",
@@ -32,12 +36,11 @@ def run(ctx: CheckContext) -> list[Finding]:
                 "Whoever has the matching private key can log in without your password."
             ),
             evidence={
-                "file": key.file,
-                "line": key.line,
                 "type": key.key_type,
                 "fingerprint": key.fingerprint,
-                "comment": key.comment,
-                "options": key.options,
+                "entries": [
+                    {"file": k.file, "line": k.line, "comment": k.comment, "options": k.options} for k in same
+                ],
             },
         )
         if made:

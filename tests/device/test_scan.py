@@ -1,0 +1,274 @@
+"""The real scan of this computer: real psutil, real files (in a prepared folder tree), real checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import load_checks
+from auditor.cli import main
+from auditor.device.collector import DeviceCollector
+from auditor.device.source import device_source
+from auditor.engine import Decisions, run_audit
+from auditor.iocs import install_from_files
+from auditor.model import AuditRun, Status, fingerprint
+
+FIX = Path(__file__).parent / "fixtures"
+SLEEP = shutil.which("sleep") or "/bin/sleep"
+
+
+@pytest.fixture
+def installed(shared_iocs: Path) -> None:
+    install_from_files([shared_iocs / "ioc.yaml", shared_iocs / "watchware.yaml"])
+
+
+def start_named(tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+    """A real running program called ``name`` (a copy of sleep), stopped by the caller."""
+    exe = tmp_path / "bin" / name
+    exe.parent.mkdir(exist_ok=True)
+    shutil.copy(SLEEP, exe)
+    proc = subprocess.Popen([str(exe), "60"])
+    import psutil
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(proc.pid).name() == name[:15]:
+                break
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    return proc
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for proc in procs:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def audit_device(collector: DeviceCollector | None = None, decisions: Decisions | None = None) -> AuditRun:
+    source = device_source(collector)
+    return asyncio.run(run_audit(load_checks(), [source], decisions=decisions))
+
+
+def by_check(run: AuditRun, check: str) -> list:
+    return [f for f in run.findings if f.check == check]
+
+
+def test_a_running_remote_access_tool_is_flagged_for_review(tmp_path: Path, running, installed) -> None:
+    running.append(start_named(tmp_path, "anydesk"))
+    run = audit_device()
+    found = by_check(run, "device.remote_access")
+    assert [f.status for f in found] == [Status.REVIEW]
+    assert found[0].title == "AnyDesk (remote access) is running — is this yours?"
+    assert any(p["pid"] == running[0].pid for p in found[0].evidence["running"])
+    assert run.exit_code == 1
+
+
+def test_not_mine_makes_it_found_and_mine_silences_it(tmp_path: Path, running, installed) -> None:
+    running.append(start_named(tmp_path, "anydesk"))
+    target = device_source().target
+    fp = fingerprint("device.remote_access", target, "AnyDesk")
+    not_mine = by_check(audit_device(decisions=Decisions({fp: "not-mine"})), "device.remote_access")
+    assert [f.status for f in not_mine] == [Status.FOUND]
+    mine = by_check(audit_device(decisions=Decisions({fp: "mine"})), "device.remote_access")
+    assert [f.status for f in mine] == [Status.CLEAR]
+
+
+def test_monitoring_product_and_stalkerware_processes_are_found(tmp_path: Path, running, installed) -> None:
+    running.append(start_named(tmp_path, "spyrix-agent"))
+    running.append(start_named(tmp_path, "thetruthspy"))
+    run = audit_device()
+    monitoring = by_check(run, "device.monitoring_software")
+    assert [(f.status, f.severity.value) for f in monitoring] == [(Status.FOUND, "critical")]
+    assert "Spyrix" in monitoring[0].title
+    stalker = by_check(run, "device.stalkerware_processes")
+    assert [f.status for f in stalker] == [Status.FOUND]
+    assert "TheTruthSpy" in stalker[0].title
+
+
+def test_no_indicator_set_means_error_never_clear() -> None:
+    run = audit_device()
+    for check in (
+        "device.stalkerware_processes",
+        "device.c2_connections",
+        "device.hosts_file",
+        "device.autostart",
+    ):
+        statuses = {f.status for f in by_check(run, check)}
+        assert statuses == {Status.ERROR}, check
+        assert "auditor iocs update" in by_check(run, check)[0].detail
+    assert run.exit_code in (1, 3)
+    assert Status.CLEAR not in {f.status for f in by_check(run, "device.stalkerware_processes")}
+
+
+def prepared_tree(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "root"
+    home = root / "home" / "ann"
+    (home / ".config" / "autostart").mkdir(parents=True)
+    (home / ".config" / "systemd" / "user").mkdir(parents=True)
+    (home / ".ssh").mkdir(parents=True)
+    (root / "etc" / "cron.d").mkdir(parents=True)
+    shutil.copy(FIX / "spy.desktop", home / ".config" / "autostart")
+    shutil.copy(FIX / "hidden.desktop", home / ".config" / "autostart")
+    shutil.copy(FIX / "sync.service", home / ".config" / "systemd" / "user")
+    shutil.copy(FIX / "authorized_keys", home / ".ssh")
+    shutil.copy(FIX / "hosts", root / "etc" / "hosts")
+    shutil.copy(FIX / "system.crontab", root / "etc" / "crontab")
+    spool = root / "var" / "spool" / "cron" / "crontabs"
+    spool.mkdir(parents=True)
+    shutil.copy(FIX / "user.crontab", spool / "ann")
+    return root, home
+
+
+def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed) -> None:
+    root, home = prepared_tree(tmp_path)
+    run = audit_device(DeviceCollector(root=root, homes=[home], system="linux"))
+    autostart = by_check(run, "device.autostart")
+    found = [f for f in autostart if f.status is Status.FOUND]
+    assert len(found) == 2
+    assert {f.evidence["command"] for f in found} == {
+        "/home/ann/.local/share/.helper/thetruthspy --background",
+        "/opt/kidlogger/kl --hidden",
+    }
+    review = [f for f in autostart if f.status is Status.REVIEW]
+    assert [f.evidence["command"] for f in review] == ["/home/ann/.cache/upl/uploader.sh >/dev/null 2>&1"]
+    remote = by_check(run, "device.remote_access")
+    names = {f.evidence["tool"] for f in remote if f.status is Status.REVIEW}
+    assert {"RustDesk", "VNC server"} <= names
+    hosts = by_check(run, "device.hosts_file")
+    assert sorted(f.evidence["hostname"] for f in hosts) == [
+        "media.thetruthspy.com",
+        "protocol-a745.thetruthspy.com",
+    ]
+    assert all(f.status is Status.FOUND for f in hosts)
+    keys = by_check(run, "device.ssh_keys")
+    assert [f.status for f in keys].count(Status.REVIEW) == 1  # the same key twice is one path
+    errors = [f for f in keys if f.status is Status.ERROR]
+    assert errors and "lines 4, 5" in errors[0].detail
+
+
+def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, installed) -> None:
+    """A crontab spool the scanning user may not list is reported as `error`, not passed over."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="auditor-tree-"))
+    try:
+        os.chmod(base, 0o755)
+        root, home = prepared_tree(base)
+        for folder in [base, *[p for p in base.rglob("*") if p.is_dir()]]:
+            os.chmod(folder, 0o755)
+        for file in [p for p in base.rglob("*") if p.is_file()]:
+            os.chmod(file, 0o644)
+        os.chmod(root / "var" / "spool" / "cron" / "crontabs", 0o700)  # like Debian's spool
+        code = (
+            "import json, sys\n"
+            "from pathlib import Path\n"
+            "from auditor.device.collector import DeviceCollector\n"
+            "import os, pwd\n"
+            "if os.geteuid() == 0:\n"
+            "    nobody = pwd.getpwnam('nobody')\n"
+            "    os.setgroups([]); os.setgid(nobody.pw_gid); os.setuid(nobody.pw_uid)\n"
+            "r = DeviceCollector(root=Path(sys.argv[1]), homes=[Path(sys.argv[2])], system='linux')"
+            ".autostart_entries()\n"
+            "print(json.dumps(r.problems))\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(root), str(home)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        problems = json.loads(result.stdout)
+        assert any("crontabs" in p and "administrator" in p for p in problems), problems
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_problems_become_error_findings_in_the_check(tmp_path: Path, installed) -> None:
+    from auditor.device.collector import Reading
+
+    class Partial(DeviceCollector):
+        def _read_autostart(self) -> Reading:
+            reading = super()._read_autostart()
+            reading.problems.append("users' crontabs in /var/spool/cron need administrator rights to read")
+            return reading
+
+    root, home = prepared_tree(tmp_path)
+    run = audit_device(Partial(root=root, homes=[home], system="linux"))
+    errors = [f for f in by_check(run, "device.autostart") if f.status is Status.ERROR]
+    assert len(errors) == 1 and "administrator rights" in errors[0].detail
+
+
+def test_hostile_process_name_is_shown_literally(tmp_path: Path, running, installed) -> None:
+    hostile = "any\x1b[31m[b]x\u202e"
+    exe_dir = tmp_path / "hostile"
+    exe_dir.mkdir()
+    # The name a program shows comes from its file name: a remote-access tool in a folder with a hostile name.
+    path = exe_dir / f"{hostile}"
+    path.mkdir()
+    exe = path / "anydesk"
+    shutil.copy(SLEEP, exe)
+    proc = subprocess.Popen([str(exe), "60"])
+    running.append(proc)
+    time.sleep(0.3)
+    from auditor import render
+
+    run = audit_device()
+    text = render.table(run, details=True)
+    assert "\x1b" not in text and "\u202e" not in text
+    data = json.loads(render.as_json(run))
+    assert "\x1b" not in render.as_json(run)
+    evidence = [f for f in data["findings"] if f["check"] == "device.remote_access"][0]["evidence"]
+    assert any(
+        hostile in p["exe"] for p in evidence["running"]
+    )  # kept exactly in the record, escaped in JSON
+
+
+def test_cli_audit_device_json_shape_and_exit_code(tmp_path: Path, running, installed, capsys) -> None:
+    running.append(start_named(tmp_path, "x11vnc"))
+    code = main(["audit", "--only", "device", "--format", "json"])
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert code == 1 == data["exit_code"]
+    for item in data["findings"]:
+        for key in ("check", "status", "severity", "title", "target", "evidence", "playbooks", "fingerprint"):
+            assert key in item
+        assert item["status"] in {"found", "review", "clear", "manual", "error", "skipped"}
+        assert item["target"].startswith("This computer (")
+    vnc = [f for f in data["findings"] if f["check"] == "device.remote_access"]
+    assert vnc[0]["status"] == "review" and "VNC server" in vnc[0]["title"]
+    assert vnc[0]["playbooks"] == ["device-remote-access"]
+
+
+def test_cli_table_fits_80_columns(tmp_path: Path, running, installed, capsys) -> None:
+    running.append(start_named(tmp_path, "teamviewerd"))
+    assert main(["audit", "--only", "device"]) == 1
+    out = capsys.readouterr().out
+    assert "Is this yours?" in out and "TeamViewer (remote access) is running" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_the_console_script_runs(installed) -> None:
+    exe = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
+    result = subprocess.run(
+        [exe, "iocs", "status"], capture_output=True, text=True, timeout=60, env=os.environ
+    )
+    assert result.returncode == 0, result.stderr
+    assert "apps:           174" in result.stdout
