@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.model import AuditRun
+if TYPE_CHECKING:
+    from auditor.model import AuditRun
 
 
 def register(sub: Any) -> None:
@@ -54,6 +54,8 @@ def handle(args: argparse.Namespace) -> int:
         from auditor.errors import UsageError
 
         raise UsageError("--quiet needs --case NAME (it prints what changed since the case's last audit)")
+    import asyncio
+
     run = asyncio.run(audit(kinds, settings=settings, endpoints=endpoints))
     print_run(run, args.format, args.details)
     return run.exit_code

@@ -8,10 +8,10 @@ import hashlib
 import io
 import plistlib
 import shlex
-from xml.parsers.expat import ExpatError
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,7 @@ def test_hostile_process_name_is_shown_literally(tmp_path: Path, running, instal
     assert "\x1b" not in text and "\u202e" not in text
     data = json.loads(render.as_json(run))
     assert "\x1b" not in render.as_json(run)
-    evidence = [f for f in data["findings"] if f["check"] == "device.remote_access"][0]["evidence"]
+    evidence = next(f for f in data["findings"] if f["check"] == "device.remote_access")["evidence"]
     assert any(
         hostile in p["exe"] for p in evidence["running"]
     )  # kept exactly in the record, escaped in JSON

@@ -128,7 +128,7 @@ def test_a_bad_file_leaves_the_installed_set_intact(
 class _Serve(BaseHTTPRequestHandler):
     body = b""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
