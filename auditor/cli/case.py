@@ -1,0 +1,190 @@
+"""`auditor case ...`, `auditor confirm`, `auditor changes` and `auditor audit --case`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.config import Endpoints, Settings
+    from auditor.store import Changes
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("case", help="create, list, export, import or delete encrypted cases")
+    cases = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+    c = cases.add_parser("create", help="create a case (asks for a passphrase twice)")
+    c.add_argument("name")
+    c.set_defaults(handler=handle_create)
+    c = cases.add_parser("list", help="list the cases on this computer")
+    c.set_defaults(handler=handle_list)
+    c = cases.add_parser("passphrase", help="change a case's passphrase")
+    c.add_argument("name")
+    c.set_defaults(handler=handle_passphrase)
+    c = cases.add_parser("delete", help="delete a case and everything in it")
+    c.add_argument("name")
+    c.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    c.set_defaults(handler=handle_delete)
+    c = cases.add_parser("export", help="write a case as one encrypted file, under a new passphrase")
+    c.add_argument("name")
+    c.add_argument("file", type=Path)
+    c.set_defaults(handler=handle_export)
+    c = cases.add_parser("import", help="check and add a case file exported on another computer")
+    c.add_argument("file", type=Path)
+    c.add_argument("--name", help="name for the imported case (default: the file's name)")
+    c.set_defaults(handler=handle_import)
+
+    p = sub.add_parser("confirm", help='answer "Is this yours?" for a finding')
+    p.add_argument("--case", required=True, metavar="NAME")
+    p.add_argument(
+        "fingerprint", metavar="FINGERPRINT", help="the finding's id, as `auditor audit` prints it"
+    )
+    mine = p.add_mutually_exclusive_group(required=True)
+    mine.add_argument("--mine", dest="answer", action="store_const", const="mine")
+    mine.add_argument("--not-mine", dest="answer", action="store_const", const="not-mine")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=handle_confirm)
+
+    p = sub.add_parser("changes", help="what is new, resolved and unchanged since the previous audit")
+    p.add_argument("--case", required=True, metavar="NAME")
+    p.set_defaults(handler=handle_changes)
+
+
+def _new_passphrase() -> str:
+    from auditor.store.passphrase import ask
+
+    return ask("New case passphrase: ", confirm=True)
+
+
+def _open(name: str) -> Any:
+    from auditor.store import CaseStore
+    from auditor.store.passphrase import ask
+
+    return CaseStore.open(name, ask())
+
+
+def handle_create(args: argparse.Namespace) -> int:
+    from auditor.store import CaseStore
+
+    CaseStore.create(args.name, _new_passphrase()).close()
+    print(f"Created the encrypted case {args.name!r}.")
+    return 0
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    from auditor.store import list_cases
+
+    names = list_cases()
+    if not names:
+        print("No cases yet. `auditor case create NAME` makes one.")
+    for name in names:
+        print(name)
+    return 0
+
+
+def handle_passphrase(args: argparse.Namespace) -> int:
+    from auditor.store import CaseStore
+    from auditor.store.passphrase import ask
+
+    current = ask("Current passphrase: ")
+    with CaseStore.open(args.name, current) as store:
+        store.rekey(ask("New case passphrase: ", confirm=True, env=False))
+    print(f"The passphrase of {args.name!r} was changed.")
+    return 0
+
+
+def handle_delete(args: argparse.Namespace) -> int:
+    from auditor.errors import UsageError
+    from auditor.store import delete_case
+
+    if not args.yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise UsageError("deleting a case needs --yes when there is no one to ask")
+        answer = input(f"Delete the case {args.name!r} and everything in it? Type its name to confirm: ")
+        if answer != args.name:
+            print("Nothing was deleted.")
+            return 0
+    delete_case(args.name)
+    print(f"Deleted the case {args.name!r}.")
+    return 0
+
+
+def handle_export(args: argparse.Namespace) -> int:
+    from auditor.store.passphrase import ask
+
+    with _open(args.name) as store:
+        new = os.environ.get("AUDITOR_EXPORT_PASSPHRASE") or ask(
+            "Passphrase for the exported file: ", True, False
+        )
+        store.export_to(args.file, new)
+    print(f"Wrote {args.file} — the whole case, encrypted under the new passphrase.")
+    return 0
+
+
+def handle_import(args: argparse.Namespace) -> int:
+    from auditor.store import import_case
+    from auditor.store.passphrase import ask
+
+    name = args.name or args.file.stem
+    store = import_case(args.file, ask("Passphrase of the exported file: "), name)
+    store.close()
+    print(f"Imported the case as {name!r}. It keeps the passphrase it was exported with.")
+    return 0
+
+
+def handle_confirm(args: argparse.Namespace) -> int:
+    from auditor.errors import UsageError
+
+    with _open(args.case) as store:
+        if not store.has_finding(args.fingerprint):
+            raise UsageError(f"the case {args.case!r} has no finding with id {args.fingerprint}")
+        store.set_decision(args.fingerprint, args.answer, args.note)
+    words = "yours" if args.answer == "mine" else "not yours"
+    print(f"Recorded: {args.fingerprint} is {words}. Later audits use this.")
+    return 0
+
+
+def print_changes(changes: Changes | None) -> None:
+    from auditor.render import changes_lines
+
+    if changes is None:
+        print("This is the case's first audit: nothing to compare with yet.")
+        return
+    lines = changes_lines("NEW", changes.new) + changes_lines("RESOLVED", changes.resolved)
+    print("\n".join(lines) if lines else "Nothing changed since the previous audit.")
+    print(f"{len(changes.new)} new, {len(changes.resolved)} resolved, {len(changes.unchanged)} unchanged.")
+
+
+def handle_changes(args: argparse.Namespace) -> int:
+    with _open(args.case) as store:
+        print_changes(store.latest_changes())
+    return 0
+
+
+def audit_case(args: argparse.Namespace, kinds: list[str], settings: Settings, endpoints: Endpoints) -> int:
+    """`auditor audit --case NAME`: audit the case's sources, store the run, creating the case if new."""
+    import asyncio
+
+    from auditor.audit import audit
+    from auditor.cli.audit import print_run
+    from auditor.store import CaseStore, case_path
+    from auditor.store.passphrase import ask
+
+    creating = not case_path(args.case).exists()
+    passphrase = ask("New case passphrase: ", confirm=True) if creating else ask()
+    with CaseStore.open_or_create(args.case, passphrase) as store:
+        wanted = list(dict.fromkeys([*kinds, *(a["kind"] for a in store.accounts() if not args.only)]))
+        run = asyncio.run(
+            audit(wanted, settings=settings, endpoints=endpoints, case=store, decisions=store.decisions())
+        )
+        store.save_run(run)
+        for target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
+            store.add_account(*target)
+        if args.quiet:
+            print_changes(store.latest_changes())
+        else:
+            print_run(run, args.format, args.details)
+    return run.exit_code
