@@ -22,9 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="auditor",
         description=(
             "Find and close the ways someone could still get into your accounts and devices. "
-            "Read-only: nothing is changed unless you confirm it. With no command, opens the app."
+            "Read-only: nothing is changed unless you confirm it. "
         ),
-        epilog="Quick exit in the app: ctrl+q. Practice without any account: auditor demo.",
+        epilog="Start with: auditor audit --only device (read-only: it changes nothing).",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
