@@ -74,9 +74,7 @@ class MicrosoftSettings(BaseModel):
 
 class ExchangeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str | None = Field(
-        default=None, description="EWS endpoint, https://mail.example.org/EWS/Exchange.asmx"
-    )
+    url: str | None = Field(default=None, description="EWS endpoint, https://mail.example.org/EWS/Exchange.asmx")
     username: str | None = None
     auth: Literal["ntlm", "oauth"] = "ntlm"
 

@@ -88,9 +88,7 @@ class CheckContext:
         try:
             return self.source.clients[name]
         except KeyError:
-            reason = self.source.unavailable.get(
-                name, f"nothing to read from: no {name} client for {self.target}"
-            )
+            reason = self.source.unavailable.get(name, f"nothing to read from: no {name} client for {self.target}")
             raise CheckUnavailable(reason) from None
 
     def finding(
@@ -125,9 +123,7 @@ class CheckContext:
 
         return self.decisions.get(fingerprint(self.spec.id, self.target, subject))
 
-    def review_or_found(
-        self, title_found: str, title_review: str, *, subject: str, **kwargs: Any
-    ) -> Finding | None:
+    def review_or_found(self, title_found: str, title_review: str, *, subject: str, **kwargs: Any) -> Finding | None:
         """First sight: review. Confirmed not mine: found. Confirmed mine: None (nothing to raise)."""
         answer = self.decision(subject)
         if answer == "mine":
@@ -313,9 +309,7 @@ async def run_audit(
             began = time.perf_counter()
             findings = await run_one(check, source, decisions, timeout)
             run.findings.extend(findings)
-            await emit(
-                CheckFinished(check.spec.id, source.target, tuple(findings), time.perf_counter() - began)
-            )
+            await emit(CheckFinished(check.spec.id, source.target, tuple(findings), time.perf_counter() - began))
 
     await asyncio.gather(*(one(c, s) for c, s in plan))
     run.finished_at = utcnow()

@@ -41,6 +41,11 @@ def table(run: AuditRun, width: int = WIDTH, show_clear: bool = True, details: b
         out.append("-" * min(width, max(len(literal(target, width)), 20)))
         for finding in findings:
             out += finding_lines(finding, width, details)
+        if not details:
+            # Say why checks could not run, once per distinct reason (often one reason for a whole source).
+            reasons = dict.fromkeys(f.detail for f in findings if f.status is Status.ERROR and f.detail)
+            for reason in reasons:
+                out += textwrap.wrap("Why it couldn't check: " + literal(reason, 1000), width, subsequent_indent="  ")
         out.append("")
     out.append(summary(run))
     return "\n".join(out)

@@ -39,9 +39,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("confirm", help='answer "Is this yours?" for a finding')
     p.add_argument("--case", required=True, metavar="NAME")
-    p.add_argument(
-        "fingerprint", metavar="FINGERPRINT", help="the finding's id, as `auditor audit` prints it"
-    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT", help="the finding's id, as `auditor audit` prints it")
     mine = p.add_mutually_exclusive_group(required=True)
     mine.add_argument("--mine", dest="answer", action="store_const", const="mine")
     mine.add_argument("--not-mine", dest="answer", action="store_const", const="not-mine")
@@ -116,9 +114,7 @@ def handle_export(args: argparse.Namespace) -> int:
     from auditor.store.passphrase import ask
 
     with _open(args.name) as store:
-        new = os.environ.get("AUDITOR_EXPORT_PASSPHRASE") or ask(
-            "Passphrase for the exported file: ", True, False
-        )
+        new = os.environ.get("AUDITOR_EXPORT_PASSPHRASE") or ask("Passphrase for the exported file: ", True, False)
         store.export_to(args.file, new)
     print(f"Wrote {args.file} — the whole case, encrypted under the new passphrase.")
     return 0

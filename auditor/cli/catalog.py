@@ -28,11 +28,7 @@ def handle_checks(args: argparse.Namespace) -> int:
         how = "automated" if spec.automated else "by hand"
         print(f"{spec.id}  [{spec.kind}, {how}, {spec.severity.value}]")
         print(textwrap.fill(spec.title, 80, initial_indent="  ", subsequent_indent="  "))
-        print(
-            textwrap.fill(
-                "reads: " + "; ".join(spec.reads), 80, initial_indent="  ", subsequent_indent="    "
-            )
-        )
+        print(textwrap.fill("reads: " + "; ".join(spec.reads), 80, initial_indent="  ", subsequent_indent="    "))
         print(f"  playbooks: {', '.join(spec.playbooks)}")
     return 0
 

@@ -37,9 +37,7 @@ def _system() -> str:
 
 
 class DeviceCollector:
-    def __init__(
-        self, root: Path | str = "/", homes: Iterable[Path] | None = None, system: str | None = None
-    ):
+    def __init__(self, root: Path | str = "/", homes: Iterable[Path] | None = None, system: str | None = None):
         self.root = Path(root)
         self.system = system or _system()
         self._homes = list(homes) if homes is not None else None
@@ -111,9 +109,7 @@ class DeviceCollector:
             for conn in psutil.net_connections(kind="inet"):
                 local = f"{conn.laddr.ip}:{conn.laddr.port}" if conn.laddr else ""
                 if conn.raddr:
-                    reading.items.append(
-                        Connection(local, conn.raddr.ip, conn.raddr.port, conn.status, conn.pid)
-                    )
+                    reading.items.append(Connection(local, conn.raddr.ip, conn.raddr.port, conn.status, conn.pid))
                 elif conn.status == psutil.CONN_LISTEN and conn.laddr:
                     reading.items.append(Connection(local, "", 0, conn.status, conn.pid))
         except (psutil.AccessDenied, PermissionError):
@@ -273,14 +269,10 @@ class DeviceCollector:
             except OSError as exc:
                 reading.problems.append(f"registry key {sub} could not be read ({exc})")
         startup = [Path(os.environ.get("APPDATA", "")) / r"Microsoft\Windows\Start Menu\Programs\Startup"]
-        startup.append(
-            Path(os.environ.get("PROGRAMDATA", "")) / r"Microsoft\Windows\Start Menu\Programs\StartUp"
-        )
+        startup.append(Path(os.environ.get("PROGRAMDATA", "")) / r"Microsoft\Windows\Start Menu\Programs\StartUp")
         for folder in startup:
             for path in self._each_file(folder, "*", reading):
-                reading.items.append(
-                    AutostartEntry("startup-folder", str(folder), path.name, str(path), "user")
-                )
+                reading.items.append(AutostartEntry("startup-folder", str(folder), path.name, str(path), "user"))
         try:
             result = subprocess.run(
                 ["schtasks", "/query", "/fo", "CSV", "/v"], capture_output=True, text=True, timeout=30

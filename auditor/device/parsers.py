@@ -27,9 +27,7 @@ class ProcessInfo:
 class AutostartEntry:
     """Something set to start by itself: where it is declared and the command it runs."""
 
-    mechanism: (
-        str  # xdg-autostart | systemd-user | cron | launchd | run-key | startup-folder | scheduled-task
-    )
+    mechanism: str  # xdg-autostart | systemd-user | cron | launchd | run-key | startup-folder | scheduled-task
     location: str  # file, registry key or task name
     name: str
     command: str
@@ -132,9 +130,7 @@ def parse_systemd_unit(text: str, location: str, scope: str = "user") -> Autosta
     )
 
 
-def parse_crontab(
-    text: str, location: str, scope: str = "user", system_format: bool = False
-) -> list[AutostartEntry]:
+def parse_crontab(text: str, location: str, scope: str = "user", system_format: bool = False) -> list[AutostartEntry]:
     """Crontab lines. System crontabs (/etc/crontab, /etc/cron.d) have a user field before the command."""
     out: list[AutostartEntry] = []
     for raw in text.splitlines():

@@ -40,15 +40,11 @@ def read_meta(where: Paths | None = None) -> InstalledMeta | None:
     meta_path = _folder(where) / META_FILE
     try:
         data = json.loads(meta_path.read_text(encoding="utf-8"))
-        return InstalledMeta(
-            source=data["source"], installed_at=data["installed_at"], files=dict(data["files"])
-        )
+        return InstalledMeta(source=data["source"], installed_at=data["installed_at"], files=dict(data["files"]))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndicatorError(
-            str(meta_path), f"the installed set's record is damaged ({exc}); reinstall it"
-        ) from None
+        raise IndicatorError(str(meta_path), f"the installed set's record is damaged ({exc}); reinstall it") from None
 
 
 _cache: dict[tuple[str, float], Indicators] = {}

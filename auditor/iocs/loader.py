@@ -66,9 +66,7 @@ def parse_indicator_text(text: str, name: str) -> list[IndicatorApp]:
         parse_yaml(text, name, IndicatorError)  # raises with the line
         raise
     if not isinstance(data, list) or not data:
-        raise IndicatorError(
-            name, "must be a non-empty list of apps (the stalkerware-indicators format)", line=1
-        )
+        raise IndicatorError(name, "must be a non-empty list of apps (the stalkerware-indicators format)", line=1)
     try:
         entries = _ENTRIES.validate_python(data)
     except ValidationError:

@@ -63,9 +63,7 @@ class SandboxResponse:
 
     @classmethod
     def xml(cls, text: str, status: int = 200) -> SandboxResponse:
-        return cls(
-            status=status, body=text.encode("utf-8"), headers={"Content-Type": "text/xml; charset=utf-8"}
-        )
+        return cls(status=status, body=text.encode("utf-8"), headers={"Content-Type": "text/xml; charset=utf-8"})
 
 
 class ProviderApp(Protocol):

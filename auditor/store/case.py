@@ -35,9 +35,7 @@ MANUAL_ANSWERS = ("looks-fine", "found-something", "not-sure")
 
 def check_name(name: str) -> str:
     if not _NAME.match(name) or ".." in name or name.endswith((".", " ")):
-        raise UsageError(
-            f"{name!r} is not a usable case name: use letters, digits, spaces, '-', '_' or '.', up to 64"
-        )
+        raise UsageError(f"{name!r} is not a usable case name: use letters, digits, spaces, '-', '_' or '.', up to 64")
     return name
 
 
@@ -277,16 +275,13 @@ class CaseStore:
                 "ON CONFLICT (kind, target) DO UPDATE SET settings = excluded.settings",
                 (kind, target, json.dumps(settings or {}), utcnow().isoformat()),
             )
-            row = conn.execute(
-                "SELECT id FROM accounts WHERE kind = ? AND target = ?", (kind, target)
-            ).fetchone()
+            row = conn.execute("SELECT id FROM accounts WHERE kind = ? AND target = ?", (kind, target)).fetchone()
         return int(row[0])
 
     def accounts(self) -> list[dict[str, Any]]:
         rows = self._query("SELECT id, kind, target, settings, added_at FROM accounts ORDER BY id")
         return [
-            {"id": r[0], "kind": r[1], "target": r[2], "settings": json.loads(r[3]), "added_at": r[4]}
-            for r in rows
+            {"id": r[0], "kind": r[1], "target": r[2], "settings": json.loads(r[3]), "added_at": r[4]} for r in rows
         ]
 
     def remove_account(self, kind: str, target: str) -> None:
@@ -408,13 +403,10 @@ class CaseStore:
 
     def set_decision(self, fingerprint: str, answer: str, note: str = "") -> None:
         if answer not in REVIEW_ANSWERS + MANUAL_ANSWERS:
-            raise UsageError(
-                f"{answer!r} is not an answer; use one of {', '.join(REVIEW_ANSWERS + MANUAL_ANSWERS)}"
-            )
+            raise UsageError(f"{answer!r} is not an answer; use one of {', '.join(REVIEW_ANSWERS + MANUAL_ANSWERS)}")
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO decisions (fingerprint, answer, note, decided_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO decisions (fingerprint, answer, note, decided_at) VALUES (?, ?, ?, ?)",
                 (fingerprint, answer, note, utcnow().isoformat()),
             )
             conn.execute(
@@ -451,9 +443,7 @@ class CaseStore:
 
     # -- event log ----------------------------------------------------------------------------------
 
-    def add_event(
-        self, kind: str, summary: str, payload: dict[str, Any] | None = None, at: str | None = None
-    ) -> int:
+    def add_event(self, kind: str, summary: str, payload: dict[str, Any] | None = None, at: str | None = None) -> int:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO events (at, kind, summary, payload) VALUES (?, ?, ?, ?)",
@@ -470,18 +460,13 @@ class CaseStore:
             )
         else:
             rows = self._query(
-                "SELECT id, at, kind, summary, payload FROM events WHERE id < ? "
-                "ORDER BY at DESC, id DESC LIMIT ?",
+                "SELECT id, at, kind, summary, payload FROM events WHERE id < ? ORDER BY at DESC, id DESC LIMIT ?",
                 (before_id, limit),
             )
-        return [
-            {"id": r[0], "at": r[1], "kind": r[2], "summary": r[3], "payload": json.loads(r[4])} for r in rows
-        ]
+        return [{"id": r[0], "at": r[1], "kind": r[2], "summary": r[3], "payload": json.loads(r[4])} for r in rows]
 
     def table_counts(self) -> dict[str, int]:
-        tables = [
-            r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
+        tables = [r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         return {t: int(self._query(f'SELECT count(*) FROM "{t}"')[0][0]) for t in tables}
 
 

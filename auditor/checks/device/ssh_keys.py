@@ -38,9 +38,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             evidence={
                 "type": key.key_type,
                 "fingerprint": key.fingerprint,
-                "entries": [
-                    {"file": k.file, "line": k.line, "comment": k.comment, "options": k.options} for k in same
-                ],
+                "entries": [{"file": k.file, "line": k.line, "comment": k.comment, "options": k.options} for k in same],
             },
         )
         if made:

@@ -24,9 +24,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     device = ctx.client("device")
     processes = complete(device.processes())
     connections = device.connections()
-    listening = [
-        c.local for c in connections.items if c.status == "LISTEN" and c.local.rsplit(":", 1)[-1] == "22"
-    ]
+    listening = [c.local for c in connections.items if c.status == "LISTEN" and c.local.rsplit(":", 1)[-1] == "22"]
     daemons = sorted({p.name for p in processes.items if program_name(p.exe or p.name) in SSH_DAEMONS})
     if listening or daemons:
         made = ctx.review_or_found(

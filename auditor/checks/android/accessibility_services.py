@@ -1,0 +1,34 @@
+"""Accessibility services of non-system apps: they can read the screen and act as the person."""
+
+from __future__ import annotations
+
+from auditor.checks.android._common import component_findings
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity
+
+SPEC = CheckSpec(
+    id="android.accessibility_services",
+    title="Apps allowed to read the screen and act for you (accessibility)",
+    kind="android",
+    severity=Severity.HIGH,
+    reads=("enabled accessibility services (settings and dumpsys accessibility)", "the indicator set"),
+    playbooks=("android-permissions",),
+    needs=("phone",),
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    phone = ctx.client("phone")
+    services = phone.accessibility_services()
+    findings = component_findings(
+        ctx,
+        services,
+        {p.name: p for p in phone.packages()},
+        power="can read your screen and act for you",
+        why=(
+            "Accessibility services see everything on the screen and can tap for you. Screen readers and "
+            "password managers need this; spyware uses it to read messages."
+        ),
+        noun="accessibility access",
+    )
+    return findings or [ctx.clear(f"No non-system app can read your screen ({len(services)} services checked)")]

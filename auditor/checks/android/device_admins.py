@@ -1,0 +1,35 @@
+"""Device administrators other than the system's: hard to uninstall, can lock or wipe the phone."""
+
+from __future__ import annotations
+
+from auditor.checks.android._common import component_findings
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity
+
+SPEC = CheckSpec(
+    id="android.device_admins",
+    title="Apps with device-administrator rights",
+    kind="android",
+    severity=Severity.HIGH,
+    reads=("active device admins and device owners (dumpsys device_policy)", "the indicator set"),
+    playbooks=("android-permissions",),
+    needs=("phone",),
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    phone = ctx.client("phone")
+    admins, owners = phone.device_admins()
+    components = list(dict.fromkeys(admins + owners))
+    findings = component_findings(
+        ctx,
+        components,
+        {p.name: p for p in phone.packages()},
+        power="has device-administrator rights",
+        why=(
+            "A device administrator can lock or wipe the phone and cannot be uninstalled until its rights are "
+            "removed — stalkerware uses this to stay on the phone. Work phones may have a company app here."
+        ),
+        noun="device-administrator rights",
+    )
+    return findings or [ctx.clear(f"No app other than the system's is a device administrator ({len(components)})")]

@@ -1,0 +1,72 @@
+"""Signing certificates of apps installed from outside a store, against the indicator set.
+
+Stalkerware is often renamed to look like a system app; its signing certificate still gives it away.
+"""
+
+from __future__ import annotations
+
+from auditor.android.apk import ApkError, certificate_sha1s
+from auditor.android.catalog import sideload_origin
+from auditor.checks.android._common import package_evidence
+from auditor.engine import CheckContext
+from auditor.errors import CheckUnavailable
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="android.signing_certificates",
+    title="Sideloaded apps signed by known stalkerware makers",
+    kind="android",
+    severity=Severity.CRITICAL,
+    reads=(
+        "the APK files of apps installed from outside an app store (copied read-only)",
+        "the indicator set",
+    ),
+    playbooks=("android-stalkerware",),
+    needs=("phone", "indicators"),
+    timeout=300,
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    indicators = ctx.client("indicators")
+    phone = ctx.client("phone")
+    sideloaded = [p for p in phone.third_party() if sideload_origin(p.installer) and p.path]
+    findings: list[Finding] = []
+    unreadable: list[str] = []
+    for package in sideloaded:
+        try:
+            sha1s = certificate_sha1s(phone.pull_apk(package.path))
+        except (ApkError, CheckUnavailable, ValueError) as exc:
+            unreadable.append(f"{package.name}: {exc}")
+            continue
+        for sha1 in sha1s:
+            match = indicators.match_certificate(sha1)
+            if match is None:
+                continue
+            app = literal(match.app.name, 80)
+            findings.append(
+                ctx.finding(
+                    Status.FOUND,
+                    f"“{literal(package.name, 120)}” is stalkerware “{app}” under another name",
+                    subject=f"{package.name}:{sha1}",
+                    detail=(
+                        f"The app calls itself {literal(package.name, 120)}, but it is signed with a certificate "
+                        f"of {app} (SHA-1 {sha1}). Stalkerware often disguises itself as a system app."
+                    ),
+                    evidence={**package_evidence(package), "certificate_sha1": sha1, "app": match.app.name},
+                )
+            )
+    for problem in unreadable:
+        findings.append(
+            ctx.finding(
+                Status.ERROR,
+                "Couldn't read the signature of a sideloaded app",
+                subject=f"unreadable:{problem.split(':', 1)[0]}",
+                detail=literal(problem, 400),
+                evidence={"not_read": problem},
+            )
+        )
+    if findings:
+        return findings
+    return [ctx.clear(f"No sideloaded app is signed by a known stalkerware maker ({len(sideloaded)} checked)")]
