@@ -122,9 +122,7 @@ async def test_a_source_that_could_not_open_makes_each_check_error() -> None:
 
 async def test_checks_only_run_on_sources_of_their_kind() -> None:
     google = Source(kind="google", target="me@example.com")
-    run = await run_audit(
-        [loaded("t.dev", run_clear), loaded("t.g", run_found, kind="google")], [SOURCE, google]
-    )
+    run = await run_audit([loaded("t.dev", run_clear), loaded("t.g", run_found, kind="google")], [SOURCE, google])
     assert {(f.check, f.target) for f in run.findings} == {
         ("t.dev", "This computer (test)"),
         ("t.g", "me@example.com"),

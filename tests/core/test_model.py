@@ -6,9 +6,7 @@ from auditor.model import AuditRun, Finding, Severity, Status, utcnow
 
 
 def make(status: Status, severity: Severity = Severity.HIGH, subject: str = "s") -> Finding:
-    return Finding(
-        check="a.b", target="me@example.com", status=status, severity=severity, title="t", subject=subject
-    )
+    return Finding(check="a.b", target="me@example.com", status=status, severity=severity, title="t", subject=subject)
 
 
 def test_fingerprint_is_stable_and_distinguishes_subjects() -> None:

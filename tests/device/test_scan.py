@@ -236,9 +236,7 @@ def test_hostile_process_name_is_shown_literally(tmp_path: Path, running, instal
     data = json.loads(render.as_json(run))
     assert "\x1b" not in render.as_json(run)
     evidence = next(f for f in data["findings"] if f["check"] == "device.remote_access")["evidence"]
-    assert any(
-        hostile in p["exe"] for p in evidence["running"]
-    )  # kept exactly in the record, escaped in JSON
+    assert any(hostile in p["exe"] for p in evidence["running"])  # kept exactly in the record, escaped in JSON
 
 
 def test_cli_audit_device_json_shape_and_exit_code(tmp_path: Path, running, installed, capsys) -> None:
@@ -267,8 +265,6 @@ def test_cli_table_fits_80_columns(tmp_path: Path, running, installed, capsys) -
 
 def test_the_console_script_runs(installed) -> None:
     exe = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
-    result = subprocess.run(
-        [exe, "iocs", "status"], capture_output=True, text=True, timeout=60, env=os.environ
-    )
+    result = subprocess.run([exe, "iocs", "status"], capture_output=True, text=True, timeout=60, env=os.environ)
     assert result.returncode == 0, result.stderr
     assert "apps:           174" in result.stdout

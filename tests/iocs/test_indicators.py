@@ -50,9 +50,7 @@ def test_package_matcher(real) -> None:
 
 
 def test_certificate_matcher_ignores_case_and_colons(real) -> None:
-    colons = (
-        ":".join(["31", "a6", "ec", "ec", "d9", "7c", "f3", "9b", "c4", "12"]) + ":6b87:45cd:94a7:c30b:f81c"
-    )
+    colons = ":".join(["31", "a6", "ec", "ec", "d9", "7c", "f3", "9b", "c4", "12"]) + ":6b87:45cd:94a7:c30b:f81c"
     assert real.match_certificate(colons).app.name == "TheTruthSpy"
     assert real.match_certificate("31A6ECECD97CF39BC4126B8745CD94A7C30BF81C").kind == "certificate"
     assert real.match_certificate("00" * 20) is None
@@ -111,9 +109,7 @@ def test_no_set_installed_is_unavailable_not_empty() -> None:
         installed_indicators()
 
 
-def test_a_bad_file_leaves_the_installed_set_intact(
-    shared_iocs: Path, tmp_path: Path, isolated_home: Path
-) -> None:
+def test_a_bad_file_leaves_the_installed_set_intact(shared_iocs: Path, tmp_path: Path, isolated_home: Path) -> None:
     install_from_files([shared_iocs / "ioc.yaml"])
     before = {p.name: p.read_bytes() for p in (isolated_home / "indicators").iterdir()}
     bad = tmp_path / "ioc.yaml"
@@ -160,9 +156,7 @@ def test_update_downloads_validates_and_installs(upstream: str, monkeypatch, cap
     assert upstream in out and "package names:  613" in out and "C2 IPs:" in out
 
 
-def test_update_offline_is_a_clear_error_and_keeps_the_old_set(
-    shared_iocs: Path, monkeypatch, capsys
-) -> None:
+def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shared_iocs: Path, monkeypatch, capsys) -> None:
     install_from_files([shared_iocs / "watchware.yaml"])
     import socket
 

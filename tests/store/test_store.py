@@ -256,9 +256,7 @@ REVIEW_SPEC = CheckSpec(
 
 
 def review_check(ctx: CheckContext) -> list[Finding]:
-    made = ctx.review_or_found(
-        "Mail goes to x@evil.example", "Is x@evil.example yours?", subject="x@evil.example"
-    )
+    made = ctx.review_or_found("Mail goes to x@evil.example", "Is x@evil.example yours?", subject="x@evil.example")
     return [made] if made else [ctx.clear("x@evil.example is yours")]
 
 
@@ -304,9 +302,7 @@ def test_manual_answers_reach_manual_checks() -> None:
 # --- the command line -------------------------------------------------------------------------------
 
 
-def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(
-    monkeypatch, capsys, shared_iocs
-) -> None:
+def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(monkeypatch, capsys, shared_iocs) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     assert main(["iocs", "update", "--from", str(shared_iocs / "ioc.yaml")]) == 0
     capsys.readouterr()
