@@ -44,7 +44,6 @@ READ_ONLY: tuple[tuple[str, ...], ...] = (
     ("shell", "dumpsys", "accessibility"),
     ("shell", "dumpsys", "device_policy"),
     ("shell", "dumpsys", "package"),
-    ("shell", "settings", "get", "secure"),
     ("shell", "settings", "list", "secure"),
     ("shell", "settings", "list", "global"),
     ("shell", "getprop"),

@@ -37,7 +37,7 @@ def install_real_and_test_cert(shared_iocs: Path, tmp_path: Path, sha1: str) -> 
 
 
 def test_compromised_phone(fake_adb, shared_iocs: Path, tmp_path: Path) -> None:
-    key, cert = make_certificate("Renamed spy maker")
+    _key, cert = make_certificate("Renamed spy maker")
     spy_apk = tmp_path / "spy.apk"
     spy_apk.write_bytes(v2_apk(cert))
     truth_apk = tmp_path / "truth.apk"

@@ -34,7 +34,7 @@ def test_packages_android14_paths_with_equals_signs() -> None:
 
 def test_packages_android9_double_spaces() -> None:
     packages = parsers.parse_packages((FIX / "moto9" / "packages.txt").read_text())
-    assert [(p.name, p.installer, p.uid) for p in packages][0] == ("org.mozilla.firefox", "com.android.vending", 10098)
+    assert next((p.name, p.installer, p.uid) for p in packages) == ("org.mozilla.firefox", "com.android.vending", 10098)
 
 
 def test_accessibility_from_dumpsys_and_settings() -> None:
