@@ -263,7 +263,7 @@ async def run_one(
     limit = timeout if timeout is not None else spec.timeout
     try:
         if inspect.iscoroutinefunction(check.run):
-            result = await asyncio.wait_for(check.run(ctx), limit)  # type: ignore[arg-type]
+            result = await asyncio.wait_for(check.run(ctx), limit)  # type: ignore[arg-type,unused-ignore]
         else:
             result = await asyncio.wait_for(asyncio.to_thread(check.run, ctx), limit)
     except asyncio.TimeoutError:

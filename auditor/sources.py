@@ -9,6 +9,7 @@ source reports ``error`` (never ``clear``).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any

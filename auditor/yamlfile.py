@@ -39,12 +39,12 @@ def _index_lines(node: yaml.Node, loc: Location, lines: dict[Location, int]) -> 
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key: str | int = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*loc, key), lines)
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+            _index_lines(value_node, loc + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*loc, index)] = item.start_mark.line + 1
-            _index_lines(item, (*loc, index), lines)
+            lines[loc + (index,)] = item.start_mark.line + 1
+            _index_lines(item, loc + (index,), lines)
 
 
 def parse_yaml(text: str, path: str | Path, error: type[DataFileError] = DataFileError) -> LocatedYaml:

@@ -244,8 +244,11 @@ class DeviceCollector:
                     reading.items.append(entry)
 
     def _autostart_windows(self, reading: Reading[AutostartEntry]) -> None:  # pragma: no cover - Windows only
+        if sys.platform != "win32":
+            reading.complete_failure = "Windows autostart entries can only be read on Windows"
+            return
         import subprocess
-        import winreg  # type: ignore[import-not-found]
+        import winreg
 
         keys = [
             (winreg.HKEY_CURRENT_USER, r"Software\Microsoft\Windows\CurrentVersion\Run", "user"),
