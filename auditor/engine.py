@@ -117,6 +117,16 @@ class CheckContext:
     def clear(self, title: str, *, detail: str = "", evidence: Mapping[str, Any] | None = None) -> Finding:
         return self.finding(Status.CLEAR, title, detail=detail, evidence=evidence, severity=Severity.INFO)
 
+    def not_read(self, title: str, problem: str, key: str | None = None) -> Finding:
+        """An `error` finding for one part the check could not read, while the rest was checked."""
+        return self.finding(
+            Status.ERROR,
+            title,
+            subject=f"not-read:{key or problem}",
+            detail=problem,
+            evidence={"not_read": problem},
+        )
+
     def decision(self, subject: str) -> str | None:
         """The person's answer for the finding this check would make about ``subject``."""
         from auditor.model import fingerprint

@@ -33,12 +33,12 @@ def run(ctx: CheckContext) -> list[Finding]:
     phone = ctx.client("phone")
     sideloaded = [p for p in phone.third_party() if sideload_origin(p.installer) and p.path]
     findings: list[Finding] = []
-    unreadable: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     for package in sideloaded:
         try:
             sha1s = certificate_sha1s(phone.pull_apk(package.path))
         except (ApkError, CheckUnavailable, ValueError) as exc:
-            unreadable.append(f"{package.name}: {exc}")
+            unreadable.append((package.name, f"{package.name}: {exc}"))
             continue
         for sha1 in sha1s:
             match = indicators.match_certificate(sha1)
@@ -57,15 +57,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                     evidence={**package_evidence(package), "certificate_sha1": sha1, "app": match.app.name},
                 )
             )
-    for problem in unreadable:
+    for package_name, problem in unreadable:
         findings.append(
-            ctx.finding(
-                Status.ERROR,
-                "Couldn't read the signature of a sideloaded app",
-                subject=f"unreadable:{problem.split(':', 1)[0]}",
-                detail=literal(problem, 400),
-                evidence={"not_read": problem},
-            )
+            ctx.not_read("Couldn't read the signature of a sideloaded app", literal(problem, 400), key=package_name)
         )
     if findings:
         return findings

@@ -86,16 +86,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
             if made:
                 findings.append(made)
-    for problem in reading.problems:
-        findings.append(
-            ctx.finding(
-                Status.ERROR,
-                "Couldn't read every place where programs are set to start",
-                subject=f"not-read:{problem}",
-                detail=problem,
-                evidence={"not_read": problem},
-            )
-        )
+    findings += [ctx.not_read("Couldn't read every place where programs are set to start", p) for p in reading.problems]
     if findings:
         return findings
     return [

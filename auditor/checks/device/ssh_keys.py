@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.checks.device._common import complete, not_read_note
+from auditor.checks.device._common import complete
 from auditor.engine import CheckContext
-from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
 SPEC = CheckSpec(
@@ -43,18 +43,8 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    for problem in reading.problems:
-        findings.append(
-            ctx.finding(
-                Status.ERROR,
-                "Couldn't read every SSH key file",
-                subject=f"not-read:{problem}",
-                detail=problem,
-                evidence={"not_read": problem},
-            )
-        )
+    findings += [ctx.not_read("Couldn't read every SSH key file", p) for p in reading.problems]
     if findings:
         return findings
-    note = not_read_note(reading.problems)
     title = "No SSH key can log in to this computer" if not reading.items else "Every SSH key here is yours"
-    return [ctx.clear(title, detail=note)]
+    return [ctx.clear(title)]
