@@ -77,3 +77,6 @@ class ProviderApp(Protocol):
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         """Answer as the real API would, including its error bodies (404, 403, 401)."""
+
+    def error(self, status: int, message: str) -> SandboxResponse:
+        """An error in this provider's own format (used for injected faults and refusals)."""

@@ -1,0 +1,491 @@
+"""The Google provider of the sandbox: Gmail v1 settings and Drive v3 metadata, in Google's wire format.
+
+Written from the discovery documents that ship with google-api-python-client (gmail.v1.json,
+drive.v3.json) and Google's API reference. Paths keep the service path, as googleapiclient sends them when
+``client_options={"api_endpoint": URL}`` replaces the root: ``/gmail/v1/users/{userId}/...`` and
+``/drive/v3/...``. Only GET is a read; anything else is refused by the server around this app.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.sandbox.base import SandboxRequest, SandboxResponse
+from auditor.sandbox.drive_query import QueryError, apply_mask, parse_fields, parse_query
+from auditor.sandbox.hostile import hostile_text
+
+Visibility = Literal["limited", "anyoneWithLink", "anyoneCanFind", "domainWithLink", "domainCanFind"]
+
+
+# Field names below are Gmail's and Drive's own (camelCase), so scenario files read like API responses.
+
+
+class AutoForwarding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    emailAddress: str | None = None
+    disposition: Literal["leaveInInbox", "archive", "trash", "markRead"] | None = None
+
+
+class ForwardingAddress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    forwardingEmail: str
+    verificationStatus: Literal["accepted", "pending"] = "accepted"
+
+
+class FilterCriteria(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    subject: str | None = None
+    query: str | None = None
+    negatedQuery: str | None = None
+    hasAttachment: bool | None = None
+
+
+class FilterAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    addLabelIds: list[str] = Field(default_factory=list)
+    removeLabelIds: list[str] = Field(default_factory=list)
+    forward: str | None = None
+
+
+class GmailFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = None
+    criteria: FilterCriteria = FilterCriteria()
+    action: FilterAction = FilterAction()
+
+
+class SendAs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sendAsEmail: str
+    displayName: str = ""
+    replyToAddress: str = ""
+    isPrimary: bool = False
+    isDefault: bool = False
+    treatAsAlias: bool = True
+    verificationStatus: Literal["accepted", "pending"] = "accepted"
+
+
+class Imap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    autoExpunge: bool = True
+    expungeBehavior: Literal["archive", "trash", "deleteForever"] = "archive"
+    maxFolderSize: int = 0
+
+
+class Pop(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    accessWindow: Literal["disabled", "fromNowOn", "allMail"] = "disabled"
+    disposition: Literal["leaveInInbox", "archive", "trash", "markRead"] = "leaveInInbox"
+
+
+class Vacation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enableAutoReply: bool = False
+    responseSubject: str = ""
+    responseBodyPlainText: str = ""
+    restrictToContacts: bool = False
+    restrictToDomain: bool = False
+
+
+class Delegate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delegateEmail: str
+    verificationStatus: Literal["accepted", "pending", "rejected", "expired"] = "accepted"
+
+
+class DriveFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = None
+    name: str
+    mimeType: str = "image/jpeg"
+    visibility: Visibility = "limited"
+    shared_with: list[str] = Field(default_factory=list, description="people with access, by email")
+    owned_by_me: bool = True
+    owner: str | None = None
+    trashed: bool = False
+    parents: list[str] = Field(default_factory=list)
+
+
+class Generate(BaseModel):
+    """Bulk data for the large and hostile scenarios, made when the sandbox starts."""
+
+    model_config = ConfigDict(extra="forbid")
+    drive_files: int = Field(default=0, ge=0, le=200_000)
+    shared_every: int = Field(default=500, ge=1, description="every Nth generated file is shared by link")
+    filters: int = Field(default=0, ge=0, le=5_000)
+    hostile: bool = Field(default=False, description="fill every free-text field with hostile text")
+
+
+class GoogleData(BaseModel):
+    """The `google:` section of a scenario."""
+
+    model_config = ConfigDict(extra="forbid")
+    account: str = "ann.example@gmail.com"
+    domain_wide_delegation: bool = Field(default=False, description="delegates.list answers instead of 403")
+    auto_forwarding: AutoForwarding = AutoForwarding()
+    forwarding_addresses: list[ForwardingAddress] = Field(default_factory=list)
+    filters: list[GmailFilter] = Field(default_factory=list)
+    send_as: list[SendAs] = Field(default_factory=list)
+    imap: Imap = Imap()
+    pop: Pop = Pop()
+    vacation: Vacation = Vacation()
+    delegates: list[Delegate] = Field(default_factory=list)
+    drive: list[DriveFile] = Field(default_factory=list)
+    generate: Generate = Generate()
+
+
+def _stable_id(*parts: object, length: int = 16) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:length]
+
+
+def google_error(status: int, message: str, reason: str = "", google_status: str = "") -> SandboxResponse:
+    reasons = {
+        400: "badRequest",
+        401: "authError",
+        403: "forbidden",
+        404: "notFound",
+        429: "rateLimitExceeded",
+        500: "backendError",
+        503: "backendError",
+    }
+    statuses = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL",
+        503: "UNAVAILABLE",
+    }
+    return SandboxResponse.json(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": "global", "reason": reason or reasons.get(status, "error")}],
+                "status": google_status or statuses.get(status, "UNKNOWN"),
+            }
+        },
+        status=status,
+    )
+
+
+class GoogleApp:
+    name = "google"
+    tls = False
+
+    def __init__(self, data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> None:
+        self.data = data
+        self.token = token
+        self.endless = endless
+        self.account = data.account
+        self.filters = self._filters()
+        self.files = self._files()
+        self._routes: list[tuple[re.Pattern[str], Callable[..., SandboxResponse]]] = [
+            (re.compile(r"^/gmail/v1/users/([^/]+)/profile$"), self.profile),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/autoForwarding$"), self.auto_forwarding),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/forwardingAddresses$"), self.forwarding_list),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/forwardingAddresses/([^/]+)$"), self.forwarding_get),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/filters$"), self.filters_list),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/filters/([^/]+)$"), self.filters_get),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/sendAs$"), self.send_as_list),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/sendAs/([^/]+)$"), self.send_as_get),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/imap$"), self.imap),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/pop$"), self.pop),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/vacation$"), self.vacation),
+            (re.compile(r"^/gmail/v1/users/([^/]+)/settings/delegates$"), self.delegates_list),
+            (re.compile(r"^/drive/v3/files$"), self.files_list),
+            (re.compile(r"^/drive/v3/files/([^/]+)$"), self.files_get),
+            (re.compile(r"^/drive/v3/files/([^/]+)/permissions$"), self.permissions_list),
+            (re.compile(r"^/drive/v3/about$"), self.about),
+        ]
+
+    # -- the server contract ------------------------------------------------------------------------
+
+    def is_read(self, request: SandboxRequest) -> bool:
+        return request.method == "GET"
+
+    def error(self, status: int, message: str) -> SandboxResponse:
+        return google_error(status, message)
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        if request.bearer != self.token:
+            return google_error(401, "Request is missing required authentication credential.", "required")
+        for pattern, handler in self._routes:
+            match = pattern.match(request.path)
+            if match:
+                return handler(request, *(unquote(g) for g in match.groups()))
+        return google_error(404, f"Method not found: {request.path}", "notFound")
+
+    # -- data ---------------------------------------------------------------------------------------
+
+    def _text(self, value: str, field: str) -> str:
+        return hostile_text(field) if self.data.generate.hostile else value
+
+    def _filters(self) -> list[dict[str, Any]]:
+        out = []
+        for index, item in enumerate(self.data.filters):
+            record = item.model_dump(by_alias=True, exclude_none=True)
+            record["id"] = item.id or f"ANe1Bm{_stable_id('filter', index)}"
+            out.append(record)
+        for index in range(self.data.generate.filters):
+            out.append(
+                {
+                    "id": f"ANe1Bm{_stable_id('gen-filter', index)}",
+                    "criteria": {"from": self._text(f"newsletter{index}@shop.example", "criteria.from")},
+                    "action": {"addLabelIds": ["Label_1"], "removeLabelIds": ["INBOX"]},
+                }
+            )
+        if self.data.generate.hostile:
+            for record in out:
+                record["criteria"] = {**record.get("criteria", {}), "query": hostile_text("criteria.query")}
+        return out
+
+    def _file_record(self, item: DriveFile, index: int) -> dict[str, Any]:
+        file_id = item.id or "1" + _stable_id("file", index, item.name, length=32)
+        owner = item.owner or self.account
+        me = item.owned_by_me
+        permissions: list[dict[str, Any]] = [
+            {
+                "kind": "drive#permission",
+                "id": _stable_id("perm-owner", owner),
+                "type": "user",
+                "role": "owner",
+                "emailAddress": owner,
+                "displayName": owner.split("@")[0],
+            }
+        ]
+        if item.visibility in ("anyoneWithLink", "anyoneCanFind"):
+            permissions.append(
+                {
+                    "kind": "drive#permission",
+                    "id": "anyoneWithLink" if item.visibility == "anyoneWithLink" else "anyone",
+                    "type": "anyone",
+                    "role": "reader",
+                    "allowFileDiscovery": item.visibility == "anyoneCanFind",
+                }
+            )
+        if item.visibility in ("domainWithLink", "domainCanFind"):
+            permissions.append(
+                {
+                    "kind": "drive#permission",
+                    "id": _stable_id("perm-domain"),
+                    "type": "domain",
+                    "role": "reader",
+                    "domain": self.account.split("@")[-1],
+                    "allowFileDiscovery": item.visibility == "domainCanFind",
+                }
+            )
+        for email in item.shared_with:
+            permissions.append(
+                {
+                    "kind": "drive#permission",
+                    "id": _stable_id("perm", email),
+                    "type": "user",
+                    "role": "reader",
+                    "emailAddress": email,
+                    "displayName": email.split("@")[0],
+                }
+            )
+        return {
+            "kind": "drive#file",
+            "id": file_id,
+            "name": self._text(item.name, "name"),
+            "mimeType": item.mimeType,
+            "trashed": item.trashed,
+            "parents": item.parents or ["0AExampleRootFolder"],
+            "webViewLink": f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk",
+            "owners": [{"kind": "drive#user", "displayName": owner.split("@")[0], "emailAddress": owner, "me": me}],
+            "shared": len(permissions) > 1,
+            "ownedByMe": me,
+            "permissions": permissions,
+            "createdTime": "2025-06-01T10:00:00.000Z",
+            "modifiedTime": "2025-06-02T10:00:00.000Z",
+            "_visibility": item.visibility,
+            "_owned_by_me": me,
+            "_owner": owner,
+            "_readers": item.shared_with,
+        }
+
+    def _files(self) -> list[dict[str, Any]]:
+        files = [self._file_record(item, i) for i, item in enumerate(self.data.drive)]
+        generate = self.data.generate
+        kinds = ("image/jpeg", "application/pdf", "video/mp4", "application/vnd.google-apps.document")
+        for index in range(generate.drive_files):
+            shared = index % generate.shared_every == 0
+            item = DriveFile(
+                name=f"file-{index:06d}" + (".jpg" if index % 4 == 0 else ".dat"),
+                mimeType=kinds[index % 4],
+                visibility="anyoneWithLink" if shared else "limited",
+            )
+            files.append(self._file_record(item, len(self.data.drive) + index))
+        return files
+
+    # -- Gmail ---------------------------------------------------------------------------------------
+
+    def _user(self, user_id: str) -> SandboxResponse | None:
+        if user_id not in ("me", self.account):
+            return google_error(403, "Delegation denied for " + self.account, "forbidden")
+        return None
+
+    def profile(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        return self._user(user) or SandboxResponse.json(
+            {"emailAddress": self.account, "messagesTotal": 1842, "threadsTotal": 1530, "historyId": "928374"}
+        )
+
+    def auto_forwarding(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        return self._user(user) or SandboxResponse.json(self.data.auto_forwarding.model_dump(exclude_none=True))
+
+    def forwarding_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        items = [a.model_dump() for a in self.data.forwarding_addresses]
+        return self._user(user) or SandboxResponse.json({"forwardingAddresses": items} if items else {})
+
+    def forwarding_get(self, request: SandboxRequest, user: str, email: str) -> SandboxResponse:
+        for item in self.data.forwarding_addresses:
+            if item.forwardingEmail == email:
+                return self._user(user) or SandboxResponse.json(item.model_dump())
+        return google_error(404, "Requested entity was not found.", "notFound")
+
+    def filters_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        # Gmail's list response key is `filter` (singular), and it is left out when there are none.
+        return self._user(user) or SandboxResponse.json({"filter": self.filters} if self.filters else {})
+
+    def filters_get(self, request: SandboxRequest, user: str, filter_id: str) -> SandboxResponse:
+        for item in self.filters:
+            if item["id"] == filter_id:
+                return self._user(user) or SandboxResponse.json(item)
+        return google_error(404, "Requested entity was not found.", "notFound")
+
+    def _send_as(self) -> list[dict[str, Any]]:
+        primary = {
+            "sendAsEmail": self.account,
+            "displayName": "",
+            "replyToAddress": "",
+            "isPrimary": True,
+            "isDefault": True,
+            "verificationStatus": "accepted",
+        }
+        extra = [s.model_dump() for s in self.data.send_as if s.sendAsEmail != self.account]
+        for item in extra:
+            item["displayName"] = self._text(item["displayName"], "displayName")
+        return [primary, *extra]
+
+    def send_as_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        return self._user(user) or SandboxResponse.json({"sendAs": self._send_as()})
+
+    def send_as_get(self, request: SandboxRequest, user: str, email: str) -> SandboxResponse:
+        for item in self._send_as():
+            if item["sendAsEmail"] == email:
+                return self._user(user) or SandboxResponse.json(item)
+        return google_error(404, "Requested entity was not found.", "notFound")
+
+    def imap(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        return self._user(user) or SandboxResponse.json(self.data.imap.model_dump())
+
+    def pop(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        return self._user(user) or SandboxResponse.json(self.data.pop.model_dump())
+
+    def vacation(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        record = self.data.vacation.model_dump()
+        record["responseSubject"] = self._text(record["responseSubject"], "responseSubject")
+        return self._user(user) or SandboxResponse.json(record)
+
+    def delegates_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        if not self.data.domain_wide_delegation:
+            return google_error(
+                403,
+                "Access restricted to service accounts that have been delegated domain-wide authority",
+                "failedPrecondition",
+                "FAILED_PRECONDITION",
+            )
+        items = [d.model_dump() for d in self.data.delegates]
+        return self._user(user) or SandboxResponse.json({"delegates": items} if items else {})
+
+    # -- Drive ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _public(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if not k.startswith("_")}
+
+    def files_list(self, request: SandboxRequest) -> SandboxResponse:
+        try:
+            predicate = parse_query(request.arg("q", "") or "")
+            fields = request.arg("fields")
+            mask = (
+                parse_fields(fields)
+                if fields
+                else {
+                    "kind": None,
+                    "nextPageToken": None,
+                    "incompleteSearch": None,
+                    "files": {"kind": None, "id": None, "name": None, "mimeType": None},
+                }
+            )
+            size = int(request.arg("pageSize", "100") or 100)
+            if not 1 <= size <= 1000:
+                raise ValueError("pageSize")
+            start = int(request.arg("pageToken", "0") or 0) if not self.endless(request.path) else 0
+        except (QueryError, ValueError):
+            return google_error(400, "Invalid Value", "invalid")
+        matching = [f for f in self.files if predicate(f)]
+        page = matching[start : start + size]
+        body: dict[str, Any] = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": [self._public(f) for f in page],
+        }
+        if self.endless(request.path):
+            body["nextPageToken"] = str(start + 1)
+        elif start + size < len(matching):
+            body["nextPageToken"] = str(start + size)
+        return SandboxResponse.json(apply_mask(body, mask))
+
+    def _file(self, file_id: str) -> dict[str, Any] | None:
+        return next((f for f in self.files if f["id"] == file_id), None)
+
+    def files_get(self, request: SandboxRequest, file_id: str) -> SandboxResponse:
+        record = self._file(file_id)
+        if record is None:
+            return google_error(404, f"File not found: {file_id}.", "notFound")
+        fields = request.arg("fields")
+        mask = parse_fields(fields) if fields else {"kind": None, "id": None, "name": None, "mimeType": None}
+        return SandboxResponse.json(apply_mask(self._public(record), mask))
+
+    def permissions_list(self, request: SandboxRequest, file_id: str) -> SandboxResponse:
+        record = self._file(file_id)
+        if record is None:
+            return google_error(404, f"File not found: {file_id}.", "notFound")
+        fields = request.arg("fields")
+        body = {"kind": "drive#permissionList", "permissions": record["permissions"]}
+        return SandboxResponse.json(apply_mask(body, parse_fields(fields)) if fields else body)
+
+    def about(self, request: SandboxRequest) -> SandboxResponse:
+        fields = request.arg("fields")
+        if not fields:
+            return google_error(400, "The 'fields' parameter is required for this method.", "required")
+        body = {
+            "kind": "drive#about",
+            "user": {
+                "kind": "drive#user",
+                "displayName": self.account.split("@")[0],
+                "emailAddress": self.account,
+                "me": True,
+            },
+        }
+        return SandboxResponse.json(apply_mask(body, parse_fields(fields)))
+
+
+def build_apps(data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> list[GoogleApp]:
+    return [GoogleApp(data, token=token, endless=endless)]
