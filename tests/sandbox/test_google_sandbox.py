@@ -1,0 +1,313 @@
+"""The Google practice server speaks Gmail v1 and Drive v3 as the shipped discovery documents define them."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httplib2
+import httpx
+import pytest
+from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from auditor.errors import ScenarioError
+from auditor.sandbox import FaultRule, Sandbox, load_scenario
+
+from .discovery import problems, response_schema
+
+PRIVATE = "_"
+
+
+def gmail(sb: Sandbox):
+    http = AuthorizedHttp(Credentials(sb.token), http=httplib2.Http(timeout=5))
+    return build("gmail", "v1", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url})
+
+
+def drive(sb: Sandbox):
+    http = AuthorizedHttp(Credentials(sb.token), http=httplib2.Http(timeout=5))
+    return build(
+        "drive", "v3", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url + "drive/v3/"}
+    )
+
+
+def test_real_client_reads_the_compromised_account() -> None:
+    with Sandbox("compromised") as sb:
+        service = gmail(sb)
+        settings = service.users().settings()
+        assert service.users().getProfile(userId="me").execute()["emailAddress"] == "ann.example@gmail.com"
+        forwarding = settings.getAutoForwarding(userId="me").execute()
+        assert forwarding == {"enabled": True, "emailAddress": "keepingtabs@proton.example", "disposition": "archive"}
+        filters = settings.filters().list(userId="me").execute()["filter"]
+        assert filters[0]["action"]["forward"] == "keepingtabs@proton.example"
+        assert (
+            settings.forwardingAddresses().list(userId="me").execute()["forwardingAddresses"][0]["verificationStatus"]
+            == "accepted"
+        )
+        assert len(settings.sendAs().list(userId="me").execute()["sendAs"]) == 2
+        assert settings.getImap(userId="me").execute()["enabled"] is True
+        assert settings.getPop(userId="me").execute()["accessWindow"] == "allMail"
+        with pytest.raises(HttpError) as info:
+            settings.delegates().list(userId="me").execute()
+        assert info.value.resp.status == 403
+        assert json.loads(info.value.content)["error"]["status"] == "FAILED_PRECONDITION"
+
+        files = drive(sb).files()
+        q = (
+            "(visibility='anyoneWithLink' or visibility='anyoneCanFind') and "
+            "(mimeType contains 'image/' or mimeType contains 'video/') and trashed=false"
+        )
+        listed = files.list(q=q, fields="nextPageToken, files(id,name,mimeType,webViewLink)", pageSize=1000).execute()
+        assert sorted(f["name"] for f in listed["files"]) == ["IMG_2041.jpg", "IMG_2042.jpg", "VID_0007.mp4"]
+        assert set(listed["files"][0]) == {"id", "name", "mimeType", "webViewLink"}
+        perms = drive(sb).permissions().list(fileId=listed["files"][0]["id"]).execute()["permissions"]
+        assert {p["type"] for p in perms} == {"user", "anyone"}
+
+
+def test_clean_account_has_no_filter_key_when_empty_and_no_forwarding() -> None:
+    with Sandbox("clean") as sb:
+        settings = gmail(sb).users().settings()
+        assert settings.getAutoForwarding(userId="me").execute() == {"enabled": False}
+        assert settings.forwardingAddresses().list(userId="me").execute() == {}
+
+
+def test_drive_paging_with_page_tokens() -> None:
+    scenario = load_scenario("large")
+    scenario.sections["google"].generate.drive_files = 2500
+    with Sandbox(scenario) as sb:
+        files = drive(sb).files()
+        request = files.list(q="trashed=false", fields="nextPageToken, files(id)", pageSize=1000)
+        seen, pages = [], 0
+        while request is not None:
+            response = request.execute()
+            seen += [f["id"] for f in response["files"]]
+            pages += 1
+            request = files.list_next(request, response)
+        assert pages == 3 and len(seen) == len(set(seen)) == 2500
+
+
+def test_invalid_query_is_a_400_as_drive_answers() -> None:
+    with Sandbox("clean") as sb:
+        with pytest.raises(HttpError) as info:
+            drive(sb).files().list(q="visibility === 'x'").execute()
+        assert info.value.resp.status == 400
+
+
+def test_every_response_matches_the_discovery_schemas() -> None:
+    scenario = load_scenario("large")
+    scenario.sections["google"].generate.drive_files = 300
+    scenario.sections["google"].generate.filters = 20
+    for which in ("compromised", "clean", "hostile", scenario):
+        with Sandbox(which) as sb:
+            headers = {"Authorization": f"Bearer {sb.token}"}
+            base = sb.google_url.rstrip("/")
+            paths = [
+                "/gmail/v1/users/me/profile",
+                "/gmail/v1/users/me/settings/autoForwarding",
+                "/gmail/v1/users/me/settings/forwardingAddresses",
+                "/gmail/v1/users/me/settings/filters",
+                "/gmail/v1/users/me/settings/sendAs",
+                "/gmail/v1/users/me/settings/imap",
+                "/gmail/v1/users/me/settings/pop",
+                "/gmail/v1/users/me/settings/vacation",
+            ]
+            checked = 0
+            for path in paths:
+                body = httpx.get(base + path, headers=headers).json()
+                schema = response_schema("gmail.v1", path)
+                assert schema, path
+                assert problems("gmail.v1", schema, body) == [], path
+                checked += 1
+            listed = httpx.get(
+                base + "/drive/v3/files", headers=headers, params={"fields": "*", "pageSize": 1000}
+            ).json()
+            assert problems("drive.v3", "FileList", listed) == []
+            assert not any(k.startswith(PRIVATE) for f in listed["files"] for k in f)
+            first = listed["files"][0]["id"]
+            perms = httpx.get(base + f"/drive/v3/files/{first}/permissions", headers=headers).json()
+            assert problems("drive.v3", "PermissionList", perms) == []
+            about = httpx.get(base + "/drive/v3/about", headers=headers, params={"fields": "user"}).json()
+            assert problems("drive.v3", "About", about) == []
+            assert checked == len(paths)
+
+
+def test_missing_or_wrong_token_is_401_in_googles_format() -> None:
+    with Sandbox("clean") as sb:
+        answer = httpx.get(sb.google_url + "gmail/v1/users/me/profile", headers={"Authorization": "Bearer nope"})
+        assert answer.status_code == 401
+        assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_writes_are_refused_logged_and_change_nothing() -> None:
+    with Sandbox("compromised") as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        url = sb.google_url + "gmail/v1/users/me/settings/autoForwarding"
+        assert httpx.put(url, headers=headers, json={"enabled": False}).status_code == 403
+        assert httpx.delete(sb.google_url + "gmail/v1/users/me/settings/filters/x", headers=headers).status_code == 403
+        assert [(r.method, r.path) for r in sb.refused] == [
+            ("PUT", "/gmail/v1/users/me/settings/autoForwarding"),
+            ("DELETE", "/gmail/v1/users/me/settings/filters/x"),
+        ]
+        assert httpx.get(url, headers=headers).json()["enabled"] is True
+        assert all(r.headers.get("authorization") == "<redacted>" for r in sb.requests if "authorization" in r.headers)
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "503", "401"])
+def test_status_faults(kind: str) -> None:
+    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=2, times=1)  # type: ignore[arg-type]
+    with Sandbox("compromised", faults=[rule]) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        url = sb.google_url + "gmail/v1/users/me/settings/filters"
+        first = httpx.get(url, headers=headers)
+        assert first.status_code == int(kind)
+        assert first.json()["error"]["code"] == int(kind)
+        if kind in ("429", "503"):
+            assert first.headers["Retry-After"] == "2"
+        assert httpx.get(url, headers=headers).status_code == 200  # times=1: only the first
+
+
+def test_malformed_hang_reset_and_latency_faults() -> None:
+    rules = [
+        FaultRule("google", "/gmail/v1/users/me/settings/imap", "malformed"),
+        FaultRule("google", "/gmail/v1/users/me/settings/pop", "hang", seconds=5),
+        FaultRule("google", "/gmail/v1/users/me/settings/vacation", "reset"),
+        FaultRule("google", "/gmail/v1/users/me/profile", "latency", seconds=0.3),
+    ]
+    with Sandbox("compromised", faults=rules) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        base = sb.google_url + "gmail/v1/users/me/"
+        with pytest.raises(json.JSONDecodeError):
+            httpx.get(base + "settings/imap", headers=headers).json()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(base + "settings/pop", headers=headers, timeout=0.5)
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            httpx.get(base + "settings/vacation", headers=headers)
+        began = time.perf_counter()
+        assert httpx.get(base + "profile", headers=headers).status_code == 200
+        assert time.perf_counter() - began >= 0.3
+        assert {r.fault for r in sb.requests} >= {"malformed", "hang", "reset", "latency"}
+
+
+def test_endless_page_tokens() -> None:
+    with Sandbox("compromised", faults=[FaultRule("google", "/drive/v3/files", "endless")]) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        token = None
+        for _ in range(5):
+            params = {"pageSize": 1, **({"pageToken": token} if token else {})}
+            body = httpx.get(sb.google_url + "drive/v3/files", headers=headers, params=params).json()
+            assert "nextPageToken" in body
+            token = body["nextPageToken"]
+
+
+def test_start_is_fast_and_stop_leaves_no_thread_or_port() -> None:
+    before = set(threading.enumerate())
+    began = time.perf_counter()
+    sb = Sandbox("compromised", faults=[FaultRule("google", "/gmail/v1/users/me/settings/pop", "hang", seconds=60)])
+    sb.start()
+    started = time.perf_counter() - began
+    port = int(sb.google_url.rsplit(":", 1)[1].strip("/"))
+    outcome: list[object] = []
+
+    def hang() -> None:
+        try:
+            httpx.get(
+                sb.google_url + "gmail/v1/users/me/settings/pop",
+                timeout=10,
+                headers={"Authorization": f"Bearer {sb.token}"},
+            )
+        except httpx.HTTPError as exc:  # the server stops and closes the hung connection
+            outcome.append(exc)
+
+    hung = threading.Thread(target=hang, daemon=True)
+    hung.start()
+    time.sleep(0.2)
+    sb.stop()
+    hung.join(timeout=5)
+    assert started < 1.0
+    assert outcome and isinstance(outcome[0], httpx.RemoteProtocolError)
+    assert set(threading.enumerate()) - before == set()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_malformed_scenario_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ngoogle:\n  account: a@b.example\n  auto_forwarding:\n    enabled: maybe\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert "bad.yaml, line 5" in str(info.value) and "google.auto_forwarding.enabled" in str(info.value)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("name: x\ngooogle: {}\n")
+    with pytest.raises(ScenarioError, match="line 2"):
+        load_scenario(unknown)
+    with pytest.raises(ScenarioError, match="shipped ones are"):
+        load_scenario("nonexistent")
+
+
+def test_hostile_scenario_serves_hostile_text() -> None:
+    with Sandbox("hostile") as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        filters = httpx.get(sb.google_url + "gmail/v1/users/me/settings/filters", headers=headers).json()["filter"]
+        query = filters[0]["criteria"]["query"]
+        assert "\x1b]8;;" in query and "\u202e" in query and "[bold red]" in query and len(query) > 100_000
+
+
+def test_every_shipped_scenario_loads() -> None:
+    from auditor.sandbox import shipped_scenarios
+
+    names = shipped_scenarios()
+    assert {"clean", "compromised", "large", "hostile"} <= set(names)
+    for name in names:
+        assert load_scenario(name).sections
+
+
+def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from auditor.cli import entry; entry()",
+            "sandbox",
+            "serve",
+            "--scenario",
+            "compromised",
+            "--fault",
+            "google:/gmail/v1/users/*/settings/imap:503:times=1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    try:
+        env = {}
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("export "):
+                key, _, value = line[7:].strip().partition("=")
+                env[key] = value
+            if line.startswith("# Press Ctrl-C"):
+                break
+        headers = {"Authorization": f"Bearer {env['AUDITOR_BEARER_TOKEN']}"}
+        url = env["AUDITOR_GOOGLE_API_URL"] + "gmail/v1/users/me/settings/imap"
+        assert httpx.get(url, headers=headers).status_code == 503
+        assert httpx.get(url, headers=headers).json() == {
+            "enabled": True,
+            "autoExpunge": True,
+            "expungeBehavior": "archive",
+            "maxFolderSize": 0,
+        }
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
