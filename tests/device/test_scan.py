@@ -268,3 +268,16 @@ def test_the_console_script_runs(installed) -> None:
     result = subprocess.run([exe, "iocs", "status"], capture_output=True, text=True, timeout=60, env=os.environ)
     assert result.returncode == 0, result.stderr
     assert "apps:           174" in result.stdout
+
+
+def test_ssh_server_without_the_port_list_is_not_a_plain_clear(installed) -> None:
+    from auditor.device.collector import Reading
+
+    class NoPorts(DeviceCollector):
+        def _read_connections(self) -> Reading:
+            return Reading(complete_failure="network connections need administrator rights to read on this system")
+
+    statuses = {f.status for f in by_check(audit_device(NoPorts()), "device.ssh_server")}
+    assert Status.ERROR in statuses
+    c2 = by_check(audit_device(NoPorts()), "device.c2_connections")
+    assert [f.status for f in c2] == [Status.ERROR]
