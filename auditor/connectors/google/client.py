@@ -1,0 +1,222 @@
+"""Read-only Google connector on google-api-python-client (static discovery documents).
+
+Blocking client calls run in worker threads (one httplib2 connection and service object per thread, since
+neither is thread-safe) with bounded concurrency. Retries on 429 and 5xx honour Retry-After, bounded in
+count and in total time. Each resource is fetched once per audit and shared between checks. The connector
+has no method that changes anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
+
+SCOPES = (
+    "https://www.googleapis.com/auth/gmail.settings.basic",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+)
+MEDIA_QUERY = (
+    "(visibility = 'anyoneWithLink' or visibility = 'anyoneCanFind') and "
+    "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
+)
+MEDIA_FIELDS = (
+    "nextPageToken, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
+    "permissions(type,role,allowFileDiscovery))"
+)
+PEOPLE_QUERY = (
+    "visibility = 'limited' and 'me' in owners and "
+    "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
+)
+PEOPLE_FIELDS = "nextPageToken, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
+MAX_PAGES = 200
+
+
+class DelegationUnavailable(ConnectorError):
+    """Gmail answers delegates.list only to a Workspace service account with domain-wide delegation."""
+
+
+class GoogleClient:
+    def __init__(
+        self,
+        endpoint: str | None,
+        credentials: Any,
+        *,
+        timeout: float = 20.0,
+        retry_budget: float = 60.0,
+        max_retries: int = 5,
+        concurrency: int = 8,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/") + "/" if endpoint else None
+        self.credentials = credentials
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_retries = max_retries
+        self._gate = asyncio.Semaphore(concurrency)
+        self._local = threading.local()
+        self._cache: dict[str, asyncio.Future[Any]] = {}
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _service(self, name: str) -> Any:
+        services = getattr(self._local, "services", None)
+        if services is None:
+            services = self._local.services = {}
+        if name not in services:
+            import httplib2
+            from google_auth_httplib2 import AuthorizedHttp
+            from googleapiclient.discovery import build
+
+            http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+            options = {}
+            if self.endpoint:
+                options["api_endpoint"] = self.endpoint + ("drive/v3/" if name == "drive" else "")
+            version = "v3" if name == "drive" else "v1"
+            services[name] = build(
+                name, version, http=http, static_discovery=True, cache_discovery=False, client_options=options
+            )
+        return services[name]
+
+    def _execute(self, make: Callable[[Any], Any], service: str) -> Any:
+        """Run one request in this thread, retrying what is worth retrying, within the budget."""
+        from googleapiclient.errors import HttpError
+
+        began = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            wait: float | None = None
+            try:
+                return make(self._service(service)).execute(num_retries=0)
+            except HttpError as exc:
+                status = exc.resp.status
+                if status == 401:
+                    raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
+                if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
+                    raise DelegationUnavailable(_message(exc)) from None
+                if status not in (429, 500, 502, 503, 504):
+                    raise ProviderError(f"Google answered {status}: {_message(exc)}") from None
+                wait = _retry_after(exc, attempt)
+                last: ConnectorError = (RateLimitedError if status == 429 else ProviderError)(
+                    f"Google answered {status} and kept answering it after {attempt} tries"
+                )
+            except (json.JSONDecodeError, ValueError) as exc:
+                raise ProviderError(f"Google sent data that is not valid JSON ({exc})") from None
+            except TimeoutError:
+                last = NetworkError(f"Google did not answer within {self.timeout:g} s")
+                wait = 0.5 * attempt
+            except (ConnectionError, http.client.HTTPException, OSError) as exc:
+                last = NetworkError(f"the connection to Google failed ({type(exc).__name__})")
+                wait = 0.5 * attempt
+                self._local.services = {}  # a broken connection is not reused
+            if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
+                raise last
+            time.sleep(wait)
+
+    async def _call(self, key: str, make: Callable[[Any], Any], service: str = "gmail") -> Any:
+        """Fetch once per audit: checks asking for the same resource share one request."""
+        if key not in self._cache:
+            self._cache[key] = asyncio.ensure_future(self._run(make, service))
+        return await asyncio.shield(self._cache[key])
+
+    async def _run(self, make: Callable[[Any], Any], service: str) -> Any:
+        async with self._gate:
+            return await asyncio.to_thread(self._execute, make, service)
+
+    async def _pages(self, key: str, query: str, fields: str) -> list[dict[str, Any]]:
+        async def collect() -> list[dict[str, Any]]:
+            files: list[dict[str, Any]] = []
+            token: str | None = None
+            seen: set[str] = set()
+            for _ in range(MAX_PAGES):
+                page = await self._run(
+                    lambda s, t=token: s.files().list(
+                        q=query, fields=fields, pageSize=1000, pageToken=t, spaces="drive"
+                    ),
+                    "drive",
+                )
+                files += page.get("files", [])
+                token = page.get("nextPageToken")
+                if not token:
+                    return files
+                if token in seen:
+                    raise ProviderError("Google Drive repeated a page token: the listing would never end")
+                seen.add(token)
+            raise ProviderError(f"Google Drive kept sending pages after {MAX_PAGES}; stopped to be safe")
+
+        if key not in self._cache:
+            self._cache[key] = asyncio.ensure_future(collect())
+        return list(await asyncio.shield(self._cache[key]))
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def _settings(self, s: Any) -> Any:
+        return s.users().settings()
+
+    async def profile(self) -> dict[str, Any]:
+        return dict(await self._call("profile", lambda s: s.users().getProfile(userId="me")))
+
+    async def auto_forwarding(self) -> dict[str, Any]:
+        return dict(await self._call("autoForwarding", lambda s: self._settings(s).getAutoForwarding(userId="me")))
+
+    async def forwarding_addresses(self) -> list[dict[str, Any]]:
+        body = await self._call("forwarding", lambda s: self._settings(s).forwardingAddresses().list(userId="me"))
+        return list(body.get("forwardingAddresses", []))
+
+    async def filters(self) -> list[dict[str, Any]]:
+        body = await self._call("filters", lambda s: self._settings(s).filters().list(userId="me"))
+        return list(body.get("filter", []))  # Gmail's key is singular, and absent when there are none
+
+    async def send_as(self) -> list[dict[str, Any]]:
+        body = await self._call("sendAs", lambda s: self._settings(s).sendAs().list(userId="me"))
+        return list(body.get("sendAs", []))
+
+    async def imap(self) -> dict[str, Any]:
+        return dict(await self._call("imap", lambda s: self._settings(s).getImap(userId="me")))
+
+    async def pop(self) -> dict[str, Any]:
+        return dict(await self._call("pop", lambda s: self._settings(s).getPop(userId="me")))
+
+    async def delegates(self) -> list[dict[str, Any]]:
+        body = await self._call("delegates", lambda s: self._settings(s).delegates().list(userId="me"))
+        return list(body.get("delegates", []))
+
+    async def media_shared_by_link(self) -> list[dict[str, Any]]:
+        return await self._pages("media-link", MEDIA_QUERY, MEDIA_FIELDS)
+
+    async def media_shared_with_people(self) -> list[dict[str, Any]]:
+        return await self._pages("media-people", PEOPLE_QUERY, PEOPLE_FIELDS)
+
+
+def _error_body(exc: Any) -> dict[str, Any]:
+    try:
+        body = json.loads(exc.content.decode("utf-8"))
+        return dict(body.get("error") or {})
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return {}
+
+
+def _reason(exc: Any) -> str:
+    error = _error_body(exc)
+    reasons = [e.get("reason", "") for e in error.get("errors", []) if isinstance(e, dict)]
+    if error.get("status") == "FAILED_PRECONDITION":
+        return "FAILED_PRECONDITION"
+    return str(reasons[0]) if reasons else ""
+
+
+def _message(exc: Any) -> str:
+    return str(_error_body(exc).get("message") or exc.resp.reason or "no message")
+
+
+def _retry_after(exc: Any, attempt: int) -> float:
+    value = exc.resp.get("retry-after")
+    try:
+        return max(0.0, min(float(value), 60.0)) if value is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
+    except ValueError:
+        return min(0.5 * 2 ** (attempt - 1), 8.0)

@@ -1,0 +1,50 @@
+"""Opening Google accounts: a server named by AUDITOR_GOOGLE_API_URL + AUDITOR_BEARER_TOKEN (tests,
+practice mode and scripts audit its signed-in user with no case and no sign-in)."""
+
+from __future__ import annotations
+
+from auditor.engine import Source
+from auditor.errors import AuditorError, UsageError
+from auditor.sources import SourceRequest
+
+
+def client_for(request: SourceRequest) -> object:
+    from google.oauth2.credentials import Credentials
+
+    from auditor.connectors.google.client import GoogleClient
+
+    endpoints = request.endpoints
+    if not endpoints.token:
+        raise UsageError("AUDITOR_GOOGLE_API_URL is set but AUDITOR_BEARER_TOKEN is not")
+    settings = request.settings
+    return GoogleClient(
+        endpoints.google,
+        Credentials(endpoints.token),
+        timeout=settings.request_timeout,
+        retry_budget=settings.retry_budget,
+    )
+
+
+async def open_sources(request: SourceRequest) -> list[Source]:
+    if not request.endpoints.google:
+        raise UsageError(
+            "no Google account to audit: signing in to Google from the tool is not available yet; point it at a "
+            "server with AUDITOR_GOOGLE_API_URL and AUDITOR_BEARER_TOKEN (for example `auditor sandbox serve`)"
+        )
+    client = client_for(request)
+    try:
+        profile = await client.profile()  # type: ignore[attr-defined]
+    except AuditorError as exc:
+        return [
+            Source(
+                "google", "Google account", error=f"Couldn't reach the Google account: {exc}", practice=request.practice
+            )
+        ]
+    return [
+        Source(
+            "google",
+            str(profile.get("emailAddress") or "Google account"),
+            clients={"google": client},
+            practice=request.practice,
+        )
+    ]
