@@ -135,12 +135,11 @@ class GoogleClient:
             token: str | None = None
             seen: set[str] = set()
             for _ in range(MAX_PAGES):
-                page = await self._run(
-                    lambda s, t=token: s.files().list(
-                        q=query, fields=fields, pageSize=1000, pageToken=t, spaces="drive"
-                    ),
-                    "drive",
-                )
+
+                def page_request(s: Any, page_token: str | None = token) -> Any:
+                    return s.files().list(q=query, fields=fields, pageSize=1000, pageToken=page_token, spaces="drive")
+
+                page = await self._run(page_request, "drive")
                 files += page.get("files", [])
                 token = page.get("nextPageToken")
                 if not token:
