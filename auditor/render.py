@@ -23,7 +23,9 @@ def finding_lines(finding: Finding, width: int = WIDTH, details: bool = False) -
         for para in finding.detail.split("\n"):
             lines += [indent + line for line in textwrap.wrap(literal(para), width - len(indent))]
     if details or finding.status in (Status.FOUND, Status.REVIEW):
-        lines.append(f"{indent}id {finding.fingerprint}  ·  {finding.check}")
+        lines.append(f"{indent}id {finding.fingerprint}")
+    if details:
+        lines.append(f"{indent}check {finding.check}")
     return lines
 
 

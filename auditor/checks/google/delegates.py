@@ -1,0 +1,50 @@
+"""Gmail delegates: people who can read, send and delete mail in this account."""
+
+from __future__ import annotations
+
+from auditor.connectors.google.client import DelegationUnavailable
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="google.gmail_delegates",
+    title="People with delegated access to your Gmail",
+    kind="google",
+    severity=Severity.HIGH,
+    reads=("Gmail settings: delegates (readable only with Workspace domain-wide delegation)",),
+    playbooks=("google-mail-access",),
+    needs=("google",),
+)
+
+WHERE = (
+    "On a computer, open Gmail › Settings (the gear) › See all settings › Accounts (or Accounts and Import) › "
+    "“Grant access to your account”. Every address listed there can read, send and delete your mail."
+)
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    try:
+        delegates = await ctx.client("google").delegates()
+    except DelegationUnavailable:
+        return [
+            ctx.finding(
+                Status.MANUAL,
+                "Check by hand: who else can open your Gmail (delegation)",
+                detail=WHERE,
+                evidence={"where_to_look": WHERE},
+            )
+        ]
+    findings = []
+    for delegate in delegates:
+        address = str(delegate.get("delegateEmail") or "")
+        made = ctx.review_or_found(
+            f"{literal(address, 200)} can read and send your mail, and you didn't allow it",
+            f"{literal(address, 200)} can read and send your mail — did you allow this?",
+            subject=address,
+            detail="A delegate can open this mailbox, read and delete messages and send mail as you.",
+            evidence=dict(delegate),
+        )
+        if made:
+            findings.append(made)
+    return findings or [ctx.clear("Nobody else has delegated access to your Gmail")]

@@ -1,0 +1,36 @@
+"""Send-as aliases: other addresses that can send mail as you from this account."""
+
+from __future__ import annotations
+
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="google.gmail_send_as",
+    title="Other addresses set up to send mail as you",
+    kind="google",
+    severity=Severity.MEDIUM,
+    reads=("Gmail settings: send-as aliases",),
+    playbooks=("google-mail-access",),
+    needs=("google",),
+)
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    aliases = [a for a in await ctx.client("google").send_as() if not a.get("isPrimary")]
+    findings = []
+    for alias in aliases:
+        address = str(alias.get("sendAsEmail") or "")
+        shown = literal(address, 200)
+        made = ctx.review_or_found(
+            f"Mail can be sent as {shown} from your account, and it isn't yours",
+            f"Mail can be sent as {shown} from your account — is this address yours?",
+            subject=address,
+            detail="A send-as alias lets this account send mail that appears to come from another address, and "
+            "replies may go there.",
+            evidence=dict(alias),
+        )
+        if made:
+            findings.append(made)
+    return findings or [ctx.clear("Only your own address can send mail from this account")]
