@@ -32,7 +32,11 @@ def finding_lines(finding: Finding, width: int = WIDTH, details: bool = False) -
 def table(run: AuditRun, width: int = WIDTH, show_clear: bool = True, details: bool = False) -> str:
     out: list[str] = []
     if run.practice:
-        out += ["PRACTICE — simulated accounts, nothing here is real", ""]
+        out += [
+            "PRACTICE — the accounts below are simulated (no real account was contacted);",
+            "“This computer” is a real, read-only scan of this machine.",
+            "",
+        ]
     by_target: dict[str, list[Finding]] = {}
     for finding in run.sorted_findings():
         if finding.status is Status.SKIPPED or (finding.status is Status.CLEAR and not show_clear):

@@ -29,6 +29,7 @@ class Sandbox:
         scenario: str | Path | Scenario = "compromised",
         faults: Sequence[FaultRule] | None = None,
         latency: float = 0.0,
+        workdir: Path | None = None,
     ) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.token = "sandbox-" + secrets.token_urlsafe(24)
@@ -38,18 +39,21 @@ class Sandbox:
         self._stopping = threading.Event()
         self._servers: dict[str, ProviderServer] = {}
         self._folder: Path | None = None
+        self._workdir = workdir  # where a TLS certificate goes, if a provider needs one (default: temp)
         self.ca_file: Path | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
-        self._folder = Path(tempfile.mkdtemp(prefix="auditor-sandbox-"))
         try:
             tls: tuple[Path, Path] | None = None
             for section, data in self.scenario.sections.items():
                 module = importlib.import_module(PROVIDERS[section][0])
                 for app in module.build_apps(data, token=self.token, endless=self._endless_for(section)):
                     if app.tls and tls is None:
+                        if self._workdir is not None:
+                            self._workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                        self._folder = Path(tempfile.mkdtemp(prefix="auditor-sandbox-", dir=self._workdir))
                         tls = make_certificate(self._folder)
                         self.ca_file = tls[0]
                     server = ProviderServer(

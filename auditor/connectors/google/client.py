@@ -85,6 +85,7 @@ class GoogleClient:
 
     def _execute(self, make: Callable[[Any], Any], service: str) -> Any:
         """Run one request in this thread, retrying what is worth retrying, within the budget."""
+        from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
         began = time.monotonic()
@@ -93,7 +94,14 @@ class GoogleClient:
             attempt += 1
             wait: float | None = None
             try:
-                return make(self._service(service)).execute(num_retries=0)
+                result = make(self._service(service)).execute(num_retries=0)
+                if not isinstance(result, dict):
+                    # googleapiclient hands back the raw text when the body is not JSON
+                    raise ProviderError("Google sent data that is not valid JSON")
+                return result
+            except RefreshError:
+                # A 401 makes the credentials try to refresh; without a refresh token that fails.
+                raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
             except HttpError as exc:
                 status = exc.resp.status
                 if status == 401:

@@ -1,0 +1,40 @@
+"""`auditor demo`: practice mode — a simulated compromised account plus this computer's real scan."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="practice: audit a simulated compromised account and this computer (no sign-in, no network)",
+        description=(
+            "Practice mode. Starts local servers that imitate a compromised Google account, audits them through "
+            "the real connectors, adds a real read-only scan of this computer, and prints what was found. "
+            "Nothing leaves this machine and nothing is written outside AUDITOR_HOME."
+        ),
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--exit-code", action="store_true", help="exit with the audit's code instead of 0")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from auditor.audit import audit
+    from auditor.cli.audit import print_run
+    from auditor.config import paths
+    from auditor.sandbox import Sandbox
+    from auditor.sources import available_kinds
+
+    with Sandbox("compromised", workdir=paths().data / "practice") as sb:
+        endpoints = sb.endpoints()
+        kinds = ["device"] + [
+            k for k in ("google", "microsoft", "exchange") if endpoints.for_kind(k) and k in available_kinds()
+        ]
+        run = asyncio.run(audit(kinds, endpoints=endpoints, practice=True))
+    print_run(run, args.format)
+    return run.exit_code if args.exit_code else 0

@@ -1,0 +1,191 @@
+"""Google checks through the real connector (googleapiclient) against the practice server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import audit
+from auditor.cli import main
+from auditor.config import Settings
+from auditor.engine import Decisions
+from auditor.model import AuditRun, Status, fingerprint
+from auditor.sandbox import FaultRule, Sandbox, load_scenario
+
+FAST = Settings(request_timeout=1.0, retry_budget=4.0)
+GOOGLE_CHECKS = {
+    "google.gmail_autoforward",
+    "google.gmail_forwarding_addresses",
+    "google.gmail_filters",
+    "google.gmail_pop_imap",
+    "google.gmail_send_as",
+    "google.gmail_delegates",
+    "google.drive_public_media",
+    "google.drive_people_media",
+}
+
+
+def run_google(sb: Sandbox, decisions: Decisions | None = None) -> AuditRun:
+    return asyncio.run(audit(["google"], settings=FAST, endpoints=sb.endpoints(), decisions=decisions))
+
+
+def by_check(run: AuditRun) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for finding in run.findings:
+        out.setdefault(finding.check, []).append(finding)
+    return out
+
+
+def statuses(run: AuditRun, check: str) -> list[Status]:
+    return [f.status for f in by_check(run).get(check, [])]
+
+
+def test_compromised_account() -> None:
+    with Sandbox("compromised") as sb:
+        run = run_google(sb)
+    found = by_check(run)
+    assert set(found) >= GOOGLE_CHECKS
+    assert {f.target for f in run.findings} == {"ann.example@gmail.com"}
+    forward = found["google.gmail_autoforward"][0]
+    assert forward.status is Status.REVIEW
+    assert forward.title.startswith("Your mail is forwarded to keepingtabs@proton.example")
+    filters = found["google.gmail_filters"]
+    assert [(f.status, f.severity.value) for f in filters] == [(Status.FOUND, "critical")]
+    assert "deletes it" in filters[0].title and "keepingtabs@proton.example" in filters[0].title
+    media = found["google.drive_public_media"]
+    assert sorted(f.evidence["name"] for f in media) == ["IMG_2041.jpg", "IMG_2042.jpg", "VID_0007.mp4"]
+    assert all(f.status is Status.FOUND for f in media)
+    assert any("anyone on the internet can find" in f.title for f in media)
+    people = found["google.drive_people_media"]
+    assert [(f.status, f.subject) for f in people] == [(Status.REVIEW, "mark.ex@gmail.example")]
+    assert sorted(f.subject for f in found["google.gmail_pop_imap"]) == ["imap", "pop"]
+    assert [f.subject for f in found["google.gmail_send_as"]] == ["ann.backup@outlook.example"]
+    assert [f.status for f in found["google.gmail_delegates"]] == [Status.MANUAL]  # no delegation: by hand
+    assert run.exit_code == 1
+
+
+def test_clean_account_is_clear_everywhere() -> None:
+    with Sandbox("clean") as sb:
+        run = run_google(sb)
+    not_clear = {(f.check, f.status) for f in run.findings if f.status is not Status.CLEAR}
+    assert not_clear == {("google.gmail_delegates", Status.MANUAL)}
+    assert run.exit_code == 0
+
+
+def test_decisions_mine_and_not_mine() -> None:
+    with Sandbox("compromised") as sb:
+        fp = fingerprint("google.gmail_autoforward", "ann.example@gmail.com", "keepingtabs@proton.example")
+        not_mine = run_google(sb, Decisions({fp: "not-mine"}))
+        mine = run_google(sb, Decisions({fp: "mine"}))
+    assert statuses(not_mine, "google.gmail_autoforward") == [Status.FOUND]
+    assert statuses(mine, "google.gmail_autoforward") == [Status.CLEAR]
+
+
+def test_delegates_are_read_with_domain_wide_delegation() -> None:
+    scenario = load_scenario("compromised")
+    data = scenario.sections["google"]
+    data.domain_wide_delegation = True
+    from auditor.sandbox.google import Delegate
+
+    data.delegates = [Delegate(delegateEmail="mark.ex@gmail.example")]
+    with Sandbox(scenario) as sb:
+        run = run_google(sb)
+    delegates = by_check(run)["google.gmail_delegates"]
+    assert [(f.status, f.subject) for f in delegates] == [(Status.REVIEW, "mark.ex@gmail.example")]
+
+
+def test_only_reads_and_server_side_drive_filters() -> None:
+    with Sandbox("compromised") as sb:
+        run_google(sb)
+        requests = sb.requests
+    assert requests and all(r.method == "GET" for r in requests)
+    drive = [r for r in requests if r.path.startswith("/drive/")]
+    assert [r.path for r in drive] == ["/drive/v3/files", "/drive/v3/files"]
+    for request in drive:
+        assert "visibility" in request.query["q"][0]
+        assert "fields" in request.query and request.query["pageSize"] == ["1000"]
+    assert not any("permissions" in r.path for r in requests)
+    settings = [r.path for r in requests if "/settings/" in r.path]
+    assert len(settings) == len(set(settings)), "a settings resource was fetched twice"
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "503", "reset"])
+def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
+    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=0, times=2)  # type: ignore[arg-type]
+    with Sandbox("compromised", faults=[rule]) as sb:
+        run = run_google(sb)
+        attempts = [r for r in sb.requests if r.path.endswith("/settings/filters")]
+    assert [f.status for f in by_check(run)["google.gmail_filters"]] == [Status.FOUND]
+    assert len(attempts) == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "words"),
+    [
+        ("401", "/gmail/v1/users/*/settings/filters", "refused the sign-in"),
+        ("malformed", "/gmail/v1/users/*/settings/filters", "not valid JSON"),
+        ("hang", "/gmail/v1/users/*/settings/filters", "did not answer"),
+        ("500", "/gmail/v1/users/*/settings/filters", "kept answering"),
+        ("429", "/drive/v3/files", "kept answering"),
+        ("endless", "/drive/v3/files", "repeated a page token"),
+    ],
+)
+def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, path: str, words: str) -> None:
+    rule = FaultRule("google", path, kind, seconds=3, retry_after=1)  # type: ignore[arg-type]
+    with Sandbox("clean", faults=[rule]) as sb:
+        run = run_google(sb)
+    check = "google.gmail_filters" if "filters" in path else "google.drive_public_media"
+    findings = by_check(run)[check]
+    assert [f.status for f in findings] == [Status.ERROR], findings
+    assert words in findings[0].detail
+    assert run.exit_code == 3
+
+
+def test_unreachable_account_is_error_for_every_check(monkeypatch) -> None:
+    with Sandbox("clean", faults=[FaultRule("google", "/gmail/v1/users/me/profile", "401")]) as sb:
+        run = run_google(sb)
+    assert {f.status for f in run.findings} == {Status.ERROR}
+    assert {f.check for f in run.findings} >= GOOGLE_CHECKS
+
+
+def test_hostile_text_is_shown_literally(capsys, monkeypatch) -> None:
+    with Sandbox("hostile") as sb:
+        for key, value in sb.env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["audit", "--only", "google", "--details"]) == 1
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\x07", "\u202e", "\u200b", "\u2066"):
+        assert raw not in out
+    assert "[bold red]Security[/]" in out  # markup stays text in plain output
+    assert "more characters)" in out  # 100 KB strings are cut, and say so
+
+
+def test_cli_json_with_environment_variables(capsys, monkeypatch) -> None:
+    for scenario, code in (("compromised", 1), ("clean", 0)):
+        with Sandbox(scenario) as sb:
+            for key, value in sb.env.items():
+                monkeypatch.setenv(key, value)
+            assert main(["audit", "--only", "google", "--format", "json"]) == code
+        data = json.loads(capsys.readouterr().out)
+        assert data["exit_code"] == code
+        assert all(f["target"].endswith("@gmail.com") for f in data["findings"])
+
+
+def test_google_without_a_server_is_a_clear_usage_error(capsys) -> None:
+    assert main(["audit", "--only", "google"]) == 2
+    assert "AUDITOR_GOOGLE_API_URL" in capsys.readouterr().err
+
+
+def test_demo_shows_practice_findings_and_writes_only_under_home(capsys, isolated_home: Path, tmp_path) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("PRACTICE")
+    assert "Your mail is forwarded to keepingtabs@proton.example" in out
+    assert "A filter forwards mail" in out and "This computer (" in out
+    assert main(["demo", "--format", "json", "--exit-code"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["practice"] is True
+    assert all(p.is_relative_to(isolated_home) for p in isolated_home.rglob("*"))
