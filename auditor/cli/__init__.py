@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Find and close the ways someone could still get into your accounts and devices. "
             "Read-only: nothing is changed unless you confirm it. "
         ),
-        epilog="Start with: auditor audit --only device (read-only: it changes nothing).",
+        epilog="Try it without any account: auditor demo. Everything is read-only: nothing is changed.",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
