@@ -33,9 +33,7 @@ def main() -> None:
         indicators = load_indicator_files(files)
         loads.append(time.perf_counter() - began)
     counts = indicators.counts()
-    print(
-        f"indicator set: {counts.apps} apps, {counts.packages} packages, {counts.certificates} certificates"
-    )
+    print(f"indicator set: {counts.apps} apps, {counts.packages} packages, {counts.certificates} certificates")
     print(f"load full indicator set: median {statistics.median(loads) * 1000:.1f} ms over {args.repeat}")
 
     known = [p for app in indicators.apps for p in app.packages]

@@ -18,9 +18,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
     exe = shutil.which("auditor")
-    command = (
-        [exe, "--help"] if exe else [sys.executable, "-c", "from auditor.cli import entry; entry()", "--help"]
-    )
+    command = [exe, "--help"] if exe else [sys.executable, "-c", "from auditor.cli import entry; entry()", "--help"]
     times = []
     for _ in range(args.repeat):
         began = time.perf_counter()

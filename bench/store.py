@@ -88,12 +88,8 @@ def main() -> None:
     print(f"insert, encrypted: {args.events / encrypted:,.0f}/s ({encrypted:.2f} s)")
     print(f"insert, plain SQLite: {args.events / unencrypted:,.0f}/s ({unencrypted:.2f} s)")
     print(f"encryption overhead on inserts: {encrypted / unencrypted:.2f}x")
-    print(
-        f"open case (key derivation + checks): {opened * 1000:.0f} ms, of which key derivation ~{kdf * 1000:.0f} ms"
-    )
-    print(
-        f"open + newest page of {PAGE}: {open_and_page * 1000:.0f} ms (plain SQLite: {plain_page * 1000:.1f} ms)"
-    )
+    print(f"open case (key derivation + checks): {opened * 1000:.0f} ms, of which key derivation ~{kdf * 1000:.0f} ms")
+    print(f"open + newest page of {PAGE}: {open_and_page * 1000:.0f} ms (plain SQLite: {plain_page * 1000:.1f} ms)")
     print(f"newest page alone, after open: {(open_and_page - opened) * 1000:.1f} ms")
     print(f"machine: {os.cpu_count()} cores")
 

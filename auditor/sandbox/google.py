@@ -193,6 +193,7 @@ class GoogleApp:
         self.account = data.account
         self.filters = self._filters()
         self.files = self._files()
+        self._query_cache: dict[str, list[dict[str, Any]]] = {}
         self._routes: list[tuple[re.Pattern[str], Callable[..., SandboxResponse]]] = [
             (re.compile(r"^/gmail/v1/users/([^/]+)/profile$"), self.profile),
             (re.compile(r"^/gmail/v1/users/([^/]+)/settings/autoForwarding$"), self.auto_forwarding),
@@ -439,7 +440,7 @@ class GoogleApp:
             start = int(request.arg("pageToken", "0") or 0) if not self.endless(request.path) else 0
         except (QueryError, ValueError):
             return google_error(400, "Invalid Value", "invalid")
-        matching = [f for f in self.files if predicate(f)]
+        matching = self._matching(request.arg("q", "") or "", predicate)
         page = matching[start : start + size]
         body: dict[str, Any] = {
             "kind": "drive#fileList",
@@ -451,6 +452,12 @@ class GoogleApp:
         elif start + size < len(matching):
             body["nextPageToken"] = str(start + size)
         return SandboxResponse.json(apply_mask(body, mask))
+
+    def _matching(self, query: str, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """Files matching a query; the data never changes, so each query is evaluated once."""
+        if query not in self._query_cache:
+            self._query_cache[query] = [f for f in self.files if predicate(f)]
+        return self._query_cache[query]
 
     def _file(self, file_id: str) -> dict[str, Any] | None:
         return next((f for f in self.files if f["id"] == file_id), None)
