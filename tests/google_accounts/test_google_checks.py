@@ -189,3 +189,21 @@ def test_demo_shows_practice_findings_and_writes_only_under_home(capsys, isolate
     data = json.loads(capsys.readouterr().out)
     assert data["practice"] is True
     assert all(p.is_relative_to(isolated_home) for p in isolated_home.rglob("*"))
+
+
+def test_a_case_account_without_a_server_is_reported_not_checked(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    with Sandbox("compromised") as sb:
+        names = list(sb.env)
+        for key, value in sb.env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["audit", "--case", "ann", "--only", "google", "--quiet"]) == 1
+    for key in names:
+        monkeypatch.delenv(key)
+    capsys.readouterr()
+    code = main(["audit", "--case", "ann", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    google = [f for f in data["findings"] if f["target"] == "ann.example@gmail.com"]
+    assert google and {f["status"] for f in google} == {"error"}
+    assert "signing in to Google" in google[0]["evidence"]["reason"]
+    assert code in (1, 3)

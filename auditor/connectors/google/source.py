@@ -25,7 +25,17 @@ def client_for(request: SourceRequest) -> object:
     )
 
 
+NO_SIGN_IN = (
+    "This Google account could not be checked: signing in to Google from the tool is not available yet. "
+    "Point the tool at a server with AUDITOR_GOOGLE_API_URL and AUDITOR_BEARER_TOKEN to audit it."
+)
+
+
 async def open_sources(request: SourceRequest) -> list[Source]:
+    if not request.endpoints.google and request.case is not None:
+        stored = [a["target"] for a in request.case.accounts() if a["kind"] == "google"]
+        if stored:  # a case's account is reported as not checked, never skipped silently
+            return [Source("google", target, error=NO_SIGN_IN, practice=request.practice) for target in stored]
     if not request.endpoints.google:
         raise UsageError(
             "no Google account to audit: signing in to Google from the tool is not available yet; point it at a "
