@@ -50,6 +50,9 @@ class Sandbox:
             for section, data in self.scenario.sections.items():
                 module = importlib.import_module(PROVIDERS[section][0])
                 for app in module.build_apps(data, token=self.token, endless=self._endless_for(section)):
+                    bind = getattr(app, "bind_faults", None)
+                    if bind is not None:  # apps with inner requests (Graph $batch) apply faults to each of them
+                        bind(self.faults, self._stopping)
                     if app.tls and tls is None:
                         if self._workdir is not None:
                             self._workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
