@@ -117,6 +117,65 @@ class DriveFile(BaseModel):
     parents: list[str] = Field(default_factory=list)
 
 
+class WorkspaceUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    primaryEmail: str
+    fullName: str = ""
+    isAdmin: bool = False
+    isEnrolledIn2Sv: bool = False
+    isEnforcedIn2Sv: bool = False
+    lastLoginTime: str = "2026-11-20T08:12:00.000Z"
+
+
+class AppToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clientId: str
+    displayText: str
+    scopes: list[str] = Field(default_factory=list)
+    nativeApp: bool = False
+    anonymous: bool = False
+
+
+class AppPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    codeId: int
+    name: str
+    creationTime: str = "1700000000000"
+    lastTimeUsed: str = "1731000000000"
+
+
+class MobileDevice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resourceId: str
+    email: str
+    model: str
+    os: str = "Android 14"
+    type: Literal["ANDROID", "IOS_SYNC", "GOOGLE_SYNC"] = "ANDROID"
+    status: str = "APPROVED"
+    lastSync: str = "2026-11-22T21:04:00.000Z"
+
+
+class LoginEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time: str
+    ipAddress: str
+    event: Literal["login_success", "login_failure", "login_verification", "suspicious_login"] = "login_success"
+    user: str | None = None
+
+
+class Workspace(BaseModel):
+    """Admin SDK data. Only an administrator's token may read it (settings: workspace_admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = "C03az79cb"
+    caller_is_admin: bool = True
+    users: list[WorkspaceUser] = Field(default_factory=list)
+    tokens: dict[str, list[AppToken]] = Field(default_factory=dict, description="by user email")
+    app_passwords: dict[str, list[AppPassword]] = Field(default_factory=dict, description="by user email")
+    mobile_devices: list[MobileDevice] = Field(default_factory=list)
+    logins: list[LoginEvent] = Field(default_factory=list)
+
+
 class Generate(BaseModel):
     """Bulk data for the large and hostile scenarios, made when the sandbox starts."""
 
@@ -142,6 +201,7 @@ class GoogleData(BaseModel):
     vacation: Vacation = Vacation()
     delegates: list[Delegate] = Field(default_factory=list)
     drive: list[DriveFile] = Field(default_factory=list)
+    workspace: Workspace | None = Field(default=None, description="a Workspace domain: Admin SDK answers")
     generate: Generate = Generate()
 
 
@@ -211,6 +271,12 @@ class GoogleApp:
             (re.compile(r"^/drive/v3/files/([^/]+)$"), self.files_get),
             (re.compile(r"^/drive/v3/files/([^/]+)/permissions$"), self.permissions_list),
             (re.compile(r"^/drive/v3/about$"), self.about),
+            (re.compile(r"^/admin/directory/v1/users$"), self.admin_users),
+            (re.compile(r"^/admin/directory/v1/users/([^/]+)$"), self.admin_user),
+            (re.compile(r"^/admin/directory/v1/users/([^/]+)/tokens$"), self.admin_tokens),
+            (re.compile(r"^/admin/directory/v1/users/([^/]+)/asps$"), self.admin_asps),
+            (re.compile(r"^/admin/directory/v1/customer/([^/]+)/devices/mobile$"), self.admin_mobile),
+            (re.compile(r"^/admin/reports/v1/activity/users/([^/]+)/applications/([^/]+)$"), self.admin_activity),
         ]
 
     # -- the server contract ------------------------------------------------------------------------
@@ -492,6 +558,142 @@ class GoogleApp:
             },
         }
         return SandboxResponse.json(apply_mask(body, parse_fields(fields)))
+
+    # -- Admin SDK (Workspace) ---------------------------------------------------------------------
+
+    def _admin(self) -> tuple[Workspace | None, SandboxResponse | None]:
+        workspace = self.data.workspace
+        if workspace is None:
+            return None, google_error(403, "Not Authorized to access this resource/api", "forbidden")
+        if not workspace.caller_is_admin:
+            return None, google_error(403, "Not Authorized to access this resource/api", "forbidden")
+        return workspace, None
+
+    def _admin_user(self, workspace: Workspace, key: str) -> WorkspaceUser | None:
+        email = self.account if key == "me" else key
+        return next((u for u in workspace.users if u.primaryEmail == email), None)
+
+    def _user_record(self, user: WorkspaceUser) -> dict[str, Any]:
+        given, _, family = (user.fullName or user.primaryEmail.split("@")[0]).partition(" ")
+        return {
+            "kind": "admin#directory#user",
+            "id": str(int(_stable_id("user", user.primaryEmail, length=12), 36) % 10**21),
+            "primaryEmail": user.primaryEmail,
+            "name": {
+                "givenName": self._text(given, "givenName"),
+                "familyName": family,
+                "fullName": self._text(user.fullName, "fullName"),
+            },
+            "isAdmin": user.isAdmin,
+            "isEnrolledIn2Sv": user.isEnrolledIn2Sv,
+            "isEnforcedIn2Sv": user.isEnforcedIn2Sv,
+            "lastLoginTime": user.lastLoginTime,
+            "suspended": False,
+            "orgUnitPath": "/",
+        }
+
+    def admin_users(self, request: SandboxRequest) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        return SandboxResponse.json(
+            {"kind": "admin#directory#users", "users": [self._user_record(u) for u in workspace.users]}
+        )
+
+    def admin_user(self, request: SandboxRequest, key: str) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        user = self._admin_user(workspace, key)
+        if user is None:
+            return google_error(404, "Resource Not Found: userKey", "notFound")
+        return SandboxResponse.json(self._user_record(user))
+
+    def admin_tokens(self, request: SandboxRequest, key: str) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        user = self._admin_user(workspace, key)
+        if user is None:
+            return google_error(404, "Resource Not Found: userKey", "notFound")
+        items = [
+            {
+                "kind": "admin#directory#token",
+                **t.model_dump(),
+                "userKey": user.primaryEmail,
+                "displayText": self._text(t.displayText, "displayText"),
+            }
+            for t in workspace.tokens.get(user.primaryEmail, [])
+        ]
+        return SandboxResponse.json({"kind": "admin#directory#tokenList", "items": items})
+
+    def admin_asps(self, request: SandboxRequest, key: str) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        user = self._admin_user(workspace, key)
+        if user is None:
+            return google_error(404, "Resource Not Found: userKey", "notFound")
+        items = [
+            {
+                "kind": "admin#directory#asp",
+                **a.model_dump(),
+                "userKey": user.primaryEmail,
+                "name": self._text(a.name, "name"),
+            }
+            for a in workspace.app_passwords.get(user.primaryEmail, [])
+        ]
+        return SandboxResponse.json({"kind": "admin#directory#aspList", "items": items})
+
+    def admin_mobile(self, request: SandboxRequest, customer: str) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        if customer not in ("my_customer", workspace.customer_id):
+            return google_error(404, "Resource Not Found: customerId", "notFound")
+        devices = [
+            {
+                "kind": "admin#directory#mobiledevice",
+                **d.model_dump(exclude={"email"}),
+                "email": [d.email],
+                "model": self._text(d.model, "model"),
+            }
+            for d in workspace.mobile_devices
+        ]
+        return SandboxResponse.json({"kind": "admin#directory#mobiledevices", "mobiledevices": devices})
+
+    def admin_activity(self, request: SandboxRequest, key: str, application: str) -> SandboxResponse:
+        workspace, denied = self._admin()
+        if denied or workspace is None:
+            return denied or google_error(403, "Not Authorized to access this resource/api")
+        if application != "login":
+            return SandboxResponse.json({"kind": "admin#reports#activities", "items": []})
+        items = []
+        for index, login in enumerate(workspace.logins):
+            who = login.user or self.account
+            if key not in ("all", who):
+                continue
+            items.append(
+                {
+                    "kind": "admin#reports#activity",
+                    "id": {
+                        "time": login.time,
+                        "uniqueQualifier": str(1000 + index),
+                        "applicationName": "login",
+                        "customerId": workspace.customer_id,
+                    },
+                    "actor": {"email": who, "profileId": _stable_id("profile", who, length=12)},
+                    "ipAddress": login.ipAddress,
+                    "events": [
+                        {
+                            "type": "login",
+                            "name": login.event,
+                            "parameters": [{"name": "login_type", "value": "google_password"}],
+                        }
+                    ],
+                }
+            )
+        return SandboxResponse.json({"kind": "admin#reports#activities", "items": items})
 
 
 def build_apps(data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> list[GoogleApp]:

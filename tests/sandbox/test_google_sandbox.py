@@ -311,3 +311,61 @@ def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+def workspace_scenario():
+    from auditor.sandbox.google import AppPassword, AppToken, LoginEvent, MobileDevice, Workspace, WorkspaceUser
+
+    scenario = load_scenario("compromised")
+    scenario.sections["google"].workspace = Workspace(
+        users=[WorkspaceUser(primaryEmail="ann.example@gmail.com", fullName="Ann Example", isEnrolledIn2Sv=False)],
+        tokens={
+            "ann.example@gmail.com": [
+                AppToken(
+                    clientId="123.apps.example",
+                    displayText="Photo Backup Pro",
+                    scopes=["https://www.googleapis.com/auth/gmail.readonly"],
+                )
+            ]
+        },
+        app_passwords={"ann.example@gmail.com": [AppPassword(codeId=7, name="Mail on old laptop")]},
+        mobile_devices=[MobileDevice(resourceId="AFiQxQ8x", email="ann.example@gmail.com", model="Pixel 6")],
+        logins=[LoginEvent(time="2026-11-21T02:14:00.000Z", ipAddress="203.0.113.77", event="suspicious_login")],
+    )
+    return scenario
+
+
+def test_admin_sdk_routes_through_the_real_client_and_schemas() -> None:
+    with Sandbox(workspace_scenario()) as sb:
+        http = AuthorizedHttp(Credentials(sb.token), http=httplib2.Http(timeout=5))
+        directory = build(
+            "admin", "directory_v1", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url}
+        )
+        reports = build(
+            "admin", "reports_v1", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url}
+        )
+        user = directory.users().get(userKey="ann.example@gmail.com").execute()
+        assert user["isEnrolledIn2Sv"] is False
+        assert problems("admin.directory_v1", "User", user) == []
+        users = directory.users().list(customer="my_customer").execute()
+        assert problems("admin.directory_v1", "Users", users) == []
+        tokens = directory.tokens().list(userKey="ann.example@gmail.com").execute()
+        assert tokens["items"][0]["displayText"] == "Photo Backup Pro"
+        assert problems("admin.directory_v1", "Tokens", tokens) == []
+        asps = directory.asps().list(userKey="ann.example@gmail.com").execute()
+        assert problems("admin.directory_v1", "Asps", asps) == []
+        devices = directory.mobiledevices().list(customerId="my_customer").execute()
+        assert devices["mobiledevices"][0]["model"] == "Pixel 6"
+        assert problems("admin.directory_v1", "MobileDevices", devices) == []
+        logins = reports.activities().list(userKey="all", applicationName="login").execute()
+        assert logins["items"][0]["events"][0]["name"] == "suspicious_login"
+        assert problems("admin.reports_v1", "Activities", logins) == []
+
+
+def test_admin_sdk_refuses_a_consumer_account() -> None:
+    with Sandbox("compromised") as sb:
+        answer = httpx.get(
+            sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"}
+        )
+        assert answer.status_code == 403
+        assert answer.json()["error"]["message"] == "Not Authorized to access this resource/api"
