@@ -316,7 +316,8 @@ def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
 def workspace_scenario():
     from auditor.sandbox.google import AppPassword, AppToken, LoginEvent, MobileDevice, Workspace, WorkspaceUser
 
-    scenario = load_scenario("compromised")
+    scenario = load_scenario("clean")
+    scenario.sections["google"].account = "ann.example@gmail.com"
     scenario.sections["google"].workspace = Workspace(
         users=[WorkspaceUser(primaryEmail="ann.example@gmail.com", fullName="Ann Example", isEnrolledIn2Sv=False)],
         tokens={
@@ -363,9 +364,15 @@ def test_admin_sdk_routes_through_the_real_client_and_schemas() -> None:
 
 
 def test_admin_sdk_refuses_a_consumer_account() -> None:
-    with Sandbox("compromised") as sb:
+    with Sandbox("clean") as sb:
         answer = httpx.get(
             sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"}
         )
         assert answer.status_code == 403
         assert answer.json()["error"]["message"] == "Not Authorized to access this resource/api"
+
+
+def test_compromised_scenario_has_a_workspace_user_without_two_step() -> None:
+    with Sandbox("compromised") as sb:
+        body = httpx.get(sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"})
+        assert body.status_code == 200 and body.json()["isEnrolledIn2Sv"] is False
