@@ -95,7 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(response.body)))
-            self.send_header("Connection", "close")
+            # No "Connection: close": an HTTP/1.0 response closes anyway, and exchangelib reads that header on
+            # any non-200 answer as "server busy", hiding a 401 or a SOAP fault behind a retryable error.
             self.end_headers()
             self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
