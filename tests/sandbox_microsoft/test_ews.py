@@ -1,0 +1,137 @@
+"""EWS on the practice server, read with real exchangelib (no autodiscover, fixed version)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from exchangelib import (
+    DELEGATE,
+    Account,
+    Build,
+    Configuration,
+    Credentials,
+    OAuth2AuthorizationCodeCredentials,
+    Version,
+)
+from exchangelib.errors import ErrorInternalServerError, UnauthorizedError
+
+from auditor.sandbox import FaultRule, Sandbox
+
+pytestmark = pytest.mark.usefixtures("insecure_oauth")
+
+
+@contextmanager
+def account(sb: Sandbox, mailbox: str, credentials: object | None = None) -> Iterator[Account]:
+    creds = credentials or OAuth2AuthorizationCodeCredentials(
+        access_token={"access_token": sb.token, "token_type": "Bearer"}
+    )
+    config = Configuration(service_endpoint=sb.ews_url, credentials=creds, version=Version(build=Build(15, 1, 2507, 6)))
+    acc = Account(primary_smtp_address=mailbox, config=config, autodiscover=False, access_type=DELEGATE)
+    try:
+        yield acc
+    finally:
+        acc.protocol.close()
+
+
+def test_compromised_rules_delegates_and_oof_over_oauth() -> None:
+    with Sandbox("compromised") as sb, account(sb, "ann.example@contoso.example") as acc:
+        rules = acc.rules
+        assert [r.display_name for r in rules] == [".", "Newsletters"]
+        hiding = rules[0].actions
+        assert [a.email_address for a in hiding.redirect_to_recipients] == ["keepingtabs@proton.example"]
+        assert hiding.delete is True and hiding.mark_as_read is True and hiding.stop_processing_rules is True
+        assert "password" in rules[0].conditions.contains_subject_or_body_strings
+        assert rules[1].actions.move_to_folder.folder_id.id
+
+        delegates = acc.delegates
+        assert len(delegates) == 1
+        mark = delegates[0]
+        assert mark.user_id.primary_smtp_address == "mark.ex@contoso.example"
+        perms = mark.delegate_permissions
+        assert perms.inbox_folder_permission_level == "Editor" and perms.calendar_folder_permission_level == "Editor"
+        assert mark.view_private_items is True and mark.receive_copies_of_meeting_messages is True
+
+        assert acc.oof_settings.state == "Disabled"
+        assert acc.inbox.name == "Inbox"  # GetFolder for a well-known folder
+        assert {r.status for r in sb.requests if r.provider == "ews"} == {200}
+        assert sb.refused == []
+
+
+def test_basic_auth_probe_then_reads(tmp_path: Path) -> None:
+    with Sandbox("clean") as sb:
+        creds = Credentials("sam.example@contoso.example", "practice-only")
+        with account(sb, "sam.example@contoso.example", creds) as acc:
+            rules = acc.rules
+            assert rules[0].actions.stop_processing_rules is True
+            assert acc.delegates == []
+        ews = [r for r in sb.requests if r.provider == "ews"]
+        assert ews[0].status == 401  # exchangelib's unauthenticated ConvertId probe learns "Basic"
+        assert all(r.status == 200 for r in ews[1:])
+        wrong = Credentials("sam.example@contoso.example", "wrong")
+        with pytest.raises(UnauthorizedError), account(sb, "sam.example@contoso.example", wrong) as acc:
+            acc.rules  # noqa: B018
+
+
+def test_wrong_bearer_token_is_401() -> None:
+    with Sandbox("compromised") as sb:
+        bad = OAuth2AuthorizationCodeCredentials(access_token={"access_token": "nope", "token_type": "Bearer"})
+        with pytest.raises(UnauthorizedError), account(sb, "ann.example@contoso.example", bad) as acc:
+            acc.rules  # noqa: B018
+
+
+def test_operations_that_change_the_mailbox_are_refused_with_a_soap_fault() -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><soap:Body>'
+        "<m:UpdateInboxRules><m:RemoveOutlookRuleBlob>true</m:RemoveOutlookRuleBlob><m:Operations>"
+        "<t:DeleteRuleOperation><t:RuleId>x</t:RuleId></t:DeleteRuleOperation></m:Operations>"
+        "</m:UpdateInboxRules></soap:Body></soap:Envelope>"
+    )
+    with Sandbox("compromised") as sb:
+        response = httpx.post(
+            sb.ews_url,
+            content=body,
+            headers={"Authorization": f"Bearer {sb.token}", "Content-Type": "text/xml"},
+            trust_env=False,
+        )
+        assert response.status_code == 403
+        assert "ErrorAccessDenied" in response.text and "<s:Fault>" in response.text
+        assert len(sb.refused) == 1 and sb.refused[0].provider == "ews"
+
+
+def test_large_mailbox_has_200_rules() -> None:
+    with Sandbox("large") as sb, account(sb, "busy.example@contoso.example") as acc:
+        assert len(acc.rules) == 200
+
+
+def test_hostile_text_arrives_literally() -> None:
+    with Sandbox("hostile") as sb, account(sb, "ann.example@contoso.example") as acc:
+        name = acc.rules[0].display_name
+        assert "[bold red]" in name and "\u202e" in name and "\u200b" in name and len(name) > 100_000
+        assert "\x1b[31m" in name and "\x1b]8;;" in name  # control characters travel as character references
+        delegate = acc.delegates[0].user_id.display_name
+        assert "\u202e" in delegate
+        assert "[bold red]" in acc.oof_settings.internal_reply
+
+
+def test_ews_fault_becomes_an_exchangelib_error() -> None:
+    rule = FaultRule("ews", "/EWS/Exchange.asmx", "500")
+    with Sandbox("compromised", faults=[rule]) as sb, account(sb, "ann.example@contoso.example") as acc:
+        with pytest.raises(ErrorInternalServerError):
+            acc.rules  # noqa: B018
+
+
+def test_other_mailbox_is_not_found(tmp_path: Path) -> None:
+    with Sandbox("compromised") as sb, account(sb, "someone.else@contoso.example") as acc:
+        from exchangelib.errors import ErrorMailRecipientNotFound, ErrorNonExistentMailbox
+
+        rules = acc.rules  # exchangelib hands back the response's error as an item
+        assert len(rules) == 1 and isinstance(rules[0], ErrorMailRecipientNotFound)
+        with pytest.raises(ErrorNonExistentMailbox):
+            acc.delegates  # noqa: B018
