@@ -376,3 +376,23 @@ def test_compromised_scenario_has_a_workspace_user_without_two_step() -> None:
     with Sandbox("compromised") as sb:
         body = httpx.get(sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"})
         assert body.status_code == 200 and body.json()["isEnrolledIn2Sv"] is False
+
+
+def test_faults_declared_in_a_scenario_file(tmp_path: Path) -> None:
+    scenario = tmp_path / "flaky.yaml"
+    scenario.write_text(
+        "name: flaky\n"
+        "google:\n  account: sam.example@gmail.com\n"
+        "faults:\n"
+        "  - {provider: google, path: /gmail/v1/users/*/settings/imap, kind: '503', retry_after: 4, times: 1}\n"
+    )
+    with Sandbox(scenario) as sb:
+        url = sb.google_url + "gmail/v1/users/me/settings/imap"
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        first = httpx.get(url, headers=headers)
+        assert first.status_code == 503 and first.headers["Retry-After"] == "4"
+        assert httpx.get(url, headers=headers).status_code == 200
+    bad = tmp_path / "badfault.yaml"
+    bad.write_text("name: x\ngoogle: {}\nfaults:\n  - {provider: google, path: /x, kind: explode}\n")
+    with pytest.raises(ScenarioError, match=r"line 4.*faults\.0\.kind"):
+        load_scenario(bad)
