@@ -14,7 +14,19 @@ from collections.abc import Sequence
 from auditor import __version__
 
 # Modules under auditor.cli that add subcommands, in the order `auditor --help` lists them.
-COMMAND_MODULES = ("audit", "demo", "case", "timeline", "iocs", "sandbox", "catalog")
+COMMAND_MODULES = (
+    "audit",
+    "demo",
+    "account",
+    "case",
+    "session",
+    "timeline",
+    "evidence",
+    "export",
+    "iocs",
+    "sandbox",
+    "catalog",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
