@@ -63,6 +63,63 @@ MIGRATIONS: list[tuple[str, ...]] = [
             payload TEXT NOT NULL DEFAULT '{}')""",
         "CREATE INDEX events_by_time ON events (at DESC, id DESC)",
     ),
+    # 3: the takedown timeline: where content appeared, evidence kept (bytes inside the case), reports sent,
+    # responses received and follow-ups due
+    (
+        """CREATE TABLE content_locations (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL)""",
+        """CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            source_url TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            finding_fingerprint TEXT,
+            location_id INTEGER REFERENCES content_locations(id),
+            perceptual_hash TEXT,
+            perceptual_quality INTEGER,
+            reupload_of INTEGER REFERENCES evidence(id),
+            content BLOB NOT NULL)""",
+        "CREATE INDEX evidence_by_sha256 ON evidence (sha256)",
+        """CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            reference TEXT NOT NULL DEFAULT '',
+            sent_text TEXT NOT NULL DEFAULT '',
+            recipient TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '')""",
+        """CREATE TABLE report_locations (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            location_id INTEGER NOT NULL REFERENCES content_locations(id),
+            PRIMARY KEY (report_id, location_id))""",
+        """CREATE TABLE responses (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            received_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '')""",
+        """CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER REFERENCES reports(id) ON DELETE CASCADE,
+            location_id INTEGER REFERENCES content_locations(id),
+            due_at TEXT NOT NULL,
+            what TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            done_at TEXT)""",
+        "CREATE INDEX followups_open ON followups (done_at, due_at)",
+    ),
 ]
 
 VERSION = len(MIGRATIONS)
