@@ -1,0 +1,173 @@
+"""Signing in to a Microsoft account (Outlook.com, Microsoft 365) with msal's device code flow.
+
+The person opens a Microsoft page on any device and types a short code; this tool never sees their
+password. The app is the person's (or their organisation's) own registration, named by
+``settings.yaml`` › ``microsoft.client_id`` (see docs/microsoft.md).
+
+Scopes: read-only, the narrowest Graph offers for each check. Work/school-only scopes (authentication
+methods, app grants) are asked for only when the person says the account is a work or school one
+(``microsoft.authority: organizations``, or ``work=True``): a personal account cannot consent to them, and
+most organisations require an administrator to approve them.
+
+The msal token cache is kept in the encrypted case under ``secret_name("microsoft", address)``, saved again
+whenever msal refreshes it; without a case it lives in memory for one run. It is never written to a file.
+
+Tests and practice servers: AUDITOR_MICROSOFT_AUTHORITY_URL replaces https://login.microsoftonline.com and
+AUDITOR_MICROSOFT_CA_FILE names the certificate that server uses (both printed by `auditor sandbox serve`
+as its sign-in endpoint and certificate).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from auditor.connectors.signin import pre_connection_warning, secret_name
+from auditor.errors import AuthError, ConfigError
+
+KIND = "microsoft"
+LOGIN_URL = "https://login.microsoftonline.com"
+AUTHORITY_ENV = "AUDITOR_MICROSOFT_AUTHORITY_URL"
+CA_ENV = "AUDITOR_MICROSOFT_CA_FILE"
+CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"  # the tenant of every personal Microsoft account
+BASE_SCOPES = ("User.Read", "MailboxSettings.Read", "Files.Read", "Files.Read.All")
+WORK_SCOPES = ("UserAuthenticationMethod.Read", "Directory.Read.All")
+
+# Token caches of accounts signed in without a case: this process only.
+_MEMORY: dict[str, Any] = {}
+
+
+def warning(settings: Any) -> str:
+    return pre_connection_warning(
+        "Microsoft",
+        '"new app connected to your account" or "unusual sign-in activity"',
+        "Outlook.com › Settings (the gear) › Mail › Forwarding, and Mail › Rules "
+        "(Outlook on the web for work or school accounts: the same places).",
+    )
+
+
+def scopes_for(work: bool) -> list[str]:
+    return [*BASE_SCOPES, *(WORK_SCOPES if work else ())]
+
+
+def authority(settings: Any) -> str:
+    base = os.environ.get(AUTHORITY_ENV) or LOGIN_URL
+    return f"{base.rstrip('/')}/{settings.microsoft.authority}"
+
+
+def application(settings: Any, cache: Any) -> Any:
+    """A PublicClientApplication on ``cache``. Raises ConfigError without a client ID."""
+    import msal
+    import requests
+
+    client_id = settings.microsoft.client_id
+    if not client_id:
+        raise ConfigError(
+            "signing in to Microsoft needs your app's client ID: set microsoft.client_id in settings.yaml "
+            "(how to register the app: docs/microsoft.md)"
+        )
+    override = os.environ.get(AUTHORITY_ENV)
+    session = requests.Session()
+    if override:
+        # This machine may set REQUESTS_CA_BUNDLE, which would override verify unless trust_env is off.
+        session.trust_env = False
+        session.verify = os.environ.get(CA_ENV) or True
+    try:
+        return msal.PublicClientApplication(
+            client_id,
+            authority=authority(settings),
+            token_cache=cache,
+            http_client=session,
+            instance_discovery=False if override else None,
+        )
+    except (ValueError, requests.RequestException) as exc:
+        raise AuthError(f"couldn't reach the Microsoft sign-in service at {authority(settings)}: {exc}") from None
+
+
+def connect(case: Any, settings: Any, *, show: Callable[[str], None], work: bool | None = None) -> str:
+    """Device code sign-in. Returns the account's address; stores its token cache in the case."""
+    import msal
+
+    if work is None:
+        work = settings.microsoft.authority == "organizations"
+    cache = msal.SerializableTokenCache()
+    app = application(settings, cache)
+    flow = app.initiate_device_flow(scopes=scopes_for(work))
+    if "user_code" not in flow:
+        raise AuthError(f"Microsoft refused to start the sign-in: {_reason(flow)}")
+    show(str(flow["message"]))
+    result = app.acquire_token_by_device_flow(flow)
+    if "access_token" not in result:
+        raise AuthError(f"the Microsoft sign-in did not finish: {_reason(result)}")
+    claims = result.get("id_token_claims") or {}
+    address = str(claims.get("preferred_username") or claims.get("email") or "")
+    if not address:
+        raise AuthError("Microsoft signed in but did not say which account it was")
+    account_type = "personal" if claims.get("tid") == CONSUMER_TENANT else "work"
+    if case is None:
+        _MEMORY[address] = cache
+    else:
+        case.put_secret(secret_name(KIND, address), cache.serialize().encode("utf-8"))
+        case.add_account(KIND, address, {"account_type": account_type, "work_scopes": work})
+    return address
+
+
+def _load_cache(case: Any, target: str) -> Any:
+    import msal
+
+    if case is None:
+        cache = _MEMORY.get(target)
+        if cache is None:
+            raise AuthError(f"{target} is not signed in")
+        return cache
+    blob = case.get_secret(secret_name(KIND, target))
+    if blob is None:
+        raise AuthError(f"the case holds no sign-in for {target}")
+    cache = msal.SerializableTokenCache()
+    try:
+        cache.deserialize(blob.decode("utf-8"))
+    except ValueError:
+        raise AuthError(f"the stored sign-in for {target} is unreadable") from None
+    return cache
+
+
+def silent_token(case: Any, target: str, settings: Any) -> str:
+    """An access token for a signed-in account from its cache (refreshed by msal when needed)."""
+    cache = _load_cache(case, target)
+    app = application(settings, cache)
+    accounts = app.get_accounts(username=target)
+    if not accounts:
+        raise AuthError(f"the stored sign-in has no account {target}")
+    work = False
+    if case is not None:
+        stored = [a for a in case.accounts() if a["kind"] == KIND and a["target"] == target]
+        work = bool(stored and stored[0]["settings"].get("work_scopes"))
+    result = app.acquire_token_silent(scopes_for(work), account=accounts[0])
+    if case is not None and cache.has_state_changed:
+        case.put_secret(secret_name(KIND, target), cache.serialize().encode("utf-8"))
+    if not result or "access_token" not in result:
+        raise AuthError(f"Microsoft no longer accepts the stored sign-in ({_reason(result or {})})")
+    return str(result["access_token"])
+
+
+def forget(case: Any, target: str, settings: Any) -> str:
+    """Delete the account's tokens and the account from the case (nothing is sent to Microsoft)."""
+    _MEMORY.pop(target, None)
+    had_token = False
+    if case is not None:
+        had_token = case.get_secret(secret_name(KIND, target)) is not None
+        case.delete_secret(secret_name(KIND, target))
+        case.remove_account(KIND, target)
+    removed = "Deleted the stored sign-in for" if had_token else "Removed"
+    return (
+        f"{removed} {target} from this case.\n"
+        "Microsoft offers apps like this one no way to revoke a sign-in, so the app may keep its permission "
+        "until you remove it: personal accounts at account.microsoft.com › Privacy › Apps and services "
+        "(select this app › Stop sharing); work or school accounts at myapps.microsoft.com, or ask your "
+        "organisation's IT team."
+    )
+
+
+def _reason(result: dict[str, Any]) -> str:
+    return str(result.get("error_description") or result.get("error") or "no reason given").splitlines()[0]
