@@ -397,14 +397,34 @@ class EwsApp:
         )
 
     def convert_id(self, request: SoapRequest) -> str:
-        count = max(1, len(list(request.element.iter(f"{{{T_NS}}}AlternateId"))))
-        message = (
-            '<m:ConvertIdResponseMessage ResponseClass="Error"><m:MessageText>Id is malformed.</m:MessageText>'
-            "<m:ResponseCode>ErrorInvalidIdMalformed</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
-            "</m:ConvertIdResponseMessage>"
-        )
+        """An id this mailbox issued converts to itself, and the answer names its mailbox (as Exchange does,
+        whatever Mailbox the request gave): the way a client learns whose mailbox a token opens. Anything else
+        (exchangelib's DUMMY probe) is malformed."""
+        own = {_id("folder", self.data.mailbox, name) for name in WELL_KNOWN_FOLDERS}
+        messages = []
+        for node in request.element.iter(f"{{{T_NS}}}AlternateId"):
+            source_id = node.get("Id", "")
+            if source_id in own:
+                target = request.element.get("DestinationFormat", "EwsId")
+                messages.append(
+                    '<m:ConvertIdResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+                    f'<m:AlternateId xsi:type="t:AlternateIdType" Format="{esc(target)}" Id="{esc(source_id)}" '
+                    f'Mailbox="{esc(self.data.mailbox)}"/></m:ConvertIdResponseMessage>'
+                )
+            else:
+                messages.append(
+                    '<m:ConvertIdResponseMessage ResponseClass="Error"><m:MessageText>Id is malformed.'
+                    "</m:MessageText><m:ResponseCode>ErrorInvalidIdMalformed</m:ResponseCode>"
+                    "<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:ConvertIdResponseMessage>"
+                )
+        if not messages:
+            messages.append(
+                '<m:ConvertIdResponseMessage ResponseClass="Error"><m:MessageText>Id is malformed.</m:MessageText>'
+                "<m:ResponseCode>ErrorInvalidIdMalformed</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+                "</m:ConvertIdResponseMessage>"
+            )
         return (
-            f'<m:ConvertIdResponse xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>{message * count}'
+            f'<m:ConvertIdResponse xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>{"".join(messages)}'
             "</m:ResponseMessages></m:ConvertIdResponse>"
         )
 

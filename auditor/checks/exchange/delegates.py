@@ -1,0 +1,97 @@
+"""Delegates of an Exchange mailbox and what each may do."""
+
+from __future__ import annotations
+
+from auditor.connectors.ews.records import Delegate
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="exchange.delegates",
+    title="People who can open your Exchange mailbox as a delegate",
+    kind="exchange",
+    severity=Severity.HIGH,
+    reads=("Exchange delegates and their folder permissions through EWS GetDelegate",),
+    playbooks=("exchange-delegates",),
+    needs=("exchange",),
+)
+
+FOLDER_NAMES = {
+    "inbox": "Inbox",
+    "calendar": "Calendar",
+    "contacts": "Contacts",
+    "tasks": "Tasks",
+    "notes": "Notes",
+    "journal": "Journal",
+}
+# Editor is the highest delegate level; Custom may include it, so it counts as full on the inbox too.
+READS_AND_CHANGES = {"Editor", "Custom"}
+
+
+def full_access(delegate: Delegate) -> bool:
+    """Editor on every folder and private items visible: everything the mailbox holds."""
+    return delegate.view_private_items and all(level == "Editor" for level in delegate.permissions.values())
+
+
+def powers(delegate: Delegate) -> list[str]:
+    """The strong powers this delegate has: reading and changing your mail, or copies of your meetings."""
+    out = []
+    if full_access(delegate):
+        out.append("has full access to your mailbox, private items too")
+    elif delegate.permissions.get("inbox") in READS_AND_CHANGES:
+        out.append(f"can read, change and delete your mail (Inbox: {delegate.permissions['inbox']})")
+    if delegate.receive_copies_of_meeting_messages:
+        out.append("gets a copy of your meeting messages")
+    return out
+
+
+def levels(delegate: Delegate) -> str:
+    shown = [f"{FOLDER_NAMES.get(k, k)}: {v}" for k, v in delegate.permissions.items() if v != "None"]
+    return ", ".join(shown) or "no folders"
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    delegates = await ctx.client("exchange").delegates()
+    findings = []
+    for delegate in delegates:
+        who = literal(delegate.address or delegate.name, 200)
+        name = literal(delegate.name, 120)
+        named = f"{name} ({who})" if delegate.name and delegate.name != delegate.address else who
+        subject = delegate.address.lower() or delegate.name
+        strong = powers(delegate)
+        evidence = delegate.evidence()
+        detail = (
+            f"A delegate acts for you in Exchange. {named} has {levels(delegate)}"
+            + ("; sees your private items" if delegate.view_private_items else "")
+            + ("; receives copies of your meeting messages" if delegate.receive_copies_of_meeting_messages else "")
+            + ". Mail, meetings and contacts they can open are theirs to read."
+        )
+        if strong:
+            if ctx.decision(subject) == "mine":
+                continue  # the person confirmed this delegate is theirs
+            findings.append(
+                ctx.finding(
+                    Status.FOUND,
+                    f"{named} {' and '.join(strong)}",
+                    subject=subject,
+                    detail=detail + " Someone with this access can follow everything that reaches you.",
+                    evidence=evidence,
+                    severity=Severity.CRITICAL if len(strong) > 1 or "full access" in strong[0] else Severity.HIGH,
+                )
+            )
+            continue
+        made = ctx.review_or_found(
+            f"{named} can open parts of your mailbox as a delegate ({levels(delegate)}) — you didn't add them",
+            f"{named} is a delegate of your mailbox ({levels(delegate)}) — is this someone you chose?",
+            subject=subject,
+            detail=detail,
+            evidence=evidence,
+            severity=Severity.MEDIUM,
+        )
+        if made:
+            findings.append(made)
+    counted = "1 delegate" if len(delegates) == 1 else f"{len(delegates)} delegates"
+    if not delegates:
+        return [ctx.clear("No one is a delegate of your mailbox")]
+    return findings or [ctx.clear(f"Every delegate is one you confirmed ({counted} checked)")]

@@ -1,0 +1,74 @@
+"""Exchange inbox rules that forward, redirect or forward as attachment, or hide security mail from you."""
+
+from __future__ import annotations
+
+import re
+
+from auditor.checks.exchange._common import describe, recipients_text
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="exchange.inbox_rules",
+    title="Exchange inbox rules that forward, redirect or hide your mail",
+    kind="exchange",
+    severity=Severity.HIGH,
+    reads=("Exchange inbox rules through EWS GetInboxRules (conditions and actions, not messages)",),
+    playbooks=("exchange-mail-forwarding",),
+    needs=("exchange",),
+)
+
+SECURITY_WORDS = re.compile(
+    r"microsoft|outlook|exchange|google|apple|icloud|bank|paypal|security|verif|password|sign[- ]?in|login|"
+    r"log[- ]?in|code|alert|2-?step|two[- ]?step|mfa|help ?desk|it support",
+    re.IGNORECASE,
+)
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    rules = await ctx.client("exchange").inbox_rules()
+    findings = []
+    for rule in rules:
+        name = literal(rule.name, 120)
+        hidden = rule.hides
+        subject = rule.rule_id or rule.name
+        sends = rule.sends_to
+        if sends:
+            verbs: dict[str, list] = {}
+            for verb, recipient in sends:
+                verbs.setdefault(verb, []).append(recipient)
+            how = "; ".join(f"{verb} to {recipients_text(to)}" for verb, to in verbs.items())
+            also = f" and {', '.join(hidden)}" if hidden else ""
+            off = " (the rule is switched off now)" if not rule.enabled else ""
+            findings.append(
+                ctx.finding(
+                    Status.FOUND,
+                    f"An inbox rule {how}{also} — rule “{name}”{off}",
+                    subject=subject,
+                    detail=(
+                        f"The inbox rule “{name}” acts on mail matching “{describe(rule)}”: it sends it to "
+                        "another address"
+                        + (" and hides your copy, so you would not notice" if hidden else "")
+                        + ". Whoever reads that address sees this mail, including password resets and alerts."
+                    ),
+                    evidence=rule.evidence(),
+                    severity=Severity.CRITICAL if hidden and rule.enabled else Severity.HIGH,
+                )
+            )
+            continue
+        words = " ".join(" ".join(v) for v in rule.conditions.values()) + " " + " ".join(rule.from_addresses)
+        if hidden and SECURITY_WORDS.search(words):
+            made = ctx.review_or_found(
+                f"An inbox rule you didn't make hides security mail: “{name}” ({', '.join(hidden)})",
+                f"The inbox rule “{name}” hides mail that looks like security alerts ({', '.join(hidden)}) — "
+                "did you make it?",
+                subject=subject,
+                detail=f"It acts on mail matching “{describe(rule)}”. Someone who gets into a mailbox often hides "
+                "the alerts that would warn you.",
+                evidence=rule.evidence(),
+            )
+            if made:
+                findings.append(made)
+    counted = "1 rule" if len(rules) == 1 else f"{len(rules)} rules"
+    return findings or [ctx.clear(f"No inbox rule forwards mail or hides security mail ({counted} checked)")]

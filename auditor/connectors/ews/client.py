@@ -1,0 +1,309 @@
+"""Read-only Exchange Web Services connector on exchangelib (Exchange on-premises).
+
+exchangelib is blocking, so every request runs in a worker thread, at most ``concurrency`` at once. Each
+request has a timeout; ErrorServerBusy, 429 and 5xx answers and dropped connections are retried, honouring
+the server's back-off hint, bounded in count and in total time (the retry budget). exchangelib's own retry
+loop is off (its default policy fails fast) so the bounds here are the only ones. Each resource is read once
+per audit and shared between checks. The connector has no method that changes anything: it never sends
+UpdateInboxRules, AddDelegate, UpdateDelegate, RemoveDelegate or SetUserOofSettings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from auditor.connectors.ews.records import (
+    AutomaticReplies,
+    Delegate,
+    InboxRule,
+    automatic_replies_from,
+    delegate_from,
+    rule_from,
+)
+from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
+
+AuthKind = Literal["oauth", "ntlm", "basic"]
+# Anything the server accepts in a request's Mailbox attribute; Exchange answers ConvertId with the mailbox
+# the id belongs to, whatever was asked.
+PLACEHOLDER_MAILBOX = "mailbox@invalid.example"
+
+
+@dataclass(frozen=True)
+class ExchangeLogin:
+    """How to sign in: a bearer token (OAuth), or a user name and password (NTLM on-premises, or Basic)."""
+
+    auth: AuthKind
+    secret: str = field(repr=False)
+    username: str | None = None
+
+
+class ExchangeClient:
+    def __init__(
+        self,
+        endpoint: str,
+        login: ExchangeLogin,
+        *,
+        mailbox: str | None = None,
+        timeout: float = 20.0,
+        retry_budget: float = 60.0,
+        max_retries: int = 5,
+        concurrency: int = 4,
+    ) -> None:
+        self.endpoint = endpoint
+        self.login = login
+        self.mailbox = mailbox
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_retries = max_retries
+        self._gate = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._lock = threading.Lock()
+        self._config: Any = None
+        self._accounts: dict[str, Any] = {}
+        self._cache: dict[str, asyncio.Future[Any]] = {}
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _configuration(self) -> Any:
+        with self._lock:
+            if self._config is None:
+                from exchangelib import (
+                    BASIC,
+                    NTLM,
+                    OAUTH2,
+                    Configuration,
+                    Credentials,
+                    OAuth2AuthorizationCodeCredentials,
+                )
+
+                credentials: Any
+                if self.login.auth == "oauth":
+                    credentials = OAuth2AuthorizationCodeCredentials(
+                        access_token={"access_token": self.login.secret, "token_type": "Bearer"}
+                    )
+                    auth_type = OAUTH2
+                else:
+                    credentials = Credentials(self.login.username or "", self.login.secret)
+                    auth_type = NTLM if self.login.auth == "ntlm" else BASIC
+                self._config = Configuration(
+                    service_endpoint=self.endpoint,
+                    credentials=credentials,
+                    auth_type=auth_type,
+                    max_connections=self._concurrency,
+                )
+            return self._config
+
+    def _account(self, address: str) -> Any:
+        with self._lock:
+            account = self._accounts.get(address)
+        if account is None:
+            from exchangelib import DELEGATE, Account
+
+            account = Account(
+                primary_smtp_address=address, config=self._configuration(), autodiscover=False, access_type=DELEGATE
+            )
+            account.protocol.TIMEOUT = self.timeout  # exchangelib reads the per-request timeout from here
+            with self._lock:
+                account = self._accounts.setdefault(address, account)
+        return account
+
+    def _execute(self, what: str, read: Callable[[], Any]) -> Any:
+        """Run one read in this thread, retrying what is worth retrying, within the budget."""
+        began = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return read()
+            except _Retry as retry:
+                last: ConnectorError = retry.error
+                wait = retry.wait if retry.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
+            except Exception as exc:
+                classified = classify(exc, what, self.timeout, attempt)
+                if isinstance(classified, _Retry):
+                    last = classified.error
+                    wait = classified.wait if classified.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
+                else:
+                    raise classified from None
+            if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
+                raise last
+            time.sleep(wait)
+
+    async def _call(self, key: str, what: str, read: Callable[[], Any]) -> Any:
+        """Read once per audit: checks asking for the same resource share one request."""
+        if key not in self._cache:
+            self._cache[key] = asyncio.ensure_future(self._run(what, read))
+        return await asyncio.shield(self._cache[key])
+
+    async def _run(self, what: str, read: Callable[[], Any]) -> Any:
+        async with self._gate:
+            return await asyncio.to_thread(self._execute, what, read)
+
+    def close(self) -> None:
+        with self._lock:
+            accounts = list(self._accounts.values())
+            self._accounts.clear()
+        for account in accounts[:1]:  # accounts on one configuration share one protocol and its sessions
+            account.protocol.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    async def mailbox_address(self) -> str:
+        """The primary SMTP address of the mailbox this sign-in opens.
+
+        Given when known (the sign-in's address); otherwise asked of the server: the id of the caller's own
+        mailbox root (GetFolder without a Mailbox) converted by ConvertId, whose answer names the mailbox."""
+        if self.mailbox:
+            return self.mailbox
+        address = str(await self._call("mailbox", "the mailbox's address", self._discover_mailbox))
+        self.mailbox = address
+        return address
+
+    def _discover_mailbox(self) -> str:
+        from exchangelib.properties import AlternateId
+
+        account = self._account(PLACEHOLDER_MAILBOX)
+        elements = list(_OwnRootFolder(account=account).call(folders=[None], additional_fields=None, shape="IdOnly"))
+        folder_id = None
+        for element in elements:
+            if isinstance(element, Exception):
+                raise element
+            node = element.find("{http://schemas.microsoft.com/exchange/services/2006/types}FolderId")
+            folder_id = node.get("Id") if node is not None else None
+        if not folder_id:
+            raise ProviderError("Exchange did not say which mailbox this sign-in opens (no folder id)")
+        answers = list(
+            account.protocol.convert_ids(
+                [AlternateId(id=folder_id, format="EwsId", mailbox=PLACEHOLDER_MAILBOX)], destination_format="EwsId"
+            )
+        )
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+            mailbox = getattr(answer, "mailbox", None)
+            if mailbox and mailbox != PLACEHOLDER_MAILBOX:
+                return str(mailbox)
+        raise ProviderError("Exchange did not say which mailbox this sign-in opens (ConvertId named none)")
+
+    async def inbox_rules(self) -> list[InboxRule]:
+        address = await self.mailbox_address()
+
+        def read() -> list[InboxRule]:
+            rules = self._account(address).rules
+            return [rule_from(_ok(rule, "inbox rules")) for rule in rules]
+
+        return list(await self._call("rules", "inbox rules", read))
+
+    async def delegates(self) -> list[Delegate]:
+        address = await self.mailbox_address()
+
+        def read() -> list[Delegate]:
+            return [delegate_from(_ok(d, "delegates")) for d in self._account(address).delegates]
+
+        return list(await self._call("delegates", "delegates", read))
+
+    async def automatic_replies(self) -> AutomaticReplies:
+        address = await self.mailbox_address()
+
+        def read() -> AutomaticReplies:
+            settings = self._account(address).oof_settings
+            return automatic_replies_from(_ok(settings, "automatic replies"))
+
+        result: AutomaticReplies = await self._call("oof", "automatic replies", read)
+        return result
+
+
+class _OwnRootFolder:
+    """GetFolder for the caller's own mailbox root: a DistinguishedFolderId without a Mailbox element.
+
+    exchangelib always names a mailbox; EWS allows leaving it out, and then answers for the signed-in user."""
+
+    def __new__(cls, account: Any) -> Any:
+        from exchangelib.services import GetFolder
+        from exchangelib.services.common import shape_element
+        from exchangelib.util import create_element
+
+        class OwnRootFolder(GetFolder):
+            def get_payload(self, folders: Any, additional_fields: Any, shape: Any) -> Any:
+                payload = create_element("m:GetFolder")
+                payload.append(
+                    shape_element(
+                        tag="m:FolderShape", shape=shape, additional_fields=None, version=self.account.version
+                    )
+                )
+                ids = create_element("m:FolderIds")
+                ids.append(create_element("t:DistinguishedFolderId", attrs={"Id": "msgfolderroot"}))
+                payload.append(ids)
+                return payload
+
+            def _elems_to_objs(self, elems: Any) -> Any:
+                yield from elems
+
+        return OwnRootFolder(account=account)
+
+
+class _Retry(Exception):
+    def __init__(self, error: ConnectorError, wait: float | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.wait = wait
+
+
+def _ok(value: Any, what: str) -> Any:
+    """exchangelib hands back a response's error as an item of the result: raise it instead."""
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+def classify(exc: Exception, what: str, timeout: float, attempt: int) -> ConnectorError | _Retry:
+    """Map an exchangelib or transport failure to the error tree; a _Retry for what is worth retrying."""
+    import requests
+    from exchangelib import errors as ews
+
+    if isinstance(exc, ConnectorError):
+        return exc
+    if isinstance(exc, (ews.UnauthorizedError, ews.ErrorAccessDenied, ews.ErrorInvalidLicense)):
+        return AuthError(f"Exchange refused the sign-in while reading {what} (the password or token was refused)")
+    if isinstance(exc, ews.ErrorServerBusy):
+        back_off = getattr(exc, "back_off", None)
+        wait = min(float(back_off), 60.0) if back_off else None
+        return _Retry(RateLimitedError(f"Exchange said it was busy reading {what}, after {attempt} tries"), wait)
+    if isinstance(exc, ews.RateLimitError):
+        return _Retry(RateLimitedError(f"Exchange kept throttling the reads of {what} after {attempt} tries"), None)
+    if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+        return _Retry(NetworkError(f"Exchange did not answer within {timeout:g} s while reading {what}"), 0.5 * attempt)
+    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
+        return _Retry(NetworkError(f"the connection to Exchange failed while reading {what}"), 0.5 * attempt)
+    if isinstance(exc, ews.ErrorInternalServerTransientError):
+        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
+    if isinstance(exc, ews.TransportError):
+        text = str(exc)
+        if any(f"{code}" in text for code in (" 500", " 502", " 503", " 504")):
+            return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
+        return ProviderError(f"Exchange could not be read ({what}): {_short(text)}")
+    if isinstance(exc, ews.MalformedResponseError):
+        return ProviderError(f"Exchange sent an answer that is not valid EWS XML while reading {what}")
+    if isinstance(exc, (ews.ErrorNonExistentMailbox, ews.ErrorMailRecipientNotFound)):
+        return ProviderError(f"Exchange says this mailbox does not exist while reading {what}")
+    if isinstance(exc, ews.ErrorInternalServerError):
+        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
+    if isinstance(exc, ews.EWSError):
+        return ProviderError(f"Exchange answered with an error while reading {what}: {type(exc).__name__}")
+    if isinstance(exc, (ValueError, TypeError, AttributeError, KeyError)):
+        return ProviderError(f"Exchange sent data this tool could not read ({what}: {type(exc).__name__})")
+    return ProviderError(f"reading {what} from Exchange failed: {type(exc).__name__}")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    from auditor.safetext import literal
+
+    return literal(text, limit)
