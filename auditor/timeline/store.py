@@ -1,0 +1,528 @@
+"""The takedown timeline of one case, kept inside its encrypted database.
+
+Every write is one transaction on the case (all of it is committed, or none of it) and leaves a line in the
+case's event log. Evidence bytes live in the database as BLOBs, never as files beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.model import Finding, Status, utcnow
+from auditor.store import CaseStore
+from auditor.timeline import perceptual
+from auditor.timeline.files import media_type, read_evidence_file
+from auditor.timeline.model import (
+    OTHER_FOLLOWUP_HOURS,
+    Channel,
+    ContentLocation,
+    EvidenceItem,
+    FollowUp,
+    LocationKind,
+    LocationStatus,
+    Mismatch,
+    Outcome,
+    Report,
+    Response,
+    TimelineEntry,
+    check_url,
+)
+
+_EVIDENCE_COLUMNS = (
+    "id, kind, file_name, media_type, size, sha256, captured_at, source_url, note, finding_fingerprint, "
+    "location_id, perceptual_hash, perceptual_quality, reupload_of"
+)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _event(conn: Any, kind: str, summary: str, payload: dict[str, Any], at: datetime | None = None) -> None:
+    conn.execute(
+        "INSERT INTO events (at, kind, summary, payload) VALUES (?, ?, ?, ?)",
+        (_iso(at or utcnow()), kind, summary, json.dumps(payload)),
+    )
+
+
+class Timeline:
+    """The takedown records of an open case: locations, evidence, reports, responses and follow-ups."""
+
+    def __init__(self, case: CaseStore, followup_hours: int = 48) -> None:
+        self.case = case
+        self.followup_hours = followup_hours
+
+    # -- content locations --------------------------------------------------------------------------
+
+    def add_location(
+        self,
+        url: str,
+        platform: str,
+        kind: LocationKind = LocationKind.ORIGINAL,
+        first_seen: datetime | None = None,
+        note: str = "",
+    ) -> ContentLocation:
+        url = check_url(url)
+        if not platform.strip():
+            raise UsageError("the platform name is empty")
+        seen = first_seen or utcnow()
+        with self.case.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO content_locations (url, platform, kind, first_seen, status, note, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (url, platform, kind.value, _iso(seen), LocationStatus.LIVE.value, note, _iso(utcnow())),
+            )
+            location_id = int(cursor.lastrowid or 0)
+            _event(conn, "content", "Content seen online", {"location_id": location_id}, seen)
+        return self.location(location_id)
+
+    def locations(self) -> list[ContentLocation]:
+        rows = self.case._query(
+            "SELECT id, url, platform, kind, first_seen, status, note FROM content_locations ORDER BY id"
+        )
+        return [self._location(r) for r in rows]
+
+    def location(self, location_id: int) -> ContentLocation:
+        rows = self.case._query(
+            "SELECT id, url, platform, kind, first_seen, status, note FROM content_locations WHERE id = ?",
+            (location_id,),
+        )
+        if not rows:
+            raise UsageError(f"the case has no content location {location_id} (`auditor timeline list` shows them)")
+        return self._location(rows[0])
+
+    @staticmethod
+    def _location(r: Sequence[Any]) -> ContentLocation:
+        return ContentLocation(
+            id=r[0],
+            url=r[1],
+            platform=r[2],
+            kind=LocationKind(r[3]),
+            first_seen=datetime.fromisoformat(r[4]),
+            status=LocationStatus(r[5]),
+            note=r[6],
+        )
+
+    def set_location_status(self, location_id: int, status: LocationStatus, at: datetime | None = None) -> None:
+        self.location(location_id)
+        with self.case.transaction() as conn:
+            conn.execute("UPDATE content_locations SET status = ? WHERE id = ?", (status.value, location_id))
+            _event(conn, "content", f"Content {status.value}", {"location_id": location_id}, at)
+
+    # -- evidence -----------------------------------------------------------------------------------
+
+    def add_evidence_file(
+        self,
+        path: Path,
+        source_url: str = "",
+        note: str = "",
+        location_id: int | None = None,
+        captured_at: datetime | None = None,
+    ) -> EvidenceItem:
+        """Copy a file into the case unchanged. The original is only read."""
+        if source_url:
+            source_url = check_url(source_url)
+        if location_id is not None:
+            self.location(location_id)
+        content = read_evidence_file(Path(path))
+        return self._add_evidence(
+            content,
+            kind="file",
+            file_name=Path(path).name,
+            media=media_type(Path(path).name, content),
+            source_url=source_url,
+            note=note,
+            location_id=location_id,
+            captured_at=captured_at,
+        )
+
+    def add_finding_evidence(self, fingerprint: str, note: str = "") -> EvidenceItem:
+        """Freeze a finding's record, as last observed, with its SHA-256 — before anything is changed."""
+        finding = self.latest_finding(fingerprint)
+        if finding is None:
+            raise UsageError(f"the case has no finding with id {fingerprint} (`auditor audit --case` shows ids)")
+        content = finding.evidence_json().encode("utf-8")
+        return self._add_evidence(
+            content,
+            kind="finding",
+            file_name=f"finding-{finding.fingerprint}.json",
+            media="application/json",
+            note=note or finding.title,
+            finding_fingerprint=finding.fingerprint,
+            captured_at=finding.observed_at,
+        )
+
+    def latest_finding(self, fingerprint: str) -> Finding | None:
+        for run in reversed(self.case.runs()):
+            for finding in self.case.findings_of(run.id):
+                if finding.fingerprint == fingerprint:
+                    return finding
+        return None
+
+    def _add_evidence(
+        self,
+        content: bytes,
+        kind: str,
+        file_name: str,
+        media: str,
+        source_url: str = "",
+        note: str = "",
+        location_id: int | None = None,
+        finding_fingerprint: str | None = None,
+        captured_at: datetime | None = None,
+    ) -> EvidenceItem:
+        digest = hashlib.sha256(content).hexdigest()
+        pdq = perceptual.pdq_of(content, media)
+        reupload_of = self._earlier_match(pdq) if pdq else None
+        with self.case.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO evidence (kind, file_name, media_type, size, sha256, captured_at, source_url, note, "
+                "finding_fingerprint, location_id, perceptual_hash, perceptual_quality, reupload_of, content) "
+                "VALUES (" + ", ".join("?" * 14) + ")",
+                (
+                    kind,
+                    file_name,
+                    media,
+                    len(content),
+                    digest,
+                    _iso(captured_at or utcnow()),
+                    source_url,
+                    note,
+                    finding_fingerprint,
+                    location_id,
+                    pdq.hex if pdq else None,
+                    pdq.quality if pdq else None,
+                    reupload_of,
+                    content,
+                ),
+            )
+            evidence_id = int(cursor.lastrowid or 0)
+            payload: dict[str, Any] = {"evidence_id": evidence_id, "sha256": digest}
+            if reupload_of is not None:
+                payload["reupload_of"] = reupload_of
+            _event(conn, "evidence", "Evidence kept" + (" (a reupload)" if reupload_of else ""), payload)
+        return self.evidence_item(evidence_id)
+
+    def _earlier_match(self, pdq: perceptual.PerceptualHash) -> int | None:
+        rows = self.case._query(
+            "SELECT id, perceptual_hash, perceptual_quality, reupload_of FROM evidence "
+            "WHERE perceptual_hash IS NOT NULL ORDER BY id"
+        )
+        for evidence_id, other, quality, earlier in rows:
+            if perceptual.is_match(pdq, other, quality):
+                return int(earlier or evidence_id)
+        return None
+
+    def evidence(self) -> list[EvidenceItem]:
+        rows = self.case._query(f"SELECT {_EVIDENCE_COLUMNS} FROM evidence ORDER BY id")
+        return [self._evidence(r) for r in rows]
+
+    def evidence_item(self, evidence_id: int) -> EvidenceItem:
+        rows = self.case._query(f"SELECT {_EVIDENCE_COLUMNS} FROM evidence WHERE id = ?", (evidence_id,))
+        if not rows:
+            raise UsageError(f"the case has no evidence item {evidence_id}")
+        return self._evidence(rows[0])
+
+    def evidence_content(self, evidence_id: int) -> bytes:
+        rows = self.case._query("SELECT content FROM evidence WHERE id = ?", (evidence_id,))
+        if not rows:
+            raise UsageError(f"the case has no evidence item {evidence_id}")
+        return bytes(rows[0][0])
+
+    @staticmethod
+    def _evidence(r: Sequence[Any]) -> EvidenceItem:
+        return EvidenceItem(
+            id=r[0],
+            kind=r[1],
+            file_name=r[2],
+            media_type=r[3],
+            size=r[4],
+            sha256=r[5],
+            captured_at=datetime.fromisoformat(r[6]),
+            source_url=r[7],
+            note=r[8],
+            finding_fingerprint=r[9],
+            location_id=r[10],
+            perceptual_hash=r[11],
+            perceptual_quality=r[12],
+            reupload_of=r[13],
+        )
+
+    def verify(self) -> list[Mismatch]:
+        """Re-hash every kept item; what no longer matches its recorded SHA-256 or size."""
+        mismatches = []
+        for item in self.evidence():
+            content = self.evidence_content(item.id)
+            actual = hashlib.sha256(content).hexdigest()
+            if actual != item.sha256 or len(content) != item.size:
+                mismatches.append(Mismatch(item.id, item.file_name, item.sha256, actual, item.size, len(content)))
+        return mismatches
+
+    # -- reports, responses, follow-ups -------------------------------------------------------------
+
+    def add_report(
+        self,
+        channel: Channel,
+        location_ids: Iterable[int],
+        sent_at: datetime | None = None,
+        reference: str = "",
+        sent_text: str = "",
+        recipient: str = "",
+        note: str = "",
+        follow_up_hours: int | None = None,
+    ) -> Report:
+        """Record a report that was sent, mark its locations reported and set its follow-up.
+
+        A report to a covered platform is due back within the TAKE IT DOWN Act's removal window
+        (``followup_hours``, 48 by default); other channels are chased after a week unless told otherwise.
+        """
+        ids = tuple(dict.fromkeys(location_ids))
+        for location_id in ids:
+            self.location(location_id)
+        sent = sent_at or utcnow()
+        hours = follow_up_hours or (self.followup_hours if channel.covered_platform else OTHER_FOLLOWUP_HOURS)
+        with self.case.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO reports (channel, sent_at, reference, sent_text, recipient, note) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (channel.value, _iso(sent), reference, sent_text, recipient, note),
+            )
+            report_id = int(cursor.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO report_locations (report_id, location_id) VALUES (?, ?)",
+                [(report_id, location_id) for location_id in ids],
+            )
+            conn.executemany(
+                "UPDATE content_locations SET status = ? WHERE id = ? AND status IN (?, ?)",
+                [
+                    (LocationStatus.REPORTED.value, i, LocationStatus.LIVE.value, LocationStatus.REAPPEARED.value)
+                    for i in ids
+                ],
+            )
+            what = f"Expect an answer to the {channel.label.lower()}" + (f" ({reference})" if reference else "")
+            conn.execute(
+                "INSERT INTO followups (report_id, due_at, what, created_at) VALUES (?, ?, ?, ?)",
+                (report_id, _iso(sent + timedelta(hours=hours)), what, _iso(utcnow())),
+            )
+            _event(conn, "report", f"Reported: {channel.label}", {"report_id": report_id}, sent)
+        return self.report(report_id)
+
+    def reports(self) -> list[Report]:
+        rows = self.case._query(
+            "SELECT id, channel, sent_at, reference, sent_text, recipient, note FROM reports ORDER BY sent_at, id"
+        )
+        return [self._report(r) for r in rows]
+
+    def report(self, report_id: int) -> Report:
+        rows = self.case._query(
+            "SELECT id, channel, sent_at, reference, sent_text, recipient, note FROM reports WHERE id = ?",
+            (report_id,),
+        )
+        if not rows:
+            raise UsageError(f"the case has no report {report_id} (`auditor timeline list` shows them)")
+        return self._report(rows[0])
+
+    def _report(self, r: Sequence[Any]) -> Report:
+        linked = self.case._query(
+            "SELECT location_id FROM report_locations WHERE report_id = ? ORDER BY location_id", (r[0],)
+        )
+        return Report(
+            id=r[0],
+            channel=Channel(r[1]),
+            sent_at=datetime.fromisoformat(r[2]),
+            reference=r[3],
+            sent_text=r[4],
+            recipient=r[5],
+            note=r[6],
+            location_ids=tuple(row[0] for row in linked),
+        )
+
+    def add_response(
+        self, report_id: int, outcome: Outcome, received_at: datetime | None = None, note: str = ""
+    ) -> Response:
+        """Record an answer; removed/refused update the content and close the report's follow-ups."""
+        report = self.report(report_id)
+        received = received_at or utcnow()
+        with self.case.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO responses (report_id, received_at, outcome, note) VALUES (?, ?, ?, ?)",
+                (report_id, _iso(received), outcome.value, note),
+            )
+            response_id = int(cursor.lastrowid or 0)
+            new_status = {
+                Outcome.REMOVED: LocationStatus.REMOVED,
+                Outcome.REFUSED: LocationStatus.REFUSED,
+            }.get(outcome)
+            if new_status is not None:
+                conn.executemany(
+                    "UPDATE content_locations SET status = ? WHERE id = ?",
+                    [(new_status.value, i) for i in report.location_ids],
+                )
+            if outcome.final:
+                conn.execute(
+                    "UPDATE followups SET done_at = ? WHERE report_id = ? AND done_at IS NULL",
+                    (_iso(received), report_id),
+                )
+            _event(conn, "response", f"Answer: {outcome.value}", {"report_id": report_id}, received)
+        return next(r for r in self.responses(report_id) if r.id == response_id)
+
+    def responses(self, report_id: int | None = None) -> list[Response]:
+        sql = "SELECT id, report_id, received_at, outcome, note FROM responses"
+        rows = (
+            self.case._query(sql + " WHERE report_id = ? ORDER BY received_at, id", (report_id,))
+            if report_id is not None
+            else self.case._query(sql + " ORDER BY received_at, id")
+        )
+        return [Response(r[0], r[1], datetime.fromisoformat(r[2]), Outcome(r[3]), r[4]) for r in rows]
+
+    def add_followup(
+        self, due_at: datetime, what: str, report_id: int | None = None, location_id: int | None = None
+    ) -> FollowUp:
+        if not what.strip():
+            raise UsageError("say what the follow-up is for")
+        if report_id is not None:
+            self.report(report_id)
+        if location_id is not None:
+            self.location(location_id)
+        with self.case.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO followups (report_id, location_id, due_at, what, created_at) VALUES (?, ?, ?, ?, ?)",
+                (report_id, location_id, _iso(due_at), what, _iso(utcnow())),
+            )
+            followup_id = int(cursor.lastrowid or 0)
+        return next(f for f in self.followups() if f.id == followup_id)
+
+    def complete_followup(self, followup_id: int, at: datetime | None = None) -> None:
+        if not self.case._query("SELECT 1 FROM followups WHERE id = ?", (followup_id,)):
+            raise UsageError(f"the case has no follow-up {followup_id}")
+        with self.case.transaction() as conn:
+            conn.execute("UPDATE followups SET done_at = ? WHERE id = ?", (_iso(at or utcnow()), followup_id))
+
+    def followups(self, open_only: bool = False) -> list[FollowUp]:
+        sql = "SELECT id, due_at, what, created_at, report_id, location_id, done_at FROM followups"
+        if open_only:
+            sql += " WHERE done_at IS NULL"
+        rows = self.case._query(sql + " ORDER BY due_at, id")
+        return [
+            FollowUp(
+                id=r[0],
+                due_at=datetime.fromisoformat(r[1]),
+                what=r[2],
+                created_at=datetime.fromisoformat(r[3]),
+                report_id=r[4],
+                location_id=r[5],
+                done_at=_dt(r[6]),
+            )
+            for r in rows
+        ]
+
+    def overdue(self, now: datetime | None = None) -> list[FollowUp]:
+        """Open follow-ups past their due time, the longest overdue first."""
+        moment = now or utcnow()
+        return [f for f in self.followups(open_only=True) if f.overdue(moment)]
+
+    # -- the joined timeline ------------------------------------------------------------------------
+
+    def entries(self, include_findings: bool = True) -> list[TimelineEntry]:
+        """Everything on one clock, oldest first: takedown records and the audit's access paths."""
+        out: list[TimelineEntry] = []
+        for loc in self.locations():
+            out.append(
+                TimelineEntry(
+                    loc.first_seen,
+                    "content",
+                    f"Content seen on {loc.platform} ({loc.kind.value}): {loc.url} — now {loc.status.value}",
+                    {"location_id": loc.id},
+                )
+            )
+        for item in self.evidence():
+            words = f"Evidence kept: {item.file_name}, SHA-256 {item.sha256}"
+            if item.reupload_of:
+                words += f" — the same picture as evidence {item.reupload_of} (a reupload)"
+            out.append(TimelineEntry(item.captured_at, "evidence", words, {"evidence_id": item.id}))
+        for report in self.reports():
+            ref = f" (reference {report.reference})" if report.reference else ""
+            out.append(TimelineEntry(report.sent_at, "report", f"{report.channel.label} sent{ref}", {"id": report.id}))
+        for response in self.responses():
+            out.append(
+                TimelineEntry(
+                    response.received_at,
+                    "response",
+                    f"Answer to report {response.report_id}: {response.outcome.value}",
+                    {"report_id": response.report_id},
+                )
+            )
+        for followup in self.followups():
+            state = f"done {followup.done_at.date().isoformat()}" if followup.done_at else "open"
+            out.append(TimelineEntry(followup.due_at, "follow-up", f"Follow-up due: {followup.what} ({state})", {}))
+        if include_findings:
+            out.extend(self.finding_entries())
+        out.sort(key=lambda e: (e.at, e.kind))
+        return out
+
+    def finding_entries(self) -> list[TimelineEntry]:
+        """Access paths found, confirmed and closed, derived from the stored audit runs and decisions."""
+        out: list[TimelineEntry] = []
+        open_now: dict[str, Finding] = {}
+        for run in self.case.runs():
+            at = datetime.fromisoformat(run.finished_at or run.started_at)
+            current = {
+                f.fingerprint: f for f in self.case.findings_of(run.id) if f.status in (Status.FOUND, Status.REVIEW)
+            }
+            for fp, finding in current.items():
+                if fp not in open_now:
+                    out.append(
+                        TimelineEntry(
+                            finding.observed_at,
+                            "access-path",
+                            f"Access path found: {finding.title} ({finding.target})",
+                            {"fingerprint": fp},
+                        )
+                    )
+            for fp, finding in open_now.items():
+                if fp not in current:
+                    out.append(
+                        TimelineEntry(
+                            at,
+                            "access-path",
+                            f"Access path closed: {finding.title} ({finding.target})",
+                            {"fingerprint": fp},
+                        )
+                    )
+            open_now = current
+        titles = {e.ref.get("fingerprint"): e.summary.split(": ", 1)[-1] for e in out}
+        for fp, answer, decided_at in self.case._query("SELECT fingerprint, answer, decided_at FROM decisions"):
+            if answer not in ("mine", "not-mine") or fp not in titles:
+                continue
+            words = "Confirmed as an access path" if answer == "not-mine" else "Confirmed as the person's own"
+            out.append(
+                TimelineEntry(
+                    datetime.fromisoformat(decided_at), "access-path", f"{words}: {titles[fp]}", {"fingerprint": fp}
+                )
+            )
+        return out
+
+    def findings_summary(self) -> tuple[list[Finding], list[Finding]]:
+        """(open access paths in the latest audit, access paths closed since they were first found)."""
+        runs = self.case.runs()
+        if not runs:
+            return [], []
+        seen: dict[str, Finding] = {}
+        for run in runs:
+            for f in self.case.findings_of(run.id):
+                if f.status in (Status.FOUND, Status.REVIEW):
+                    seen[f.fingerprint] = f
+        latest = [f for f in self.case.findings_of(runs[-1].id) if f.status in (Status.FOUND, Status.REVIEW)]
+        latest_fps = {f.fingerprint for f in latest}
+        closed = [f for fp, f in seen.items() if fp not in latest_fps]
+        return latest, closed
