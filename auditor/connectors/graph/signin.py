@@ -19,12 +19,13 @@ as its sign-in endpoint and certificate).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from auditor.connectors.signin import pre_connection_warning, secret_name
-from auditor.errors import AuthError, ConfigError
+from auditor.errors import AuthError, ConfigError, NetworkError
 
 KIND = "microsoft"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -92,12 +93,13 @@ def connect(case: Any, settings: Any, *, show: Callable[[str], None], work: bool
     if work is None:
         work = settings.microsoft.authority == "organizations"
     cache = msal.SerializableTokenCache()
-    app = application(settings, cache)
-    flow = app.initiate_device_flow(scopes=scopes_for(work))
-    if "user_code" not in flow:
-        raise AuthError(f"Microsoft refused to start the sign-in: {_reason(flow)}")
-    show(str(flow["message"]))
-    result = app.acquire_token_by_device_flow(flow)
+    with _service_errors():
+        app = application(settings, cache)
+        flow = app.initiate_device_flow(scopes=scopes_for(work))
+        if "user_code" not in flow:
+            raise AuthError(f"Microsoft refused to start the sign-in: {_reason(flow)}")
+        show(str(flow["message"]))
+        result = app.acquire_token_by_device_flow(flow)
     if "access_token" not in result:
         raise AuthError(f"the Microsoft sign-in did not finish: {_reason(result)}")
     claims = result.get("id_token_claims") or {}
@@ -135,15 +137,17 @@ def _load_cache(case: Any, target: str) -> Any:
 def silent_token(case: Any, target: str, settings: Any) -> str:
     """An access token for a signed-in account from its cache (refreshed by msal when needed)."""
     cache = _load_cache(case, target)
-    app = application(settings, cache)
-    accounts = app.get_accounts(username=target)
+    with _service_errors():
+        app = application(settings, cache)
+        accounts = app.get_accounts(username=target)
     if not accounts:
         raise AuthError(f"the stored sign-in has no account {target}")
     work = False
     if case is not None:
         stored = [a for a in case.accounts() if a["kind"] == KIND and a["target"] == target]
         work = bool(stored and stored[0]["settings"].get("work_scopes"))
-    result = app.acquire_token_silent(scopes_for(work), account=accounts[0])
+    with _service_errors():
+        result = app.acquire_token_silent(scopes_for(work), account=accounts[0])
     if case is not None and cache.has_state_changed:
         case.put_secret(secret_name(KIND, target), cache.serialize().encode("utf-8"))
     if not result or "access_token" not in result:
@@ -167,6 +171,20 @@ def forget(case: Any, target: str, settings: Any) -> str:
         "(select this app › Stop sharing); work or school accounts at myapps.microsoft.com, or ask your "
         "organisation's IT team."
     )
+
+
+@contextlib.contextmanager
+def _service_errors() -> Iterator[None]:
+    """msal and requests failures as the tool's errors (what the sign-in service said, or the network)."""
+    import msal
+    import requests
+
+    try:
+        yield
+    except msal.exceptions.MsalServiceError as exc:
+        raise AuthError(f"the Microsoft sign-in service answered with an error: {exc}") from None
+    except requests.RequestException as exc:
+        raise NetworkError(f"couldn't reach the Microsoft sign-in service: {type(exc).__name__}") from None
 
 
 def _reason(result: dict[str, Any]) -> str:
