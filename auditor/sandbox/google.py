@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
 from auditor.sandbox.drive_query import QueryError, apply_mask, parse_fields, parse_query
+from auditor.sandbox.google_oauth import GOOGLE_SCOPE, GoogleOAuthApp, OAuthSettings, TokenRegistry
 from auditor.sandbox.hostile import hostile_text
 
 Visibility = Literal["limited", "anyoneWithLink", "anyoneCanFind", "domainWithLink", "domainCanFind"]
@@ -203,6 +204,7 @@ class GoogleData(BaseModel):
     drive: list[DriveFile] = Field(default_factory=list)
     workspace: Workspace | None = Field(default=None, description="a Workspace domain: Admin SDK answers")
     generate: Generate = Generate()
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings, description="the practice sign-in (OAuth client)")
 
 
 def _stable_id(*parts: object, length: int = 16) -> str:
@@ -242,13 +244,40 @@ def google_error(status: int, message: str, reason: str = "", google_status: str
     )
 
 
+# Which scopes each API path accepts (any one of them), from the discovery documents' method scopes, limited
+# to the scopes the practice sign-in grants. Tokens issued by the practice sign-in are held to these.
+PATH_SCOPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(r"^/gmail/v1/users/[^/]+/profile$"), ("gmail.readonly",)),
+    (re.compile(r"^/gmail/v1/users/[^/]+/settings/"), ("gmail.settings.basic", "gmail.readonly")),
+    (re.compile(r"^/drive/v3/"), ("drive.metadata.readonly",)),
+    (re.compile(r"^/admin/directory/v1/users/[^/]+/(tokens|asps)$"), ("admin.directory.user.security",)),
+    (re.compile(r"^/admin/directory/v1/users"), ("admin.directory.user.readonly",)),
+    (re.compile(r"^/admin/directory/v1/customer/[^/]+/devices/mobile"), ("admin.directory.device.mobile.readonly",)),
+    (re.compile(r"^/admin/reports/v1/"), ("admin.reports.audit.readonly",)),
+]
+
+
+def insufficient_scopes() -> SandboxResponse:
+    return google_error(
+        403, "Request had insufficient authentication scopes.", "insufficientPermissions", "PERMISSION_DENIED"
+    )
+
+
 class GoogleApp:
     name = "google"
     tls = False
 
-    def __init__(self, data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        data: GoogleData,
+        *,
+        token: str,
+        endless: Callable[[str], bool],
+        registry: TokenRegistry | None = None,
+    ) -> None:
         self.data = data
         self.token = token
+        self.registry = registry or TokenRegistry()
         self.endless = endless
         self.account = data.account
         self.filters = self._filters()
@@ -289,7 +318,12 @@ class GoogleApp:
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.bearer != self.token:
-            return google_error(401, "Request is missing required authentication credential.", "required")
+            granted = self.registry.scopes_of(request.bearer)
+            if granted is None:
+                return google_error(401, "Request is missing required authentication credential.", "required")
+            needed = next((scopes for pattern, scopes in PATH_SCOPES if pattern.match(request.path)), ())
+            if not any(GOOGLE_SCOPE + scope in granted for scope in needed):
+                return insufficient_scopes()
         for pattern, handler in self._routes:
             match = pattern.match(request.path)
             if match:
@@ -696,5 +730,8 @@ class GoogleApp:
         return SandboxResponse.json({"kind": "admin#reports#activities", "items": items})
 
 
-def build_apps(data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> list[GoogleApp]:
-    return [GoogleApp(data, token=token, endless=endless)]
+def build_apps(data: GoogleData, *, token: str, endless: Callable[[str], bool]) -> list[GoogleApp | GoogleOAuthApp]:
+    """The Google APIs and, beside them, Google's OAuth endpoints; the tokens the second issues, the first
+    accepts."""
+    registry = TokenRegistry()
+    return [GoogleApp(data, token=token, endless=endless, registry=registry), GoogleOAuthApp(data.oauth, registry)]

@@ -18,7 +18,7 @@ from auditor.sandbox.scenario import PROVIDERS, Scenario, load_scenario
 from auditor.sandbox.server import ProviderServer
 from auditor.sandbox.tls import make_certificate
 
-BASE_PATHS = {"google": "/", "graph": "/v1.0", "ews": "/EWS/Exchange.asmx", "identity": ""}
+BASE_PATHS = {"google": "/", "google-oauth": "", "graph": "/v1.0", "ews": "/EWS/Exchange.asmx", "identity": ""}
 
 
 class Sandbox:
@@ -99,6 +99,16 @@ class Sandbox:
     @property
     def google_url(self) -> str | None:
         return self.url("google")
+
+    @property
+    def google_oauth_url(self) -> str | None:
+        """Google's OAuth endpoints (authorization, token, revoke) for the practice sign-in."""
+        return self.url("google-oauth")
+
+    def app(self, provider: str) -> Any:
+        """The running provider app (tests reach its state, e.g. the practice sign-in's token registry)."""
+        server = self._servers.get(provider)
+        return server.app if server else None
 
     @property
     def graph_url(self) -> str | None:

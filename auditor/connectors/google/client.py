@@ -9,6 +9,7 @@ has no method that changes anything.
 from __future__ import annotations
 
 import asyncio
+import functools
 import http.client
 import json
 import threading
@@ -22,6 +23,24 @@ SCOPES = (
     "https://www.googleapis.com/auth/gmail.settings.basic",
     "https://www.googleapis.com/auth/drive.metadata.readonly",
 )
+# Workspace Admin SDK, read-only: users (2-Step Verification), their app tokens and app passwords (Google
+# has no read-only scope for those two; this one is the narrowest), mobile devices, and the login audit.
+ADMIN_SCOPES = (
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    "https://www.googleapis.com/auth/admin.directory.user.security",
+    "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly",
+    "https://www.googleapis.com/auth/admin.reports.audit.readonly",
+)
+# service -> (API name, version, path added to an endpoint override). Gmail and Admin keep their full paths
+# under api_endpoint; Drive's discovery document has them relative to "drive/v3/".
+SERVICES = {
+    "gmail": ("gmail", "v1", ""),
+    "drive": ("drive", "v3", "drive/v3/"),
+    "directory": ("admin", "directory_v1", ""),
+    "reports": ("admin", "reports_v1", ""),
+}
+ADMIN_SERVICES = ("directory", "reports")
+LOGIN_DAYS = 30
 MEDIA_QUERY = (
     "(visibility = 'anyoneWithLink' or visibility = 'anyoneCanFind') and "
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
@@ -42,6 +61,10 @@ class DelegationUnavailable(ConnectorError):
     """Gmail answers delegates.list only to a Workspace service account with domain-wide delegation."""
 
 
+class AdminAccessDenied(AuthError):
+    """The Admin SDK refused: the account is not a Workspace administrator, or the admin scopes are missing."""
+
+
 class GoogleClient:
     def __init__(
         self,
@@ -52,9 +75,12 @@ class GoogleClient:
         retry_budget: float = 60.0,
         max_retries: int = 5,
         concurrency: int = 8,
+        workspace_admin: bool = False,
     ) -> None:
         self.endpoint = endpoint.rstrip("/") + "/" if endpoint else None
         self.credentials = credentials
+        # True when the person administers Google Workspace (or practice mode): the Admin SDK is read.
+        self.workspace_admin = workspace_admin
         self.timeout = timeout
         self.retry_budget = retry_budget
         self.max_retries = max_retries
@@ -74,12 +100,12 @@ class GoogleClient:
             from googleapiclient.discovery import build
 
             http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+            api, version, suffix = SERVICES[name]
             options = {}
             if self.endpoint:
-                options["api_endpoint"] = self.endpoint + ("drive/v3/" if name == "drive" else "")
-            version = "v3" if name == "drive" else "v1"
+                options["api_endpoint"] = self.endpoint + suffix
             services[name] = build(
-                name, version, http=http, static_discovery=True, cache_discovery=False, client_options=options
+                api, version, http=http, static_discovery=True, cache_discovery=False, client_options=options
             )
         return services[name]
 
@@ -108,6 +134,12 @@ class GoogleClient:
                     raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
                 if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
                     raise DelegationUnavailable(_message(exc)) from None
+                if status == 403 and service in ADMIN_SERVICES:
+                    raise AdminAccessDenied(
+                        "Google refused to show Workspace administration data "
+                        f"({_message(exc)}): this account is not a Workspace administrator, or it was signed in "
+                        "without the administrator scopes"
+                    ) from None
                 if status not in (429, 500, 502, 503, 504):
                     raise ProviderError(f"Google answered {status}: {_message(exc)}") from None
                 wait = _retry_after(exc, attempt)
@@ -161,7 +193,35 @@ class GoogleClient:
             self._cache[key] = asyncio.ensure_future(collect())
         return list(await asyncio.shield(self._cache[key]))
 
+    async def _listing(self, key: str, service: str, items: str, make: Callable[..., Any]) -> list[Any]:
+        """Every page of a listing that pages with pageToken/nextPageToken, fetched once per audit."""
+
+        async def collect() -> list[Any]:
+            out: list[Any] = []
+            token: str | None = None
+            seen: set[str] = set()
+            for _ in range(MAX_PAGES):
+                page = await self._run(functools.partial(make, page_token=token), service)
+                out += page.get(items) or []
+                token = page.get("nextPageToken")
+                if not token:
+                    return out
+                if token in seen:
+                    raise ProviderError(f"Google repeated a page token listing {items}: it would never end")
+                seen.add(token)
+            raise ProviderError(f"Google kept sending pages of {items} after {MAX_PAGES}; stopped to be safe")
+
+        if key not in self._cache:
+            self._cache[key] = asyncio.ensure_future(collect())
+        return list(await asyncio.shield(self._cache[key]))
+
     # -- reads --------------------------------------------------------------------------------------
+
+    async def account_email(self) -> str:
+        """The signed-in account's address, from Drive's about (readable with drive.metadata.readonly; Gmail's
+        getProfile is not readable with gmail.settings.basic)."""
+        body = await self._call("about", lambda s: s.about().get(fields="user(emailAddress)"), "drive")
+        return str((body.get("user") or {}).get("emailAddress") or "")
 
     def _settings(self, s: Any) -> Any:
         return s.users().settings()
@@ -199,6 +259,44 @@ class GoogleClient:
 
     async def media_shared_with_people(self) -> list[dict[str, Any]]:
         return await self._pages("media-people", PEOPLE_QUERY, PEOPLE_FIELDS)
+
+    # -- Workspace Admin SDK (read only when workspace_admin) ---------------------------------------
+
+    async def admin_user(self, email: str) -> dict[str, Any]:
+        return dict(await self._call(f"admin-user:{email}", lambda s: s.users().get(userKey=email), "directory"))
+
+    async def app_tokens(self, email: str) -> list[dict[str, Any]]:
+        body = await self._call(f"tokens:{email}", lambda s: s.tokens().list(userKey=email), "directory")
+        return list(body.get("items") or [])
+
+    async def app_passwords(self, email: str) -> list[dict[str, Any]]:
+        body = await self._call(f"asps:{email}", lambda s: s.asps().list(userKey=email), "directory")
+        return list(body.get("items") or [])
+
+    async def mobile_devices(self, email: str) -> list[dict[str, Any]]:
+        devices = await self._listing(
+            f"mobile:{email}",
+            "directory",
+            "mobiledevices",
+            lambda s, page_token: s.mobiledevices().list(
+                customerId="my_customer", query=f"email:{email}", maxResults=100, pageToken=page_token
+            ),
+        )
+        # The search is the server's filter; this keeps only the account's own devices whatever it returns.
+        return [d for d in devices if email.lower() in (str(e).lower() for e in d.get("email") or [])]
+
+    async def login_events(self, email: str) -> list[dict[str, Any]]:
+        import datetime as dt
+
+        since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=LOGIN_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return await self._listing(
+            f"logins:{email}",
+            "reports",
+            "items",
+            lambda s, page_token: s.activities().list(
+                userKey=email, applicationName="login", startTime=since, maxResults=1000, pageToken=page_token
+            ),
+        )
 
 
 def _error_body(exc: Any) -> dict[str, Any]:

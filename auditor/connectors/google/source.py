@@ -1,60 +1,135 @@
-"""Opening Google accounts: a server named by AUDITOR_GOOGLE_API_URL + AUDITOR_BEARER_TOKEN (tests,
-practice mode and scripts audit its signed-in user with no case and no sign-in)."""
+"""Opening Google accounts for an audit.
+
+- Accounts signed in with ``auditor account add google``: each is opened with the token stored in the case
+  (or, signed in without a case, in memory). An expired access token is refreshed silently and the new token
+  written back to the case. An account whose token is missing, revoked or refused becomes an ``error``
+  source that says how to sign in again. Without an endpoint override the client talks to Google itself.
+- A server named by AUDITOR_GOOGLE_API_URL + AUDITOR_BEARER_TOKEN (tests, practice mode and scripts): its
+  signed-in user is audited with no case and no sign-in. AUDITOR_GOOGLE_API_URL alone sends the stored
+  accounts' requests to that server instead of Google.
+
+The Workspace Admin SDK is read when the person said they administer Workspace (``google.workspace_admin``),
+when the stored token was granted the administrator scopes, or in practice mode.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from auditor.engine import Source
 from auditor.errors import AuditorError, UsageError
 from auditor.sources import SourceRequest
 
+NO_ACCOUNT = (
+    "no Google account to audit: sign one in with `auditor account add google --case NAME`, or point the tool "
+    "at a server with AUDITOR_GOOGLE_API_URL and AUDITOR_BEARER_TOKEN (for example `auditor sandbox serve`)"
+)
 
-def client_for(request: SourceRequest) -> object:
+
+def sign_in_again(case_name: str | None) -> str:
+    where = f" --case {_quoted(case_name)}" if case_name else ""
+    return f"Sign in to it again with `auditor account add google{where}`."
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if " " in name else name
+
+
+def client_for(request: SourceRequest, credentials: Any = None, *, admin_scopes: bool = False) -> Any:
     from google.oauth2.credentials import Credentials
 
     from auditor.connectors.google.client import GoogleClient
 
     endpoints = request.endpoints
-    if not endpoints.token:
-        raise UsageError("AUDITOR_GOOGLE_API_URL is set but AUDITOR_BEARER_TOKEN is not")
+    if credentials is None:
+        if not endpoints.token:
+            raise UsageError("AUDITOR_GOOGLE_API_URL is set but AUDITOR_BEARER_TOKEN is not")
+        credentials = Credentials(endpoints.token)
     settings = request.settings
     return GoogleClient(
         endpoints.google,
-        Credentials(endpoints.token),
+        credentials,
         timeout=settings.request_timeout,
         retry_budget=settings.retry_budget,
+        workspace_admin=settings.google.workspace_admin or request.practice or admin_scopes,
     )
 
 
-NO_SIGN_IN = (
-    "This Google account could not be checked: signing in to Google from the tool is not available yet. "
-    "Point the tool at a server with AUDITOR_GOOGLE_API_URL and AUDITOR_BEARER_TOKEN to audit it."
-)
+def _store(request: SourceRequest) -> Any:
+    if request.case is not None:
+        return request.case
+    from auditor.connectors.google.signin import MEMORY
+
+    return MEMORY
 
 
 async def open_sources(request: SourceRequest) -> list[Source]:
-    if not request.endpoints.google and request.case is not None:
-        stored = [a["target"] for a in request.case.accounts() if a["kind"] == "google"]
-        if stored:  # a case's account is reported as not checked, never skipped silently
-            return [Source("google", target, error=NO_SIGN_IN, practice=request.practice) for target in stored]
-    if not request.endpoints.google:
-        raise UsageError(
-            "no Google account to audit: signing in to Google from the tool is not available yet; point it at a "
-            "server with AUDITOR_GOOGLE_API_URL and AUDITOR_BEARER_TOKEN (for example `auditor sandbox serve`)"
-        )
+    store = _store(request)
+    stored = [a["target"] for a in store.accounts() if a["kind"] == "google"]
+    sources: list[Source] = []
+    if request.endpoints.google and request.endpoints.token:
+        sources.append(await _open_environment_account(request))
+    elif not stored:
+        raise UsageError(NO_ACCOUNT)
+    opened = {s.target for s in sources}
+    for target in stored:
+        if target not in opened:
+            sources.append(await _open_stored_account(request, store, target))
+    return sources
+
+
+async def _open_environment_account(request: SourceRequest) -> Source:
     client = client_for(request)
     try:
-        profile = await client.profile()  # type: ignore[attr-defined]
+        address = await client.account_email()
     except AuditorError as exc:
-        return [
-            Source(
-                "google", "Google account", error=f"Couldn't reach the Google account: {exc}", practice=request.practice
-            )
-        ]
-    return [
-        Source(
+        return Source(
+            "google", "Google account", error=f"Couldn't reach the Google account: {exc}", practice=request.practice
+        )
+    return Source("google", address or "Google account", clients={"google": client}, practice=request.practice)
+
+
+async def _open_stored_account(request: SourceRequest, store: Any, target: str) -> Source:
+    from auditor.connectors.google.client import ADMIN_SCOPES
+    from auditor.connectors.google.signin import stored_credentials
+    from auditor.connectors.signin import secret_name
+
+    case_name = getattr(request.case, "name", None)
+    credentials = stored_credentials(store, target)
+    if credentials is None or not credentials.refresh_token:
+        return Source(
             "google",
-            str(profile.get("emailAddress") or "Google account"),
-            clients={"google": client},
+            target,
+            error=f"This Google account has no usable sign-in stored. {sign_in_again(case_name)}",
             practice=request.practice,
         )
-    ]
+    granted = set(credentials.scopes or ())
+    client = client_for(request, credentials, admin_scopes=set(ADMIN_SCOPES) <= granted)
+    name = secret_name("google", target)
+    saved = {"token": credentials.token}
+
+    def persist_refreshed() -> None:
+        # google-auth refreshes the access token by itself (before a request when it has expired, or after a
+        # 401); the new token is written back so the next audit does not start with a stale one.
+        if credentials.token and credentials.token != saved["token"]:
+            store.put_secret(name, credentials.to_json().encode("utf-8"))
+            saved["token"] = credentials.token
+
+    try:
+        address = await client.account_email()
+    except AuditorError as exc:
+        return Source(
+            "google",
+            target,
+            error=f"Couldn't open this Google account: {exc}. {sign_in_again(case_name)}",
+            practice=request.practice,
+        )
+    persist_refreshed()
+    if address and address.lower() != target.lower():
+        return Source(
+            "google",
+            target,
+            error=f"The token stored for this account now opens {address}. {sign_in_again(case_name)}",
+            practice=request.practice,
+        )
+    return Source("google", target, clients={"google": client}, practice=request.practice, closers=[persist_refreshed])

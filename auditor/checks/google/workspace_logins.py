@@ -1,0 +1,96 @@
+"""Workspace: sign-ins of the last 30 days — Google's suspicious-login events, and each place signed in from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.checks.google._workspace import admin_client, not_applicable
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="google.workspace_logins",
+    title="Sign-ins to your Workspace account in the last 30 days",
+    kind="google",
+    severity=Severity.HIGH,
+    reads=("Workspace Admin SDK: login audit events for your account (times, IP addresses, event names)",),
+    playbooks=("google-workspace-access",),
+    needs=("google",),
+)
+
+# Google's login audit events that say Google itself found a sign-in suspicious or an attack.
+ALARMING = {
+    "suspicious_login": "Google flagged a suspicious sign-in",
+    "suspicious_login_less_secure_app": "Google flagged a suspicious sign-in from a less secure app",
+    "suspicious_programmatic_login": "Google flagged a suspicious automated sign-in",
+    "gov_attack_warning": "Google warned of a government-backed attack",
+    "login_failure": "failed sign-ins",
+}
+SUCCESS = {"login_success", "login_verification"}
+
+
+def _events(activities: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(event name, IP address, time) for every event of every activity."""
+    out = []
+    for activity in activities:
+        when = str((activity.get("id") or {}).get("time") or "")
+        address = str(activity.get("ipAddress") or "unknown address")
+        for event in activity.get("events") or []:
+            out.append((str(event.get("name") or ""), address, when))
+    return out
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    client = admin_client(ctx)
+    if client is None:
+        return not_applicable(ctx)
+    events = _events(await client.login_events(ctx.target))
+    findings: list[Finding] = []
+    alarms: dict[tuple[str, str], list[str]] = {}
+    places: dict[str, list[str]] = {}
+    for name, address, when in events:
+        if name in ALARMING:
+            alarms.setdefault((name, address), []).append(when)
+        elif name in SUCCESS:
+            places.setdefault(address, []).append(when)
+    for (name, address), times in sorted(alarms.items()):
+        shown = literal(address, 60)
+        last = literal(max(times), 40)
+        evidence = {"event": name, "ipAddress": address, "times": sorted(times)}
+        if name == "login_failure":  # a mistyped password of one's own is common: asked, not asserted
+            made = ctx.review_or_found(
+                f"Failed sign-ins from {shown} ({len(times)}×), and they weren't you",
+                f"Failed sign-ins from {shown} ({len(times)}×, last {last}) — was this you?",
+                subject=f"{name}:{address}",
+                severity=Severity.MEDIUM,
+                detail="Someone tried passwords on your account from this address.",
+                evidence=evidence,
+            )
+            if made:
+                findings.append(made)
+            continue
+        findings.append(
+            ctx.finding(
+                Status.FOUND,
+                f"{ALARMING[name]} from {shown} ({len(times)}×, last {last})",
+                subject=f"{name}:{address}",
+                detail="Someone may know your password. Check the devices signed in to your account and change "
+                "your password from a safe device.",
+                evidence=evidence,
+            )
+        )
+    for address, times in sorted(places.items()):
+        shown = literal(address, 60)
+        made = ctx.review_or_found(
+            f"Signed in from {shown} ({len(times)}×), and it wasn't you",
+            f"Signed in from {shown} ({len(times)}×, last {literal(max(times), 40)}) — was this you?",
+            subject=f"login:{address}",
+            severity=Severity.MEDIUM,
+            detail="Each address your account was signed in from in the last 30 days. Your home, work or phone "
+            "network is expected; an address you don't know may be someone else.",
+            evidence={"ipAddress": address, "times": sorted(times)},
+        )
+        if made:
+            findings.append(made)
+    return findings or [ctx.clear("No suspicious or unfamiliar sign-ins in the last 30 days")]

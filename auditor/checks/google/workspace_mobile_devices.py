@@ -1,0 +1,40 @@
+"""Workspace: phones and tablets syncing the account's mail, calendar and contacts."""
+
+from __future__ import annotations
+
+from auditor.checks.google._workspace import admin_client, not_applicable
+from auditor.engine import CheckContext
+from auditor.model import CheckSpec, Finding, Severity
+from auditor.safetext import literal
+
+SPEC = CheckSpec(
+    id="google.workspace_mobile_devices",
+    title="Phones and tablets syncing your Workspace account",
+    kind="google",
+    severity=Severity.MEDIUM,
+    reads=("Workspace Admin SDK: mobile devices registered to your account (model, system, last sync)",),
+    playbooks=("google-workspace-access",),
+    needs=("google",),
+)
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    client = admin_client(ctx)
+    if client is None:
+        return not_applicable(ctx)
+    findings = []
+    for device in await client.mobile_devices(ctx.target):
+        model = literal(device.get("model") or "an unknown device", 80)
+        system = literal(device.get("os") or "unknown system", 60)
+        synced = literal(device.get("lastSync") or "unknown", 40)
+        made = ctx.review_or_found(
+            f"{model} ({system}) syncs your account, and it isn't yours",
+            f"{model} ({system}), last synced {synced} — is this your device?",
+            subject=str(device.get("resourceId") or device.get("deviceId") or model),
+            detail="A phone or tablet signed in to your account receives your mail, calendar and contacts as they "
+            "arrive.",
+            evidence={k: device.get(k) for k in ("resourceId", "model", "os", "type", "status", "lastSync", "email")},
+        )
+        if made:
+            findings.append(made)
+    return findings or [ctx.clear("No phone or tablet syncs your Workspace account")]

@@ -1,0 +1,285 @@
+"""Signing in to a Google account: the installed-app loopback flow with the OAuth client file the person made.
+
+The browser opens Google's consent screen; Google redirects to a one-request server on 127.0.0.1 (a free
+port), and the code is exchanged for a token (PKCE, S256). Scopes are read-only: Gmail settings and Drive
+metadata, plus the Workspace Admin SDK read scopes when ``google.workspace_admin`` is set.
+
+The token (``Credentials.to_json()``, which holds the refresh token) is kept only in the encrypted case, under
+``secret_name("google", address)``; without a case it lives in this process's memory for one run. Forgetting
+posts the token to Google's revoke endpoint, which sits beside the client file's ``token_uri``
+(``https://oauth2.googleapis.com/token`` → ``https://oauth2.googleapis.com/revoke``), so a client file that
+points at a test server also revokes there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from auditor.connectors.signin import pre_connection_warning, secret_name
+from auditor.errors import AuthError, ConfigError, NetworkError, UsageError
+
+KIND = "google"
+SIGN_IN_TIMEOUT = 300  # seconds the loopback server waits for the browser to come back
+
+FORWARDING_BY_HAND = "Gmail › Settings (the gear) › See all settings › Forwarding and POP/IMAP"
+MANUAL_FORWARDING_STEPS = (
+    "Checking Gmail forwarding by hand (nothing is connected, Google sends no alert)\n"
+    "\n"
+    "1. On a computer, open mail.google.com and sign in.\n"
+    "2. Select Settings (the gear, top right) › See all settings › Forwarding and POP/IMAP.\n"
+    "   - Forwarding: if it says “Forward a copy of incoming mail to” an address, your mail goes there.\n"
+    "   - POP and IMAP: if either is enabled and you use no mail program, someone else may be reading.\n"
+    "3. Open the Filters and Blocked Addresses tab: a filter that forwards or deletes mail can hide alerts.\n"
+    "4. Take a screenshot of each tab before changing anything: it is evidence.\n"
+    "If you find forwarding you did not set up, the abuser may see a security alert about this tool; plan with\n"
+    "an advocate before connecting.\n"
+)
+
+
+def warning(settings: Any) -> str:
+    return pre_connection_warning(
+        "Google", "“A new app has access to your Google Account” / Security alert", FORWARDING_BY_HAND
+    )
+
+
+def manual_steps(settings: Any) -> str:
+    """How to look at forwarding by hand before connecting (offered by the command line and the app)."""
+    return MANUAL_FORWARDING_STEPS
+
+
+def scopes(settings: Any) -> list[str]:
+    from auditor.connectors.google.client import ADMIN_SCOPES, SCOPES
+
+    return [*SCOPES, *(ADMIN_SCOPES if settings.google.workspace_admin else ())]
+
+
+def client_file(settings: Any) -> Path:
+    path = settings.google.client_file
+    if path is None:
+        raise ConfigError(
+            "signing in to Google needs your own OAuth client file: set google.client_file in settings.yaml "
+            "(docs/google.md says how to make one in the Google Cloud console)"
+        )
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"google.client_file points at {path}, which does not exist")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a Google OAuth client file ({exc})") from None
+    installed = config.get("installed") if isinstance(config, dict) else None
+    if not isinstance(installed, dict):
+        kind = next(iter(config), "nothing") if isinstance(config, dict) and config else "nothing"
+        raise ConfigError(
+            f"{path}: this is not a Desktop app client file (it holds {kind!r}, not 'installed'); "
+            "create an OAuth client of type Desktop app"
+        )
+    missing = [k for k in ("client_id", "client_secret", "auth_uri", "token_uri") if not installed.get(k)]
+    if missing:
+        raise ConfigError(f"{path}: the client file lacks {', '.join(missing)}")
+    return path
+
+
+def revoke_url(token_uri: str) -> str:
+    """Google's revoke endpoint sits beside its token endpoint."""
+    parts = urlsplit(token_uri)
+    path = parts.path.rsplit("/", 1)[0] + "/revoke"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class MemoryAccounts:
+    """Where accounts signed in without a case live: this process's memory, for one run, never a file."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, bytes] = {}
+        self._accounts: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put_secret(self, name: str, value: bytes) -> None:
+        self._secrets[name] = bytes(value)
+
+    def get_secret(self, name: str) -> bytes | None:
+        return self._secrets.get(name)
+
+    def delete_secret(self, name: str) -> None:
+        self._secrets.pop(name, None)
+
+    def add_account(self, kind: str, target: str, settings: dict[str, Any] | None = None) -> int:
+        self._accounts[(kind, target)] = {"kind": kind, "target": target, "settings": dict(settings or {})}
+        return len(self._accounts)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return list(self._accounts.values())
+
+    def remove_account(self, kind: str, target: str) -> None:
+        self._accounts.pop((kind, target), None)
+
+
+MEMORY = MemoryAccounts()
+
+
+def _identify(credentials: Any, settings: Any, endpoint: str | None) -> str:
+    import asyncio
+
+    from auditor.connectors.google.client import GoogleClient
+
+    client = GoogleClient(endpoint, credentials, timeout=settings.request_timeout, retry_budget=settings.retry_budget)
+    address = asyncio.run(client.account_email())
+    if not address:
+        raise AuthError("Google signed in but did not say which account it is; nothing was stored")
+    return address
+
+
+def connect(
+    case: Any,
+    settings: Any,
+    *,
+    show: Callable[[str], None],
+    browser: str | None = None,
+    api_endpoint: str | None = None,
+    timeout: int = SIGN_IN_TIMEOUT,
+) -> str:
+    """Sign in through the browser and keep the token in ``case`` (or in memory). Returns the address.
+
+    ``browser`` names a :mod:`webbrowser` controller (None: the system's default browser); ``api_endpoint``
+    sends the first read (which account is this?) to another server, as AUDITOR_GOOGLE_API_URL does.
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    if api_endpoint is None:
+        from auditor.config import Endpoints
+
+        api_endpoint = Endpoints.from_env().google
+    path = client_file(settings)
+    flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=scopes(settings))
+    show(
+        "Your browser opens Google's sign-in page. Check that the address starts with "
+        "https://accounts.google.com, sign in, and allow read-only access. If no browser opens, "
+        "copy the address this shows next into one."
+    )
+
+    def announce(url: str) -> None:
+        show(url)
+
+    try:
+        credentials = _run_flow(flow, browser, timeout, announce)
+    except WSGITimeoutError:
+        raise AuthError(f"the browser did not come back from Google within {timeout} s; nothing was stored") from None
+    except OAuth2Error as exc:
+        words = "you did not allow access" if exc.error == "access_denied" else f"Google said {exc.error}"
+        raise AuthError(f"signing in to Google did not finish: {words}; nothing was stored") from None
+    except (OSError, ValueError) as exc:
+        raise NetworkError(f"signing in to Google failed ({type(exc).__name__}: {exc}); nothing was stored") from None
+    if not credentials.refresh_token:
+        raise AuthError("Google gave no refresh token; nothing was stored. Remove the app's access and try again")
+    target = _identify(credentials, settings, api_endpoint)
+    store = case if case is not None else MEMORY
+    store.put_secret(secret_name(KIND, target), credentials.to_json().encode("utf-8"))
+    store.add_account(KIND, target)
+    return target
+
+
+def _run_flow(flow: Any, browser: str | None, timeout: int, announce: Callable[[str], None]) -> Any:
+    """``run_local_server`` on 127.0.0.1 (port 0: a free one), the URL shown through ``announce``."""
+    import webbrowser
+
+    class Announcing(webbrowser.BaseBrowser):
+        """Shows the address to the person, then opens the chosen (or default) browser on it."""
+
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            announce(url)
+            try:
+                return webbrowser.get(browser).open(url, new=new, autoraise=autoraise)
+            except webbrowser.Error:
+                return False  # no browser here: the person opens the address shown
+
+    name = "auditor-announce"
+    webbrowser.register(name, None, Announcing(name))
+    return flow.run_local_server(
+        host="127.0.0.1",
+        port=0,
+        browser=name,
+        authorization_prompt_message=None,
+        success_message="Signed in. You can close this tab and go back to auditor.",
+        timeout_seconds=timeout,
+        prompt="consent",
+    )
+
+
+def stored_credentials(store: Any, target: str) -> Any | None:
+    """The account's credentials from the case (or memory), or None when there is no usable token.
+
+    Built here rather than with ``Credentials.from_authorized_user_info``, which always replaces the token
+    endpoint with Google's: the one the client file named at sign-in is kept (it is Google's for a real client
+    file, the practice server's in tests)."""
+    from datetime import datetime
+
+    from google.oauth2.credentials import Credentials
+
+    raw = store.get_secret(secret_name(KIND, target))
+    if raw is None:
+        return None
+    try:
+        info = json.loads(raw.decode("utf-8"))
+        expiry = info.get("expiry")
+        scopes = info.get("scopes")
+        return Credentials(
+            token=info.get("token"),
+            refresh_token=info["refresh_token"],
+            token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+            scopes=scopes.split(" ") if isinstance(scopes, str) else scopes,
+            expiry=datetime.strptime(expiry.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S") if expiry else None,
+        )
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def forget(case: Any, target: str, settings: Any) -> str:
+    store = case if case is not None else MEMORY
+    name = secret_name(KIND, target)
+    known = store.get_secret(name) is not None or any(
+        a["kind"] == KIND and a["target"] == target for a in store.accounts()
+    )
+    if not known:
+        raise UsageError(f"there is no Google account {target!r} to forget here")
+    credentials = stored_credentials(store, target)
+    revoked = _revoke(credentials, settings) if credentials is not None else "there was no stored token to revoke"
+    store.delete_secret(name)
+    store.remove_account(KIND, target)
+    if revoked is None:
+        return f"Google revoked the tool's access to {target}, and its token and account were removed from the case."
+    return (
+        f"The token and account {target} were removed from the case, but revoking the access at Google failed: "
+        f"{revoked}. Remove it by hand at myaccount.google.com/connections (Third-party apps & services)."
+    )
+
+
+def _revoke(credentials: Any, settings: Any) -> str | None:
+    """POST the token to Google's revoke endpoint. None when it was revoked; otherwise why it was not."""
+    import httpx
+
+    token = credentials.refresh_token or credentials.token
+    url = revoke_url(credentials.token_uri or "https://oauth2.googleapis.com/token")
+    try:
+        response = httpx.post(
+            url,
+            data={"token": token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=settings.request_timeout,
+        )
+    except httpx.HTTPError as exc:
+        return f"the connection to Google failed ({type(exc).__name__}: {exc})"
+    if response.status_code == 200:
+        return None
+    try:
+        body = response.json()
+        said = str(body.get("error_description") or body.get("error") or "")
+    except ValueError:
+        said = ""
+    return f"Google answered {response.status_code}" + (f" ({said})" if said else "")
