@@ -25,6 +25,9 @@ OPENERS: dict[str, str] = {
     "microsoft": "auditor.connectors.graph.source:open_sources",
     "exchange": "auditor.connectors.ews.source:open_sources",
     "android": "auditor.android.source:open_sources",
+    "apple": "auditor.guided.source:open_apple",
+    "social": "auditor.guided.source:open_social",
+    "carrier": "auditor.guided.source:open_carrier",
 }
 # Kinds audited when no --only is given and nothing else asks for them.
 DEFAULT_KINDS = ("device",)
