@@ -197,5 +197,5 @@ def enum_value(kind: type[Enum], text: str, what: str) -> Enum:
     try:
         return kind(text)
     except ValueError:
-        choices = ", ".join(str(m.value) for m in kind)  # type: ignore[attr-defined]
+        choices = ", ".join(str(m.value) for m in kind)
         raise UsageError(f"{what} {text!r} is not one of: {choices}") from None

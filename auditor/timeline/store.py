@@ -309,7 +309,7 @@ class Timeline:
                     for i in ids
                 ],
             )
-            what = f"Expect an answer to the {channel.label.lower()}" + (f" ({reference})" if reference else "")
+            what = f"Expect an answer to: {channel.label}" + (f" (reference {reference})" if reference else "")
             conn.execute(
                 "INSERT INTO followups (report_id, due_at, what, created_at) VALUES (?, ?, ?, ?)",
                 (report_id, _iso(sent + timedelta(hours=hours)), what, _iso(utcnow())),

@@ -1,0 +1,128 @@
+"""What an export contains: only the parts the person chose, as plain data every format renders from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from auditor import __version__
+from auditor.errors import CaseError
+from auditor.model import Finding, utcnow
+from auditor.timeline.store import Timeline
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What goes into an export. Everything the person did not choose stays in the encrypted case."""
+
+    findings: bool = True
+    evidence: bool = True
+    notes: bool = True
+    access_map: bool = True
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "title": f.title,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "target": f.target,
+        "check": f.check,
+        "observed_at": f.observed_at.isoformat(),
+        "fingerprint": f.fingerprint,
+    }
+
+
+def _note(value: str, choices: Choices) -> dict[str, str]:
+    return {"note": value} if choices.notes and value else {}
+
+
+def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> dict[str, Any]:
+    """The export as one JSON-ready dictionary. Refuses if any evidence no longer matches its SHA-256."""
+    mismatches = timeline.verify()
+    if mismatches:
+        ids = ", ".join(str(m.evidence_id) for m in mismatches)
+        raise CaseError(
+            f"evidence {ids} no longer matches the SHA-256 recorded when it was kept; nothing was exported "
+            "(`auditor evidence verify` shows the details)"
+        )
+    moment = now or utcnow()
+    data: dict[str, Any] = {
+        "case": timeline.case.name,
+        "generated_at": moment.isoformat(),
+        "generated_by": f"auditor {__version__}",
+        "included": {
+            "findings": choices.findings,
+            "evidence_manifest": choices.evidence,
+            "notes": choices.notes,
+        },
+    }
+    if choices.findings:
+        open_paths, closed = timeline.findings_summary()
+        data["access_paths"] = {"open": [_finding(f) for f in open_paths], "closed": [_finding(f) for f in closed]}
+    data["content_locations"] = [
+        {
+            "id": loc.id,
+            "url": loc.url,
+            "platform": loc.platform,
+            "kind": loc.kind.value,
+            "first_seen": loc.first_seen.isoformat(),
+            "status": loc.status.value,
+            **_note(loc.note, choices),
+        }
+        for loc in timeline.locations()
+    ]
+    data["reports"] = [
+        {
+            "id": r.id,
+            "channel": r.channel.value,
+            "channel_label": r.channel.label,
+            "sent_at": r.sent_at.isoformat(),
+            "reference": r.reference,
+            "recipient": r.recipient,
+            "content_locations": list(r.location_ids),
+            **({"sent_text": r.sent_text} if choices.notes and r.sent_text else {}),
+            **_note(r.note, choices),
+            "responses": [
+                {"received_at": a.received_at.isoformat(), "outcome": a.outcome.value, **_note(a.note, choices)}
+                for a in timeline.responses(r.id)
+            ],
+        }
+        for r in timeline.reports()
+    ]
+    data["follow_ups"] = [
+        {
+            "id": f.id,
+            "due_at": f.due_at.isoformat(),
+            "what": f.what,
+            "report": f.report_id,
+            "done_at": f.done_at.isoformat() if f.done_at else None,
+            "overdue": f.overdue(moment),
+        }
+        for f in timeline.followups()
+    ]
+    if choices.evidence:
+        data["evidence_manifest"] = [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "file_name": e.file_name,
+                "media_type": e.media_type,
+                "size": e.size,
+                "sha256": e.sha256,
+                "captured_at": e.captured_at.isoformat(),
+                "source_url": e.source_url,
+                "finding": e.finding_fingerprint,
+                "reupload_of": e.reupload_of,
+                **_note(e.note, choices),
+            }
+            for e in timeline.evidence()
+        ]
+        data["evidence_verified_at"] = moment.isoformat()
+    data["timeline"] = [
+        {"at": e.at.isoformat(), "kind": e.kind, "summary": e.summary}
+        for e in timeline.entries(include_findings=choices.findings)
+        if choices.evidence or e.kind != "evidence"
+    ]
+    return data

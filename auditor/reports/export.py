@@ -1,0 +1,32 @@
+"""One export of a case in the format asked for: the bytes to write, built from the person's choices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from auditor.reports.data import Choices, build
+from auditor.timeline.store import Timeline
+
+FORMATS = ("html", "pdf", "json", "timesketch", "csv")
+EXTENSIONS = {"html": "html", "pdf": "pdf", "json": "json", "timesketch": "csv", "csv": "csv"}
+
+
+def render_export(timeline: Timeline, fmt: str, choices: Choices, now: datetime | None = None) -> bytes:
+    data = build(timeline, choices, now)
+    if fmt == "json":
+        from auditor.reports.machine import to_json
+
+        return to_json(data)
+    if fmt in ("timesketch", "csv"):
+        from auditor.reports.machine import to_timesketch_csv
+
+        return to_timesketch_csv(data)
+    from auditor.reports.html_report import access_map_fragment, render
+
+    fragment = access_map_fragment(timeline.case) if choices.access_map and choices.findings else None
+    document = render(data, fragment)
+    if fmt == "html":
+        return document.encode("utf-8")
+    from auditor.reports.pdf import html_to_pdf
+
+    return html_to_pdf(document)
