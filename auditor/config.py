@@ -76,7 +76,7 @@ class ExchangeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(default=None, description="EWS endpoint, https://mail.example.org/EWS/Exchange.asmx")
     username: str | None = None
-    auth: Literal["ntlm", "oauth"] = "ntlm"
+    auth: Literal["ntlm", "basic", "oauth"] = Field(default="ntlm", description="ntlm, basic or oauth")
 
 
 class Settings(BaseModel):

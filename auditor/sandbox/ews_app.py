@@ -108,7 +108,11 @@ class EwsApp:
     def error(self, status: int, message: str) -> SandboxResponse:
         if status == 401:
             return self._unauthorized()
-        codes = {403: "ErrorAccessDenied", 429: "ErrorServerBusy", 503: "ErrorServerBusy"}
+        if status == 429:
+            # Exchange on-premises throttles with HTTP 500 and an ErrorServerBusy fault carrying
+            # BackOffMilliseconds (EWS throttling policies), not with HTTP 429.
+            return self._fault("ErrorServerBusy", "The server cannot service this request right now. Try again later.")
+        codes = {403: "ErrorAccessDenied", 503: "ErrorServerBusy"}
         return self._fault(codes.get(status, "ErrorInternalServerError"), message, status=status)
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -169,7 +173,7 @@ class EwsApp:
     def _fault(self, code: str, message: str, status: int = 500) -> SandboxResponse:
         extra = ""
         if code == "ErrorServerBusy":
-            extra = f'<t:MessageXml xmlns:t="{T_NS}"><t:Value Name="BackOffMilliseconds">1000</t:Value></t:MessageXml>'
+            extra = f'<t:MessageXml xmlns:t="{T_NS}"><t:Value Name="BackOffMilliseconds">500</t:Value></t:MessageXml>'
         text = (
             '<?xml version="1.0" encoding="utf-8"?>'
             f'<s:Envelope xmlns:s="{SOAP_NS}"><s:Body><s:Fault>'

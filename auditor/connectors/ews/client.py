@@ -11,6 +11,7 @@ UpdateInboxRules, AddDelegate, UpdateDelegate, RemoveDelegate or SetUserOofSetti
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,16 @@ from auditor.connectors.ews.records import (
     delegate_from,
     rule_from,
 )
-from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
+from auditor.errors import (
+    AuditorError,
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    NetworkError,
+    ProviderError,
+    RateLimitedError,
+)
+from auditor.safetext import literal
 
 AuthKind = Literal["oauth", "ntlm", "basic"]
 # Anything the server accepts in a request's Mailbox attribute; Exchange answers ConvertId with the mailbox
@@ -72,24 +82,15 @@ class ExchangeClient:
     def _configuration(self) -> Any:
         with self._lock:
             if self._config is None:
-                from exchangelib import (
-                    BASIC,
-                    NTLM,
-                    OAUTH2,
-                    Configuration,
-                    Credentials,
-                    OAuth2AuthorizationCodeCredentials,
-                )
+                from exchangelib import BASIC, NTLM, Configuration, Credentials
 
-                credentials: Any
+                require_private_transport(self.endpoint)
                 if self.login.auth == "oauth":
-                    credentials = OAuth2AuthorizationCodeCredentials(
-                        access_token={"access_token": self.login.secret, "token_type": "Bearer"}
-                    )
-                    auth_type = OAUTH2
+                    auth_type = register_bearer_auth()
+                    credentials = Credentials("bearer", self.login.secret)
                 else:
-                    credentials = Credentials(self.login.username or "", self.login.secret)
                     auth_type = NTLM if self.login.auth == "ntlm" else BASIC
+                    credentials = Credentials(self.login.username or "", self.login.secret)
                 self._config = Configuration(
                     service_endpoint=self.endpoint,
                     credentials=credentials,
@@ -193,6 +194,19 @@ class ExchangeClient:
                 return str(mailbox)
         raise ProviderError("Exchange did not say which mailbox this sign-in opens (ConvertId named none)")
 
+    async def read_all(self) -> list[InboxRule]:
+        """Learn the mailbox, then start every read at once (they are independent) and wait for them all.
+
+        Returns the inbox rules, whose failure means the mailbox cannot be read at all; a failure of another
+        read stays with that read and reaches the check that asks for it."""
+        await self.mailbox_address()
+        rules, *_ = await asyncio.gather(
+            self.inbox_rules(), self.delegates(), self.automatic_replies(), return_exceptions=True
+        )
+        if isinstance(rules, BaseException):
+            raise rules
+        return rules
+
     async def inbox_rules(self) -> list[InboxRule]:
         address = await self.mailbox_address()
 
@@ -219,6 +233,46 @@ class ExchangeClient:
 
         result: AutomaticReplies = await self._call("oof", "automatic replies", read)
         return result
+
+
+BEARER_AUTH = "auditor bearer token"
+
+
+class BearerAuth:
+    """``Authorization: Bearer <token>`` on every request: Exchange's OAuth with a token obtained elsewhere.
+
+    exchangelib's own OAuth path runs through oauthlib, which wants to fetch and refresh tokens itself and
+    refuses plain http even to a practice server on this machine; a given access token needs neither."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self._header = f"Bearer {password}"
+
+    def __call__(self, request: Any) -> Any:
+        request.headers["Authorization"] = self._header
+        return request
+
+
+def register_bearer_auth() -> str:
+    """Make the bearer scheme one of exchangelib's auth types (a new name; no existing one is replaced)."""
+    from exchangelib import transport
+
+    transport.AUTH_TYPE_MAP.setdefault(BEARER_AUTH, BearerAuth)
+    return BEARER_AUTH
+
+
+def require_private_transport(endpoint: str) -> None:
+    """A password or token is sent over https only; plain http is allowed to this machine (practice servers)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost"):
+        return
+    raise ConfigError(
+        f"the Exchange address {literal(endpoint, 200)} is not https: the password or token would cross the "
+        "network readable by anyone on the way; use the server's https://…/EWS/Exchange.asmx address"
+    )
 
 
 class _OwnRootFolder:
@@ -264,38 +318,60 @@ def _ok(value: Any, what: str) -> Any:
     return value
 
 
-def classify(exc: Exception, what: str, timeout: float, attempt: int) -> ConnectorError | _Retry:
+def _cause(exc: BaseException) -> BaseException:
+    """exchangelib's version probe hides the real failure behind "No valid version headers": unwrap it."""
+    from exchangelib.errors import TransportError
+
+    while isinstance(exc, TransportError) and "No valid version headers" in str(exc) and exc.__context__ is not None:
+        exc = exc.__context__
+    return exc
+
+
+def _retry_after(text: str) -> float | None:
+    """The Retry-After header, from exchangelib's description of an answer it could not parse."""
+    match = re.search(r"'retry-after': '(\d+(?:\.\d+)?)'", text, re.IGNORECASE)
+    return min(float(match.group(1)), 60.0) if match else None
+
+
+def classify(error: BaseException, what: str, timeout: float, attempt: int) -> AuditorError | _Retry:
     """Map an exchangelib or transport failure to the error tree; a _Retry for what is worth retrying."""
     import requests
     from exchangelib import errors as ews
 
-    if isinstance(exc, ConnectorError):
+    exc = _cause(error)
+    text = str(exc)
+    if isinstance(exc, AuditorError):
         return exc
     if isinstance(exc, (ews.UnauthorizedError, ews.ErrorAccessDenied, ews.ErrorInvalidLicense)):
         return AuthError(f"Exchange refused the sign-in while reading {what} (the password or token was refused)")
-    if isinstance(exc, ews.ErrorServerBusy):
-        back_off = getattr(exc, "back_off", None)
+    if isinstance(exc, ews.ErrorServerBusy) and "ErrorTimeoutExpired" in text:
+        exc = ews.ErrorTimeoutExpired(text)  # exchangelib re-raises a timeout as "busy" when it has spare sessions
+    elif isinstance(exc, ews.ErrorServerBusy):
+        # A server's hint (BackOffMilliseconds in the fault) is honoured; "Reraised from ..." carries exchangelib's
+        # own fixed guess for an HTTP 503 or a transient error instead, so our schedule applies.
+        back_off = None if text.startswith("Reraised from") else getattr(exc, "back_off", None)
         wait = min(float(back_off), 60.0) if back_off else None
         return _Retry(RateLimitedError(f"Exchange said it was busy reading {what}, after {attempt} tries"), wait)
-    if isinstance(exc, ews.RateLimitError):
-        return _Retry(RateLimitedError(f"Exchange kept throttling the reads of {what} after {attempt} tries"), None)
-    if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+    if isinstance(exc, ews.RateLimitError) or (isinstance(exc, ews.TransportError) and "Code: 429" in text):
+        return _Retry(
+            RateLimitedError(f"Exchange kept throttling the reads of {what} after {attempt} tries"), _retry_after(text)
+        )
+    if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.Timeout, TimeoutError)) and (
+        "ConnectionError" not in text
+    ):
         return _Retry(NetworkError(f"Exchange did not answer within {timeout:g} s while reading {what}"), 0.5 * attempt)
-    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError)):
+    if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.ConnectionError, ConnectionError)):
         return _Retry(NetworkError(f"the connection to Exchange failed while reading {what}"), 0.5 * attempt)
-    if isinstance(exc, ews.ErrorInternalServerTransientError):
-        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
-    if isinstance(exc, ews.TransportError):
-        text = str(exc)
-        if any(f"{code}" in text for code in (" 500", " 502", " 503", " 504")):
-            return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
-        return ProviderError(f"Exchange could not be read ({what}): {_short(text)}")
-    if isinstance(exc, ews.MalformedResponseError):
+    if isinstance(exc, (ews.SOAPError, ews.MalformedResponseError, ews.ErrorInvalidServerVersion)):
         return ProviderError(f"Exchange sent an answer that is not valid EWS XML while reading {what}")
+    if isinstance(exc, (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError)) or (
+        isinstance(exc, ews.TransportError) and any(f"Code: {code}" in text for code in (500, 502, 503, 504))
+    ):
+        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
     if isinstance(exc, (ews.ErrorNonExistentMailbox, ews.ErrorMailRecipientNotFound)):
         return ProviderError(f"Exchange says this mailbox does not exist while reading {what}")
-    if isinstance(exc, ews.ErrorInternalServerError):
-        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
+    if isinstance(exc, ews.TransportError):
+        return ProviderError(f"Exchange could not be read ({what}): {_short(text)}")
     if isinstance(exc, ews.EWSError):
         return ProviderError(f"Exchange answered with an error while reading {what}: {type(exc).__name__}")
     if isinstance(exc, (ValueError, TypeError, AttributeError, KeyError)):
@@ -304,6 +380,4 @@ def classify(exc: Exception, what: str, timeout: float, attempt: int) -> Connect
 
 
 def _short(text: str, limit: int = 200) -> str:
-    from auditor.safetext import literal
-
     return literal(text, limit)

@@ -36,10 +36,10 @@ def sign_in_again(target: str) -> str:
 
 
 async def _open(request: SourceRequest, client: Any, fallback: str, *, stored: bool) -> Source:
-    """Learn the mailbox and read its rules once (shared with the checks) to prove the sign-in works."""
+    """Learn the mailbox and read it once (shared with the checks), which also proves the sign-in works."""
     try:
+        await client.read_all()
         target = await client.mailbox_address()
-        await client.inbox_rules()
     except AuditorError as exc:
         await client.aclose()
         reason = f"{sign_in_again(fallback)} ({exc})" if stored else f"Couldn't reach the Exchange mailbox: {exc}"
