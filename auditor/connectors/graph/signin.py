@@ -48,6 +48,14 @@ def warning(settings: Any) -> str:
     )
 
 
+def manual_steps(settings: Any) -> str:
+    """How to look at forwarding and rules by hand before connecting (the guided check's own steps)."""
+    from auditor.manual import manual_definitions
+
+    manual = manual_definitions()["microsoft.manual_forwarding"]
+    return "\n".join([manual.question, *(f"- {step}" for step in manual.where_to_look)])
+
+
 def scopes_for(work: bool) -> list[str]:
     return [*BASE_SCOPES, *(WORK_SCOPES if work else ())]
 
