@@ -184,3 +184,34 @@ def test_warning_says_what_microsoft_may_send_and_where_to_look_first() -> None:
     text = signin.warning(Settings())
     assert "Microsoft may send a security alert" in text
     assert "Settings (the gear) › Mail › Forwarding" in text and "Rules" in text
+
+
+def test_account_command_adds_lists_audits_and_forgets(identity_env, capsys, monkeypatch, isolated_home) -> None:
+    from auditor.cli import main
+
+    settings_file = isolated_home / "settings.yaml"
+    settings_file.write_text(
+        "microsoft: {client_id: 3c1a7f2e-5b1d-4c8e-9a41-0d6f2b7e8c55}\nrequest_timeout: 2\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    with Sandbox("compromised") as sb:
+        identity_env(sb)
+        assert main(["account", "add", "microsoft", "--case", "ann", "--yes"]) == 0
+        out = capsys.readouterr().out
+        assert "Microsoft may send a security alert" in out and "enter the code" in out
+        assert "Connected ann.example@contoso.example" in out
+        assert main(["account", "list", "--case", "ann"]) == 0
+        assert "signed in" in capsys.readouterr().out
+        monkeypatch.setenv("AUDITOR_GRAPH_API_URL", sb.graph_url)  # the case's sign-in is used against it
+        assert main(["audit", "--case", "ann", "--only", "microsoft", "--format", "json"]) == 1
+        data = json.loads(capsys.readouterr().out)
+        assert any(f["title"].startswith("Your mail is redirected to keepingtabs") for f in data["findings"])
+        assert main(["account", "forget", "microsoft", "ann.example@contoso.example", "--case", "ann"]) == 0
+        assert "Apps and services" in capsys.readouterr().out
+        assert main(["account", "list", "--case", "ann"]) == 0
+        assert "ann.example@contoso.example" not in capsys.readouterr().out
+
+
+def test_manual_steps_offered_before_connecting() -> None:
+    steps = signin.manual_steps(Settings())
+    assert "Settings (the gear) › Mail › Forwarding" in steps and "Rules" in steps
