@@ -16,13 +16,32 @@ def register(sub: Any) -> None:
             "Nothing leaves this machine and nothing is written outside AUDITOR_HOME."
         ),
     )
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default=None,
+        help="print the practice audit instead of opening the app (the default when not on a terminal: table)",
+    )
     p.add_argument("--exit-code", action="store_true", help="exit with the audit's code instead of 0")
     p.set_defaults(handler=handle)
 
 
+def wants_app(args: argparse.Namespace) -> bool:
+    """The app opens when a person is at a terminal and did not ask for printed output."""
+    import importlib.util
+    import sys
+
+    interactive = bool(sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty())
+    return interactive and args.format is None and importlib.util.find_spec("auditor.tui") is not None
+
+
 def handle(args: argparse.Namespace) -> int:
     import asyncio
+
+    if wants_app(args):
+        from auditor.tui import run as run_app
+
+        return run_app(practice=True)
 
     from auditor.audit import audit
     from auditor.cli.audit import print_run
@@ -36,5 +55,5 @@ def handle(args: argparse.Namespace) -> int:
             k for k in ("google", "microsoft", "exchange") if endpoints.for_kind(k) and k in available_kinds()
         ]
         run = asyncio.run(audit(kinds, endpoints=endpoints, practice=True))
-    print_run(run, args.format)
+    print_run(run, args.format or "table")
     return run.exit_code if args.exit_code else 0

@@ -1,0 +1,313 @@
+"""The Textual app: a guided audit a frightened person and an advocate can both follow.
+
+Attributes go down (the open case, the findings book, the playbooks live on the app; screens read them),
+messages come up (workers post typed messages from their threads; the app updates its state and publishes
+a signal that the screens listening to it refresh on). Everything slow — opening the encrypted case, the
+practice servers, the audit — runs in named workers, so the event loop never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import get_current_worker
+
+from auditor.config import Paths, paths
+from auditor.engine import AuditEvent, CheckFinished, CheckStarted
+from auditor.errors import AuditorError
+from auditor.model import Finding, Status
+from auditor.tui.auditing import AuditPlan, case_kinds, check_kind, practice_kinds, run_plan
+from auditor.tui.book import FindingBook
+from auditor.tui.commands import AuditorCommands
+from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBegan, CheckDone
+from auditor.tui.screens import SCREENS, ScreenEntry
+
+PRACTICE_CASE = "practice"
+# The practice case holds simulated accounts and this computer's scan; it is kept apart from real cases
+# and opened without asking, so its passphrase is fixed and says so.
+PRACTICE_PASSPHRASE = "practice-case-not-secret"
+CHECKING = "checking"
+
+
+class AuditCancelled(Exception):
+    """The app is closing: stop the audit at the next check."""
+
+
+def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
+        module_name, class_name = entry.target.split(":", 1)
+        screen: Screen[Any] = getattr(importlib.import_module(module_name), class_name)()
+        return screen
+
+    return make
+
+
+class AuditorApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "auditor"
+    COMMANDS = App.COMMANDS | {AuditorCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+q",
+            "quick_exit",
+            "Quick exit",
+            priority=True,
+            id="quick-exit",
+            tooltip="Leave at once. Everything is saved, the case is locked and the screen is cleared.",
+        ),
+        Binding("o", "show('overview')", "Overview", id="overview", tooltip="Accounts, devices, counts, changes"),
+        Binding("f", "show('findings')", "Findings", id="findings", tooltip="What was found, most severe first"),
+        Binding("a", "start_audit", "Audit", id="audit", tooltip="Run every check again now"),
+        Binding("m", "show('manual')", "By hand", id="manual", tooltip="Guided questions where no API exists"),
+        Binding("n", "show('add_source')", "Add", id="add-source", tooltip="Add an account or an Android phone"),
+        Binding("t", "toggle_theme", "Light/dark", id="theme", tooltip="Switch between light and dark", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        practice: bool = False,
+        autostart: bool | None = None,
+        include_device: bool = True,
+        scenario: str = "compromised",
+        home: Paths | None = None,
+    ) -> None:
+        super().__init__()
+        self.practice = practice
+        self.autostart = practice if autostart is None else autostart
+        self.include_device = include_device
+        self.scenario = scenario
+        self.home = home or paths()
+        self.case: Any = None
+        self.book = FindingBook()
+        self.check_states: dict[tuple[str, str], str] = {}
+        self.audit_running = False
+        self.audit_problem: str | None = None
+        self.sandbox: Any = None
+        self.changed: Signal[str] = Signal(self, "changed")
+        self._check_titles: dict[str, str] = {}
+        for entry in SCREENS:
+            self.add_mode(entry.name, _screen_factory(entry))
+
+    # -- start --------------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        from auditor.tui.screens.unlock import UnlockScreen
+
+        return UnlockScreen()
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        if self.practice:
+            self.open_practice_case()
+
+    @property
+    def practice_home(self) -> Paths:
+        return Paths(data=self.home.data / "practice", config=self.home.config)
+
+    @work(thread=True, exclusive=True, group="case", name="open practice case")
+    def open_practice_case(self) -> None:
+        from auditor.store import CaseStore
+
+        try:
+            case = CaseStore.open_or_create(PRACTICE_CASE, PRACTICE_PASSPHRASE, self.practice_home)
+        except AuditorError as exc:
+            self.post_message(CaseFailed(str(exc)))
+            return
+        self.post_message(CaseReady(case))
+
+    def on_case_ready(self, message: CaseReady) -> None:
+        self.case = message.case
+        runs = self.case.runs()
+        if runs:
+            self.book.load(self.case.findings_of(runs[-1].id))
+        if self.autostart:
+            self.switch_mode("findings")
+            self.action_start_audit()
+        else:
+            self.switch_mode("overview")
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("show", "start_audit") and self.case is None:
+            return False
+        return True
+
+    def action_show(self, name: str) -> None:
+        if self.case is None:
+            return
+        if self.current_mode != name:
+            self.switch_mode(name)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    # -- quick exit ---------------------------------------------------------------------------------
+
+    def action_quick_exit(self) -> None:
+        """No question asked: everything is already saved. Lock the case, forget the findings, leave."""
+        self.lock_and_forget()
+        self.exit(0)
+
+    def lock_and_forget(self) -> None:
+        self.workers.cancel_all()
+        case, self.case = self.case, None
+        if case is not None:
+            try:
+                case.close()
+            except Exception:  # an audit thread may hold the connection; the lock still goes with the process
+                pass
+        self.book.load([])
+        sandbox, self.sandbox = self.sandbox, None
+        if sandbox is not None:
+            sandbox.stop()
+
+    def on_unmount(self) -> None:
+        self.lock_and_forget()
+
+    # -- audits -------------------------------------------------------------------------------------
+
+    def check_title(self, check_id: str) -> str:
+        if not self._check_titles:
+            from auditor.audit import load_checks
+
+            self._check_titles = {cid: c.spec.title for cid, c in load_checks().items()}
+        return self._check_titles.get(check_id, check_id)
+
+    def _plan(self, only_checks: list[str] | None = None) -> AuditPlan:
+        if self.practice:
+            if self.sandbox is None:
+                from auditor.sandbox import Sandbox
+
+                self.sandbox = Sandbox(self.scenario, workdir=self.practice_home.data).start()
+            endpoints = self.sandbox.endpoints()
+            kinds = practice_kinds(endpoints, self.include_device)
+        else:
+            endpoints = None
+            kinds = case_kinds(self.case.accounts() if self.case else [], self.include_device)
+        if only_checks:
+            wanted = {check_kind(c) for c in only_checks}
+            kinds = [k for k in kinds if k in wanted]
+        return AuditPlan(kinds=kinds, endpoints=endpoints, practice=self.practice, only_checks=only_checks)
+
+    def action_start_audit(self) -> None:
+        if self.case is None or self.audit_running:
+            return
+        self.audit_running = True
+        self.audit_problem = None
+        self.check_states.clear()
+        self.changed.publish("audit")
+        self.run_audit_worker()
+
+    def recheck(self, check_id: str) -> None:
+        """Run just this check again (on every account or device of its kind)."""
+        self.check_states[(check_id, "")] = CHECKING
+        self.run_recheck_worker(check_id)
+
+    def _on_engine_event(self, worker: Any, event: AuditEvent) -> None:
+        if worker.is_cancelled:
+            raise AuditCancelled()
+        if isinstance(event, CheckStarted):
+            self.post_message(CheckBegan(event.check, event.target))
+        elif isinstance(event, CheckFinished):
+            self.post_message(CheckDone(event.check, event.target, event.findings))
+
+    @work(thread=True, exclusive=True, group="audit", name="audit")
+    def run_audit_worker(self) -> None:
+        worker = get_current_worker()
+        case = self.case
+        try:
+            plan = self._plan()
+            run = asyncio.run(run_plan(plan, case, partial(self._on_engine_event, worker)))
+            if worker.is_cancelled or case is None or case.closed:
+                return
+            case.save_run(run)
+            for kind, target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
+                case.add_account(kind, target)
+        except AuditCancelled:
+            return
+        except AuditorError as exc:
+            self.post_message(AuditComplete(None, True, str(exc)))
+            return
+        except Exception as exc:  # shown to the person; never a silent "clear"
+            self.post_message(AuditComplete(None, True, f"the audit stopped: {type(exc).__name__}: {exc}"))
+            return
+        self.post_message(AuditComplete(run, True))
+
+    @work(thread=True, group="recheck", name="check again")
+    def run_recheck_worker(self, check_id: str) -> None:
+        worker = get_current_worker()
+        case = self.case
+        try:
+            run = asyncio.run(run_plan(self._plan([check_id]), case, partial(self._on_engine_event, worker)))
+            if not worker.is_cancelled and case is not None and not case.closed:
+                case.add_event("recheck", f"Checked again: {self.check_title(check_id)}", {"check": check_id})
+        except AuditCancelled:
+            return
+        except Exception as exc:
+            self.post_message(AuditComplete(None, False, f"checking again failed: {exc}"))
+            return
+        self.post_message(AuditComplete(run, False))
+
+    def on_check_began(self, message: CheckBegan) -> None:
+        self.check_states[(message.check, message.target)] = CHECKING
+        self.changed.publish("audit")
+
+    def on_check_done(self, message: CheckDone) -> None:
+        self.check_states.pop((message.check, ""), None)
+        statuses = [f.status for f in message.findings] or [Status.ERROR]
+        self.check_states[(message.check, message.target)] = min(statuses, key=list(Status).index).value
+        self.book.replace(message.check, message.target, message.findings)
+        self.changed.publish("findings")
+
+    def on_audit_complete(self, message: AuditComplete) -> None:
+        if message.full:
+            self.audit_running = False
+        self.audit_problem = message.problem
+        if message.problem:
+            self.notify(message.problem, title="Couldn't check", severity="error", timeout=10)
+        self.changed.publish("findings")
+
+    def on_case_failed(self, message: CaseFailed) -> None:
+        self.notify(message.reason, title="The case did not open", severity="error", timeout=15)
+
+    # -- answers ------------------------------------------------------------------------------------
+
+    def decide(self, finding: Finding, answer: str) -> None:
+        """ "mine" or "not-mine" on an "Is this yours?" finding: recorded, then the check runs again."""
+        import dataclasses
+
+        self.case.set_decision(finding.fingerprint, answer)
+        if answer == "mine":
+            self.book.remove(finding.fingerprint)
+        else:
+            self.book.update(dataclasses.replace(finding, status=Status.FOUND))
+        self.changed.publish("findings")
+        self.recheck(finding.check)
+
+    def answer_manual(self, finding: Finding, answer: str, note: str = "") -> Finding:
+        """A guided question answered: recorded in the case, shown as the engine will show it next time."""
+        from auditor.engine import CheckContext, Decisions, Source
+        from auditor.manual import manual_definitions, manual_finding
+
+        self.case.set_decision(finding.fingerprint, answer, note)
+        manual = manual_definitions()[finding.check]
+        ctx = CheckContext(
+            spec=manual.spec(),
+            source=Source(manual.kind, finding.target),
+            decisions=Decisions({finding.fingerprint: f"{answer}:{note}"}),
+        )
+        updated = manual_finding(ctx, manual)
+        self.book.replace(finding.check, finding.target, [updated])
+        self.changed.publish("findings")
+        return updated

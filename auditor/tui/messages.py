@@ -1,0 +1,65 @@
+"""Typed messages the app's workers post (from their threads) to the app or a screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+from auditor.model import AuditRun, Finding
+
+
+class CaseReady(Message):
+    """The case is open and unlocked."""
+
+    def __init__(self, case: Any) -> None:
+        super().__init__()
+        self.case = case
+
+
+class CaseFailed(Message):
+    """The case could not be opened or created; ``reason`` says why in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class CheckBegan(Message):
+    def __init__(self, check: str, target: str) -> None:
+        super().__init__()
+        self.check = check
+        self.target = target
+
+
+class CheckDone(Message):
+    def __init__(self, check: str, target: str, findings: tuple[Finding, ...]) -> None:
+        super().__init__()
+        self.check = check
+        self.target = target
+        self.findings = findings
+
+
+class AuditComplete(Message):
+    """An audit (or a re-check, when ``full`` is False) ended; ``problem`` is set if it could not run."""
+
+    def __init__(self, run: AuditRun | None, full: bool, problem: str | None = None) -> None:
+        super().__init__()
+        self.run = run
+        self.full = full
+        self.problem = problem
+
+
+class SignInNote(Message):
+    """Something the sign-in wants the person to see (a URL to open, a code to enter)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SignInComplete(Message):
+    def __init__(self, target: str | None, problem: str | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.problem = problem

@@ -1,0 +1,52 @@
+"""The app's screens, registered by name.
+
+A new screen is one line in :data:`SCREENS`: its name, the words shown in the command palette, and where
+its class lives (imported when first shown). The app turns every entry into a mode of its own and a
+command in the palette.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    name: str
+    title: str
+    help: str
+    target: str  # "module:Class"; the class takes no arguments
+
+
+SCREENS: tuple[ScreenEntry, ...] = (
+    ScreenEntry(
+        "overview",
+        "Overview",
+        "Accounts and devices, counts, what changed",
+        "auditor.tui.screens.overview:OverviewScreen",
+    ),
+    ScreenEntry(
+        "findings",
+        "Findings",
+        "What was found, most severe first",
+        "auditor.tui.screens.findings:FindingsScreen",
+    ),
+    ScreenEntry(
+        "audit",
+        "Audit progress",
+        "Every check and its status",
+        "auditor.tui.screens.audit:AuditScreen",
+    ),
+    ScreenEntry(
+        "manual",
+        "Check by hand",
+        "Guided questions where no API exists",
+        "auditor.tui.screens.manual:ManualScreen",
+    ),
+    ScreenEntry(
+        "add_source",
+        "Add an account or phone",
+        "Google, Microsoft, Exchange or Android",
+        "auditor.tui.screens.add_source:AddSourceScreen",
+    ),
+)

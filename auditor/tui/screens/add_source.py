@@ -1,0 +1,111 @@
+"""Add a Google, Microsoft or Exchange account (the pre-connection warning first), or an Android phone."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Static
+
+from auditor.safetext import literal_multiline
+from auditor.tui.messages import SignInComplete, SignInNote
+from auditor.tui.screens.base import AuditorScreen
+
+ACCOUNT_KINDS = (("google", "Google"), ("microsoft", "Microsoft"), ("exchange", "Exchange (on-premises)"))
+
+
+class AddSourceScreen(AuditorScreen):
+    TITLE_WORDS = "Add an account or a phone"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind: str | None = None
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="add-form"):
+            yield Static(Text("What do you want to add?"))
+            with Horizontal(classes="buttons"):
+                for kind, words in ACCOUNT_KINDS:
+                    yield Button(words, id=f"kind-{kind}")
+                yield Button("Android phone", id="kind-android", tooltip="Read over adb when the phone is plugged in")
+            yield Static("", id="warning")
+            with Horizontal(classes="buttons", id="connect-buttons"):
+                yield Button("Connect", id="connect", variant="primary", disabled=True)
+                yield Button("Check forwarding by hand first", id="by-hand", disabled=True)
+            yield Static("", id="signin-log")
+
+    def say(self, text: Text | str) -> None:
+        self.query_one("#signin-log", Static).update(text)
+
+    @on(Button.Pressed, "#kind-google, #kind-microsoft, #kind-exchange")
+    def account_chosen(self, event: Button.Pressed) -> None:
+        from auditor.config import load_settings
+        from auditor.connectors.signin import signin_module
+        from auditor.errors import AuditorError
+
+        self.kind = (event.button.id or "").removeprefix("kind-")
+        try:
+            warning = signin_module(self.kind).warning(load_settings())
+        except AuditorError as exc:
+            self.query_one("#warning", Static).update(Text(str(exc)))
+            self.query_one("#connect", Button).disabled = True
+            return
+        self.query_one("#warning", Static).update(Text(warning, style="bold"))
+        self.query_one("#by-hand", Button).disabled = False
+        connect = self.query_one("#connect", Button)
+        connect.disabled = self.auditor.practice
+        self.say("In practice mode nothing real is connected." if self.auditor.practice else "")
+
+    @on(Button.Pressed, "#kind-android")
+    def android_chosen(self) -> None:
+        case = self.auditor.case
+        if case is None:
+            return
+        case.add_account("android", "Android phone")
+        self.query_one("#warning", Static).update(
+            Text(
+                "Added. The next audit reads the phone over adb: plug it in with a cable, turn on USB debugging "
+                "(Settings › About phone › tap Build number seven times › Developer options › USB debugging) and "
+                "allow this computer when the phone asks."
+            )
+        )
+
+    @on(Button.Pressed, "#by-hand")
+    def by_hand(self) -> None:
+        self.auditor.action_show("manual")
+
+    @on(Button.Pressed, "#connect")
+    def connect_pressed(self) -> None:
+        if self.kind is None or self.auditor.case is None:
+            return
+        self.query_one("#connect", Button).disabled = True
+        self.say("Connecting… follow what appears here.")
+        self.connect(self.kind)
+
+    @work(thread=True, exclusive=True, group="signin", name="sign in")
+    def connect(self, kind: str) -> None:
+        from auditor.config import load_settings
+        from auditor.connectors.signin import signin_module
+
+        try:
+            module = signin_module(kind)
+
+            def show(text: str) -> None:
+                self.post_message(SignInNote(text))
+
+            target = module.connect(self.auditor.case, load_settings(), show=show)
+        except Exception as exc:  # shown to the person, in their words
+            self.post_message(SignInComplete(None, str(exc)))
+            return
+        self.post_message(SignInComplete(target))
+
+    def on_sign_in_note(self, message: SignInNote) -> None:
+        self.say(Text(literal_multiline(message.text)))
+
+    def on_sign_in_complete(self, message: SignInComplete) -> None:
+        self.query_one("#connect", Button).disabled = False
+        if message.problem:
+            self.say(Text(f"Not connected: {literal_multiline(message.problem)}", style="bold"))
+        else:
+            self.say(Text(f"Connected {literal_multiline(message.target or '')}. Press a to audit it.", style="bold"))

@@ -1,0 +1,178 @@
+"""One finding: what was found (literally), why it matters, and its playbook — safety first, then
+"save this as evidence", then the steps as a checklist saved in the case, then how to check it worked."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Static
+
+from auditor.model import Finding, Status
+from auditor.safetext import literal
+from auditor.tui.evidence import save_finding_as_evidence, saved_evidence
+from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.text import evidence_text, paragraph, status_text
+
+MANUAL_BUTTONS = (("looks-fine", "Looks fine"), ("found-something", "Found something"), ("not-sure", "Not sure"))
+
+
+def step_key(platform: str, number: int) -> str:
+    return f"{platform}:{number}"
+
+
+class StepBox(Checkbox):
+    """One playbook step; ticking it is saved in the case at once."""
+
+    def __init__(self, label: str, playbook: str, step: str, done: bool) -> None:
+        super().__init__(Text(label), done, classes="step")
+        self.playbook = playbook
+        self.step = step
+
+
+class FindingScreen(AuditorScreen):
+    TITLE_WORDS = "Finding"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the list"),
+        Binding("e", "save_evidence", "Save evidence", id="save-evidence", tooltip="Save this finding as evidence"),
+        Binding("r", "recheck", "Check again", id="recheck", tooltip="Run just this check again"),
+    ]
+
+    def __init__(self, fingerprint: str) -> None:
+        super().__init__()
+        self.fingerprint = fingerprint
+        self.finding: Finding | None = self.auditor.book.get(fingerprint)
+
+    def body(self) -> ComposeResult:
+        from auditor.playbooks import builtin_playbooks
+
+        finding = self.finding
+        if finding is None:
+            yield Static("This finding is no longer in the list (it was checked again).")
+            return
+        case = self.auditor.case
+        with VerticalScroll(id="finding-detail"):
+            head = Text.assemble(status_text(finding.status), "  ", (finding.severity.value, "italic"), "  ")
+            head.append(literal(finding.title), style="bold")
+            yield Static(head, id="finding-title")
+            yield Static(Text.assemble(("Account or device: ", "bold"), literal(finding.target)), classes="target")
+            if finding.detail:
+                yield Static(paragraph(finding.detail), classes="detail")
+            yield Static(Text("What was found", style="bold underline"), classes="section")
+            yield Static(evidence_text(finding.evidence), id="evidence")
+            if finding.status is Status.REVIEW:
+                yield Static(Text("Is this yours?", style="bold underline"), classes="section")
+                with Horizontal(classes="buttons"):
+                    yield Button("Yes, mine", id="mine", tooltip="Remembered for this case; not raised again")
+                    yield Button("Not mine", id="not-mine", variant="error", tooltip="Treat it as an access path")
+            if finding.check in _manual_ids():
+                yield from self.manual_part(finding)
+            playbooks = builtin_playbooks().for_finding(finding)
+            for playbook in playbooks:
+                yield Static(Text("Why it matters", style="bold underline"), classes="section")
+                yield Static(Text(playbook.why), classes="why")
+                yield Static(Text("Before you do anything — safety", style="bold underline"), classes="section")
+                yield Static(Text("\n".join(f"• {line}" for line in playbook.safety)), classes="safety")
+                break
+            yield Static(Text("Save this as evidence first", style="bold underline"), classes="section")
+            for playbook in playbooks[:1]:
+                yield Static(Text("\n".join(f"• {line}" for line in playbook.preserve_evidence)))
+            saved = saved_evidence(case, finding.fingerprint) if case is not None else None
+            yield Static(self.evidence_words(saved), id="evidence-status")
+            with Horizontal(classes="buttons"):
+                yield Button("Save as evidence", id="save-evidence", variant="primary", tooltip="e")
+                yield Button("Check again", id="recheck", tooltip="Run just this check again (r)")
+            for playbook in playbooks:
+                done = case.steps_done(finding.fingerprint, playbook.id) if case is not None else set()
+                yield Static(Text(f"What to do: {playbook.title}", style="bold underline"), classes="section")
+                for platform, steps in playbook.steps.items():
+                    if platform != "any":
+                        yield Static(Text(f"On {platform}:", style="bold"))
+                    for number, step in enumerate(steps, 1):
+                        key = step_key(platform, number)
+                        yield StepBox(f"{number}. {step}", playbook.id, key, key in done)
+                yield Static(Text.assemble(("Check it worked: ", "bold"), playbook.verify))
+                yield Static(Text("When to get more help", style="bold underline"), classes="section")
+                yield Static(Text("\n".join(f"• {e.when}: {e.where}" for e in playbook.escalate)))
+
+    def manual_part(self, finding: Finding) -> ComposeResult:
+        from auditor.manual import manual_definitions
+
+        manual = manual_definitions()[finding.check]
+        yield Static(Text("Check by hand", style="bold underline"), classes="section")
+        yield Static(Text(manual.question, style="bold"))
+        yield Static(Text("\n".join(f"{n}. {line}" for n, line in enumerate(manual.where_to_look, 1))))
+        yield Input(placeholder="a note for the case (optional)", id="manual-note")
+        with Horizontal(classes="buttons"):
+            for answer, words in MANUAL_BUTTONS:
+                yield Button(words, id=f"answer-{answer}")
+
+    @staticmethod
+    def evidence_words(saved: str | None) -> Text:
+        if saved:
+            return Text(f"Saved as evidence in the case (SHA-256 {saved[:16]}…).", style="bold")
+        return Text("Not saved yet.", style="italic")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_save_evidence(self) -> None:
+        case = self.auditor.case
+        if self.finding is None or case is None:
+            return
+        digest = save_finding_as_evidence(case, self.finding)
+        self.query_one("#evidence-status", Static).update(self.evidence_words(digest))
+        self.notify("Saved as evidence in the case.", title="Evidence")
+
+    def action_recheck(self) -> None:
+        if self.finding is not None:
+            self.auditor.recheck(self.finding.check)
+            self.notify("Checking again… the list updates when it finishes.", title="Check again")
+
+    @on(Button.Pressed, "#save-evidence")
+    def save_pressed(self) -> None:
+        self.action_save_evidence()
+
+    @on(Button.Pressed, "#recheck")
+    def recheck_pressed(self) -> None:
+        self.action_recheck()
+
+    @on(Button.Pressed, "#mine")
+    def mine_pressed(self) -> None:
+        if self.finding is not None:
+            self.auditor.decide(self.finding, "mine")
+            self.notify("Recorded as yours. Later audits will not raise it.", title="Is this yours?")
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#not-mine")
+    def not_mine_pressed(self) -> None:
+        if self.finding is not None:
+            self.auditor.decide(self.finding, "not-mine")
+            self.notify("Recorded as not yours: it is an access path. Follow the steps below.", title="Found")
+            self.finding = self.auditor.book.get(self.fingerprint)
+
+    @on(Button.Pressed, ".buttons Button")
+    def manual_answer(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if not button_id.startswith("answer-") or self.finding is None:
+            return
+        note = self.query_one("#manual-note", Input).value
+        updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
+        self.finding = updated
+        self.notify(Text(literal(updated.title)).plain, title="Answer saved")
+
+    @on(Checkbox.Changed, ".step")
+    def step_ticked(self, event: Checkbox.Changed) -> None:
+        box = event.checkbox
+        if isinstance(box, StepBox) and self.finding is not None and self.auditor.case is not None:
+            self.auditor.case.set_step(self.finding.fingerprint, box.playbook, box.step, event.value)
+
+
+def _manual_ids() -> set[str]:
+    from auditor.manual import manual_definitions
+
+    return set(manual_definitions())

@@ -1,0 +1,116 @@
+"""Overview: the case's accounts and devices with their counts, and what changed since the last audit."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from auditor.safetext import literal
+from auditor.tui.book import COUNTED
+from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.text import STATUS_STYLE
+
+KIND_WORDS = {
+    "device": "this computer",
+    "google": "Google",
+    "microsoft": "Microsoft",
+    "exchange": "Exchange",
+    "android": "Android phone",
+}
+
+
+class OverviewScreen(AuditorScreen):
+    TITLE_WORDS = "Overview"
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("", id="case-line")
+            yield DataTable(id="counts", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="changes")
+            with Horizontal(classes="buttons"):
+                yield Button("Audit now", id="audit-now", variant="primary", tooltip="Run every check (a)")
+                yield Button("Findings", id="go-findings", tooltip="What was found (f)")
+                yield Button("Check by hand", id="go-manual", tooltip="Guided questions (m)")
+                yield Button("Add account", id="go-add", tooltip="Google, Microsoft, Exchange, Android (n)")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#counts", DataTable)
+        table.add_column("Account or device", key="target")
+        for status in COUNTED:
+            table.add_column(Text(status.label, style=STATUS_STYLE[status]), key=status.value)
+        self.auditor.changed.subscribe(self, self.on_changed)
+        self.refresh_all()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_all()
+
+    def on_changed(self, topic: str) -> None:
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        app = self.auditor
+        case = app.case
+        if case is None or case.closed:
+            return
+        book = app.book
+        accounts = case.accounts()
+        runs = case.runs()
+        line = Text()
+        line.append("Practice case" if app.practice else f"Case: {literal(case.name)}", style="bold")
+        line.append(f" — {len(runs)} audit{'s' if len(runs) != 1 else ''} so far")
+        if app.audit_running:
+            line.append(" — an audit is running (see Audit progress)", style="italic")
+        self.query_one("#case-line", Static).update(line)
+
+        table = self.query_one("#counts", DataTable)
+        table.clear()
+        targets = book.targets()
+        for account in accounts:
+            if account["target"] not in targets:
+                targets.append(str(account["target"]))
+        kinds = {str(a["target"]): str(a["kind"]) for a in accounts}
+        for target in targets:
+            counts = book.counts(target)
+            name = Text(literal(target))
+            if target in kinds:
+                name.append(f" ({KIND_WORDS.get(kinds[target], kinds[target])})", style="dim")
+            table.add_row(name, *(str(counts[s]) for s in COUNTED), key=target)
+        if not targets:
+            table.add_row(Text("Nothing audited yet — press a to audit this computer"), "", "", "", "")
+
+        changes = case.latest_changes()
+        text = Text()
+        text.append("Since the last audit: ", style="bold")
+        if changes is None:
+            text.append("this case has fewer than two audits, so there is nothing to compare yet.")
+        else:
+            numbers = (len(changes.new), len(changes.resolved), len(changes.unchanged))
+            text.append("{} new, {} resolved, {} unchanged.".format(*numbers))
+            for label, items in (("NEW", changes.new), ("RESOLVED", changes.resolved)):
+                for finding in items[:6]:
+                    text.append(f"\n  {label:<9}", style="bold")
+                    text.append(f"{finding.status.label}: ", style=STATUS_STYLE[finding.status])
+                    text.append(literal(finding.title))
+                if len(items) > 6:
+                    text.append(f"\n  … and {len(items) - 6} more {label.lower()}")
+        self.query_one("#changes", Static).update(text)
+
+    @on(Button.Pressed, "#audit-now")
+    def audit_now(self) -> None:
+        self.auditor.action_start_audit()
+        self.auditor.action_show("audit")
+
+    @on(Button.Pressed, "#go-findings")
+    def go_findings(self) -> None:
+        self.auditor.action_show("findings")
+
+    @on(Button.Pressed, "#go-manual")
+    def go_manual(self) -> None:
+        self.auditor.action_show("manual")
+
+    @on(Button.Pressed, "#go-add")
+    def go_add(self) -> None:
+        self.auditor.action_show("add_source")
