@@ -120,6 +120,27 @@ MIGRATIONS: list[tuple[str, ...]] = [
             done_at TEXT)""",
         "CREATE INDEX followups_open ON followups (done_at, due_at)",
     ),
+    # 4: advocate sessions: the consent given, chief concerns, devices and accounts with who has or had
+    # access to each, session notes and safety-plan answers (only what consent allows is written)
+    (
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            consent TEXT NOT NULL,
+            concerns TEXT NOT NULL DEFAULT '[]')""",
+        """CREATE TABLE session_items (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL,
+            access TEXT NOT NULL DEFAULT '[]')""",
+        """CREATE TABLE session_notes (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL)""",
+    ),
 ]
 
 VERSION = len(MIGRATIONS)

@@ -213,8 +213,9 @@ def test_export_then_import_round_trips_every_table(tmp_path: Path) -> None:
         counts = store.table_counts()
         exported = tmp_path / "handover.case"
         store.export_to(exported, "handover-pass")
-    # The timeline tables are filled and round-tripped by tests/timeline.
+    # The timeline tables are filled and round-tripped by tests/timeline, the session tables by tests/session.
     timeline_tables = {"content_locations", "evidence", "reports", "report_locations", "responses", "followups"}
+    timeline_tables |= {"sessions", "session_items", "session_notes"}
     assert all(n > 0 for table, n in counts.items() if table not in timeline_tables), counts
     with pytest.raises(WrongPassphrase):
         import_case(exported, "pw", "copy")
