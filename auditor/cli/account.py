@@ -60,6 +60,9 @@ def handle_add(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     module = signin_module(args.kind)
+    check = getattr(module, "check_settings", None)  # optional: settings a sign-in cannot start without
+    if check is not None:
+        check(settings)
     print(module.warning(settings))
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():

@@ -396,3 +396,135 @@ def test_faults_declared_in_a_scenario_file(tmp_path: Path) -> None:
     bad.write_text("name: x\ngoogle: {}\nfaults:\n  - {provider: google, path: /x, kind: explode}\n")
     with pytest.raises(ScenarioError, match=r"line 4.*faults\.0\.kind"):
         load_scenario(bad)
+
+
+# -- Google's OAuth endpoints (practice sign-in) ----------------------------------------------------------
+
+
+def _pkce() -> tuple[str, str]:
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def _authorize(sb: Sandbox, scope: str, challenge: str, redirect: str = "http://127.0.0.1:5999/") -> httpx.Response:
+    oauth = sb.scenario.sections["google"].oauth
+    return httpx.get(
+        f"{sb.google_oauth_url}/o/oauth2/auth",
+        params={
+            "response_type": "code",
+            "client_id": oauth.client_id,
+            "redirect_uri": redirect,
+            "scope": scope,
+            "state": "s-1",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "access_type": "offline",
+        },
+    )
+
+
+def _token(sb: Sandbox, **form: str) -> httpx.Response:
+    oauth = sb.scenario.sections["google"].oauth
+    body = {"client_id": oauth.client_id, "client_secret": oauth.client_secret, **form}
+    return httpx.post(f"{sb.google_oauth_url}/token", data=body)
+
+
+def _signed_in(sb: Sandbox, scope: str) -> dict:
+    from urllib.parse import parse_qs, urlsplit
+
+    verifier, challenge = _pkce()
+    answer = _authorize(sb, scope, challenge)
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    assert query["state"] == ["s-1"] and query["scope"] == [scope]
+    exchanged = _token(
+        sb,
+        grant_type="authorization_code",
+        code=query["code"][0],
+        code_verifier=verifier,
+        redirect_uri="http://127.0.0.1:5999/",
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    return dict(exchanged.json())
+
+
+GMAIL_SETTINGS = "https://www.googleapis.com/auth/gmail.settings.basic"
+DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
+
+
+def test_oauth_code_exchange_refresh_and_revoke_in_google_wire_format() -> None:
+    with Sandbox("compromised") as sb:
+        tokens = _signed_in(sb, f"{GMAIL_SETTINGS} {DRIVE_METADATA}")
+        assert set(tokens) == {"access_token", "expires_in", "refresh_token", "scope", "token_type"}
+        assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3599
+        api = httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert api.get(sb.google_url + "gmail/v1/users/me/settings/imap").status_code == 200
+        refreshed = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()
+        assert "refresh_token" not in refreshed and refreshed["access_token"] != tokens["access_token"]
+        assert httpx.post(f"{sb.google_oauth_url}/revoke", data={"token": tokens["refresh_token"]}).json() == {}
+        assert api.get(sb.google_url + "gmail/v1/users/me/settings/imap").status_code == 401
+        again = httpx.post(f"{sb.google_oauth_url}/revoke", data={"token": tokens["refresh_token"]})
+        assert again.status_code == 400 and again.json()["error"] == "invalid_token"
+        denied = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+        assert denied.status_code == 400 and denied.json()["error"] == "invalid_grant"
+        assert not sb.refused
+
+
+def test_oauth_tokens_are_held_to_their_scopes() -> None:
+    with Sandbox("compromised") as sb:
+        tokens = _signed_in(sb, GMAIL_SETTINGS)
+        api = httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert api.get(sb.google_url + "gmail/v1/users/me/settings/autoForwarding").status_code == 200
+        for path in ("gmail/v1/users/me/profile", "drive/v3/about?fields=user", "admin/directory/v1/users/me"):
+            answer = api.get(sb.google_url + path)
+            assert answer.status_code == 403, path
+            assert answer.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
+        sb.app("google-oauth").registry.expire_access_tokens()
+        assert api.get(sb.google_url + "gmail/v1/users/me/settings/autoForwarding").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "error"),
+    [
+        ({"grant_type": "authorization_code", "code": "4/never-issued"}, 400, "invalid_grant"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": "refresh_token", "refresh_token": "1//unknown"}, 400, "invalid_grant"),
+        ({"grant_type": "refresh_token", "client_secret": "wrong"}, 401, "invalid_client"),
+    ],
+)
+def test_oauth_token_errors(form: dict, status: int, error: str) -> None:
+    with Sandbox("clean") as sb:
+        answer = _token(sb, **form)
+    assert answer.status_code == status and answer.json()["error"] == error
+
+
+def test_oauth_pkce_and_redirect_rules() -> None:
+    with Sandbox("clean") as sb:
+        _, challenge = _pkce()
+        answer = _authorize(sb, GMAIL_SETTINGS, challenge)
+        from urllib.parse import parse_qs, urlsplit
+
+        code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+        wrong = _token(
+            sb,
+            grant_type="authorization_code",
+            code=code,
+            code_verifier="x" * 50,
+            redirect_uri="http://127.0.0.1:5999/",
+        )
+        assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+        assert _authorize(sb, GMAIL_SETTINGS, challenge, redirect="https://evil.example/cb").status_code == 400
+        assert _authorize(sb, "https://mail.google.com/", challenge).status_code == 400  # not offered here
+        assert httpx.post(f"{sb.google_oauth_url}/o/oauth2/auth").status_code == 403  # refused as a write
+
+
+def test_oauth_consent_setting_is_validated(tmp_path: Path) -> None:
+    bad = tmp_path / "consent.yaml"
+    bad.write_text("name: x\ngoogle:\n  oauth:\n    consent: maybe\n")
+    with pytest.raises(ScenarioError, match=r"line 4.*google\.oauth\.consent"):
+        load_scenario(bad)

@@ -57,6 +57,11 @@ def scopes(settings: Any) -> list[str]:
     return [*SCOPES, *(ADMIN_SCOPES if settings.google.workspace_admin else ())]
 
 
+def check_settings(settings: Any) -> None:
+    """Refuse early (before a case is made or a browser opened) when the client file is missing or wrong."""
+    client_file(settings)
+
+
 def client_file(settings: Any) -> Path:
     path = settings.google.client_file
     if path is None:
