@@ -14,7 +14,10 @@ from auditor.store import CaseStore
 from auditor.timeline import Timeline
 
 # Rich markup, an ANSI colour, an OSC 8 hyperlink, a bidi override and an HTML script, all in one.
-HOSTILE = "[bold red]boom[/] \x1b[31mred\x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \u202egnp.exe <script>alert(1)</script>"
+HOSTILE = (
+    "[bold red]boom[/] \x1b[31mred\x1b]8;;https://evil.example\x07link\x1b]8;;\x07 "
+    "\u202egnp.exe <script>alert(1)</script>"
+)
 HOSTILE_URL = "https://evil.example/<script>alert(1)</script>/\x1b[2J/\u202eexe.png"
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
 
