@@ -1,0 +1,331 @@
+"""Exchange checks through the real connector (exchangelib) against the practice EWS server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import audit, load_checks
+from auditor.cli import main
+from auditor.config import Endpoints, Settings
+from auditor.connectors.ews.client import ExchangeClient, ExchangeLogin
+from auditor.engine import Decisions, Source, run_audit
+from auditor.errors import ConfigError
+from auditor.model import AuditRun, Severity, Status, fingerprint
+from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.sandbox.exchange import Delegate, FolderPermissions, InboxRule, OofSettings, RuleActions, RulePredicates
+
+FAST = Settings(request_timeout=1.0, retry_budget=4.0)
+CHECKS = {"exchange.inbox_rules", "exchange.delegates", "exchange.automatic_replies"}
+ANN = "ann.example@contoso.example"
+
+
+def run_exchange(sb: Sandbox, decisions: Decisions | None = None, settings: Settings = FAST) -> AuditRun:
+    return asyncio.run(audit(["exchange"], settings=settings, endpoints=sb.endpoints(), decisions=decisions))
+
+
+def by_check(run: AuditRun) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for finding in run.findings:
+        out.setdefault(finding.check, []).append(finding)
+    return out
+
+
+def statuses(run: AuditRun, check: str) -> list[Status]:
+    return [f.status for f in by_check(run).get(check, [])]
+
+
+def test_compromised_mailbox_over_a_bearer_token() -> None:
+    with Sandbox("compromised") as sb:
+        run = run_exchange(sb)
+    found = by_check(run)
+    assert set(found) == CHECKS
+    assert {f.target for f in run.findings} == {ANN}  # the mailbox was learnt from the server
+    [rule] = found["exchange.inbox_rules"]
+    assert (rule.status, rule.severity) == (Status.FOUND, Severity.CRITICAL)
+    assert "redirects to keepingtabs@proton.example" in rule.title and "“.”" in rule.title
+    assert "deletes it" in rule.title and "marks it read" in rule.title
+    assert [r["address"] for r in rule.evidence["redirect_to"]] == ["keepingtabs@proton.example"]
+    assert rule.playbooks == ("exchange-mail-forwarding",)
+    [delegate] = found["exchange.delegates"]
+    assert (delegate.status, delegate.severity) == (Status.FOUND, Severity.CRITICAL)
+    assert "mark.ex@contoso.example" in delegate.title and "full access" in delegate.title
+    assert "meeting messages" in delegate.title
+    assert delegate.evidence["permissions"]["inbox"] == "Editor"
+    assert statuses(run, "exchange.automatic_replies") == [Status.CLEAR]
+    assert run.exit_code == 1
+
+
+def test_clean_mailbox_is_clear_everywhere() -> None:
+    with Sandbox("clean") as sb:
+        run = run_exchange(sb)
+    assert {f.check: f.status for f in run.findings} == dict.fromkeys(CHECKS, Status.CLEAR)
+    assert {f.target for f in run.findings} == {"sam.example@contoso.example"}
+    assert run.exit_code == 0
+
+
+def test_large_mailbox_200_rules_are_clear_with_one_read_each() -> None:
+    with Sandbox("large") as sb:
+        run = run_exchange(sb)
+        requests = [r for r in sb.requests if r.provider == "ews"]
+    assert {f.status for f in run.findings} == {Status.CLEAR}
+    assert "(200 rules checked)" in by_check(run)["exchange.inbox_rules"][0].title
+    # version probe, GetFolder and ConvertId to learn the mailbox, then GetInboxRules, GetDelegate, GetUserOof
+    assert len(requests) == 6
+
+
+def test_only_reads_reach_the_server() -> None:
+    with Sandbox("compromised") as sb:
+        run_exchange(sb)
+        requests = [r for r in sb.requests if r.provider == "ews"]
+        refused = sb.refused
+    assert refused == []  # the server refuses (and logs) any operation that would change the mailbox
+    assert requests and {r.method for r in requests} == {"POST"} and {r.status for r in requests} == {200}
+    public = {name for name in dir(ExchangeClient) if not name.startswith("_")}
+    assert public == {"mailbox_address", "read_all", "inbox_rules", "delegates", "automatic_replies", "close", "aclose"}
+
+
+def scenario_with(**changes: object):
+    scenario = load_scenario("clean")
+    data = scenario.sections["exchange"]
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return scenario
+
+
+def test_rule_forwarding_as_attachment_without_hiding_is_high() -> None:
+    rule = InboxRule(
+        DisplayName="Copy",
+        Actions=RuleActions(ForwardAsAttachmentToRecipients=["x@elsewhere.example", "y@elsewhere.example"]),
+    )
+    with Sandbox(scenario_with(inbox_rules=[rule])) as sb:
+        run = run_exchange(sb)
+    [finding] = by_check(run)["exchange.inbox_rules"]
+    assert (finding.status, finding.severity) == (Status.FOUND, Severity.HIGH)
+    assert "forwards as an attachment to x@elsewhere.example, y@elsewhere.example" in finding.title
+
+
+def test_rule_hiding_security_mail_is_review_then_found_or_gone() -> None:
+    rule = InboxRule(
+        RuleId="hide-1",
+        DisplayName="tidy",
+        Conditions=RulePredicates(ContainsSubjectStrings=["Security alert"]),
+        Actions=RuleActions(PermanentDelete=True),
+    )
+    harmless = InboxRule(DisplayName="shop", Actions=RuleActions(Delete=True))
+    scenario = scenario_with(inbox_rules=[rule, harmless])
+    target = "sam.example@contoso.example"
+    fp = fingerprint("exchange.inbox_rules", target, "hide-1")
+    with Sandbox(scenario) as sb:
+        first = run_exchange(sb)
+        not_mine = run_exchange(sb, Decisions({fp: "not-mine"}))
+        mine = run_exchange(sb, Decisions({fp: "mine"}))
+    [review] = by_check(first)["exchange.inbox_rules"]
+    assert review.status is Status.REVIEW and "deletes it permanently" in review.title
+    assert statuses(not_mine, "exchange.inbox_rules") == [Status.FOUND]
+    assert statuses(mine, "exchange.inbox_rules") == [Status.CLEAR]
+
+
+def test_delegates_review_each_and_found_for_strong_powers() -> None:
+    delegates = [
+        Delegate(
+            PrimarySmtpAddress="assistant@contoso.example",
+            DisplayName="Assistant",
+            DelegatePermissions=FolderPermissions(CalendarFolderPermissionLevel="Reviewer"),
+        ),
+        Delegate(
+            PrimarySmtpAddress="inbox.editor@contoso.example",
+            DelegatePermissions=FolderPermissions(InboxFolderPermissionLevel="Editor"),
+        ),
+        Delegate(PrimarySmtpAddress="meetings@contoso.example", ReceiveCopiesOfMeetingMessages=True),
+    ]
+    target = "sam.example@contoso.example"
+    with Sandbox(scenario_with(delegates=delegates)) as sb:
+        first = run_exchange(sb)
+        fp = fingerprint("exchange.delegates", target, "assistant@contoso.example")
+        strong = fingerprint("exchange.delegates", target, "inbox.editor@contoso.example")
+        answered = run_exchange(sb, Decisions({fp: "not-mine", strong: "mine"}))
+    found = {f.subject: f for f in by_check(first)["exchange.delegates"]}
+    assert found["assistant@contoso.example"].status is Status.REVIEW
+    assert "Calendar: Reviewer" in found["assistant@contoso.example"].title
+    assert found["inbox.editor@contoso.example"].status is Status.FOUND
+    assert "can read, change and delete your mail" in found["inbox.editor@contoso.example"].title
+    assert found["meetings@contoso.example"].status is Status.FOUND
+    assert found["meetings@contoso.example"].severity is Severity.HIGH
+    after = {f.subject: f.status for f in by_check(answered)["exchange.delegates"]}
+    assert after == {"assistant@contoso.example": Status.FOUND, "meetings@contoso.example": Status.FOUND}
+
+
+@pytest.mark.parametrize(
+    ("oof", "expected"),
+    [
+        (OofSettings(OofState="Enabled", ExternalAudience="All"), Status.REVIEW),
+        (OofSettings(OofState="Enabled", ExternalAudience="Known"), Status.REVIEW),
+        (OofSettings(OofState="Scheduled", ExternalAudience="All", EndTime="2099-01-01T00:00:00Z"), Status.REVIEW),
+        (OofSettings(OofState="Scheduled", ExternalAudience="All", EndTime="2020-01-01T00:00:00Z"), Status.CLEAR),
+        (OofSettings(OofState="Enabled", ExternalAudience="None"), Status.CLEAR),
+        (OofSettings(OofState="Disabled", ExternalAudience="All"), Status.CLEAR),
+    ],
+)
+def test_automatic_replies_rule(oof: OofSettings, expected: Status) -> None:
+    with Sandbox(scenario_with(oof=oof)) as sb:
+        run = run_exchange(sb)
+    assert statuses(run, "exchange.automatic_replies") == [expected]
+
+
+def test_automatic_replies_decisions() -> None:
+    target = "sam.example@contoso.example"
+    fp = fingerprint("exchange.automatic_replies", target, "automatic-replies:All")
+    with Sandbox(scenario_with(oof=OofSettings(OofState="Enabled", ExternalAudience="All"))) as sb:
+        not_mine = run_exchange(sb, Decisions({fp: "not-mine"}))
+        mine = run_exchange(sb, Decisions({fp: "mine"}))
+    assert statuses(not_mine, "exchange.automatic_replies") == [Status.FOUND]
+    assert statuses(mine, "exchange.automatic_replies") == [Status.CLEAR]
+
+
+# -- faults -----------------------------------------------------------------------------------------
+
+EWS = "/EWS/Exchange.asmx"
+
+
+@pytest.mark.parametrize("kind", ["503", "500", "429", "reset", "hang"])
+def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
+    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0, times=2)  # type: ignore[arg-type]
+    with Sandbox("compromised", faults=[rule]) as sb:
+        run = run_exchange(sb)
+        faulted = [r for r in sb.requests if r.fault == kind]
+    assert len(faulted) == 2
+    assert statuses(run, "exchange.inbox_rules") == [Status.FOUND]
+    assert statuses(run, "exchange.delegates") == [Status.FOUND]
+    assert run.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("503", "busy"),
+        ("429", "busy"),
+        ("500", "kept failing"),
+        ("hang", "did not answer within 1 s"),
+        ("reset", "connection to Exchange failed"),
+        ("malformed", "not valid EWS XML"),
+        ("401", "refused the sign-in"),
+    ],
+)
+def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, words: str) -> None:
+    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0)  # type: ignore[arg-type]
+    with Sandbox("clean", faults=[rule]) as sb:
+        run = run_exchange(sb)
+    assert {f.check for f in run.findings} == CHECKS
+    assert {f.status for f in run.findings} == {Status.ERROR}, run.findings
+    assert all(words in f.detail for f in run.findings), run.findings[0].detail
+    assert run.exit_code == 3
+
+
+def test_retries_are_bounded_in_time() -> None:
+    rule = FaultRule("ews", EWS, "503", retry_after=0)
+    with Sandbox("clean", faults=[rule]) as sb:
+        run = run_exchange(sb, settings=Settings(request_timeout=1.0, retry_budget=1.0))
+        attempts = len(sb.requests)
+    assert {f.status for f in run.findings} == {Status.ERROR}
+    assert 1 <= attempts <= 3
+
+
+def test_a_failed_read_makes_only_its_checks_error() -> None:
+    """The mailbox opened; then the server fails every request: the read already made stands, the others error."""
+
+    async def scenario(sb: Sandbox) -> AuditRun:
+        client = ExchangeClient(sb.ews_url, ExchangeLogin("oauth", sb.token), timeout=1.0, retry_budget=1.0)
+        try:
+            await client.inbox_rules()
+            sb.set_faults([FaultRule("ews", EWS, "500")])
+            source = Source("exchange", await client.mailbox_address(), clients={"exchange": client})
+            return await run_audit(load_checks(), [source])
+        finally:
+            await client.aclose()
+
+    with Sandbox("compromised") as sb:
+        run = asyncio.run(scenario(sb))
+    assert statuses(run, "exchange.inbox_rules") == [Status.FOUND]
+    assert statuses(run, "exchange.delegates") == [Status.ERROR]
+    assert statuses(run, "exchange.automatic_replies") == [Status.ERROR]
+    assert run.exit_code == 1
+
+
+def test_a_password_or_token_never_crosses_the_network_in_clear() -> None:
+    endpoints = Endpoints(google=None, graph=None, ews="http://mail.example.org/EWS/Exchange.asmx", token="t")
+    run = asyncio.run(audit(["exchange"], settings=FAST, endpoints=endpoints))
+    assert {f.status for f in run.findings} == {Status.ERROR}
+    assert "is not https" in run.findings[0].detail
+    with pytest.raises(ConfigError, match="not https"):
+        ExchangeClient("http://10.0.0.5/EWS/Exchange.asmx", ExchangeLogin("basic", "pw", "u"))._configuration()
+
+
+# -- command line -----------------------------------------------------------------------------------
+
+HOSTILE_RAW = ("\x1b", "\x07", "\u202e", "\u200b", "\u2066")
+
+
+def test_hostile_text_is_shown_literally_in_the_table(capsys, monkeypatch) -> None:
+    with Sandbox("hostile") as sb:
+        for key, value in sb.env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["audit", "--only", "exchange", "--details"]) == 1
+    out = capsys.readouterr().out
+    for raw in HOSTILE_RAW:
+        assert raw not in out
+    assert "[bold red]Security[/]" in out  # markup stays text in plain output
+    assert "\\x1b[2J" in out  # the escape is shown, not obeyed
+    assert "more characters)" in out  # 100 KB names are cut, and say so
+    assert "Automatic replies are on" in out
+
+
+def test_hostile_text_in_json_is_data(capsys, monkeypatch) -> None:
+    with Sandbox("hostile") as sb:
+        for key, value in sb.env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["audit", "--only", "exchange", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    rules = [f for f in data["findings"] if f["check"] == "exchange.inbox_rules"]
+    assert rules and rules[0]["status"] == "found"
+    for raw in HOSTILE_RAW:
+        assert raw not in rules[0]["title"]
+    assert "\u202e" in rules[0]["evidence"]["name"]  # the evidence keeps the exact record
+
+
+def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
+    for scenario, faults, code in (
+        ("compromised", [], 1),
+        ("clean", [], 0),
+        ("clean", [FaultRule("ews", EWS, "401")], 3),
+    ):
+        with Sandbox(scenario, faults=faults) as sb:
+            for key, value in sb.env.items():
+                monkeypatch.setenv(key, value)
+            assert main(["audit", "--only", "exchange", "--format", "json"]) == code
+        data = json.loads(capsys.readouterr().out)
+        assert data["exit_code"] == code
+        assert {f["check"] for f in data["findings"]} == CHECKS
+        for finding in data["findings"]:
+            assert {"check", "status", "severity", "title", "target", "evidence", "playbooks", "fingerprint"} <= set(
+                finding
+            )
+
+
+def test_exchange_without_a_server_is_a_clear_usage_error(capsys, monkeypatch) -> None:
+    assert main(["audit", "--only", "exchange"]) == 2
+    assert "AUDITOR_EWS_URL" in capsys.readouterr().err
+    monkeypatch.setenv("AUDITOR_EWS_URL", "http://127.0.0.1:9/EWS/Exchange.asmx")
+    assert main(["audit", "--only", "exchange"]) == 2
+    assert "AUDITOR_BEARER_TOKEN" in capsys.readouterr().err
+
+
+def test_demo_shows_the_exchange_findings(capsys, isolated_home: Path) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "An inbox rule redirects to keepingtabs@proton.example" in out
+    assert "Mark Example (mark.ex@contoso.example) has full access" in out
+    assert ANN in out
