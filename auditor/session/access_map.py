@@ -1,0 +1,276 @@
+"""The access map: the person's devices and accounts, the paths into them, and who can use each path.
+
+Built from every audit run stored in the case and the latest session's intake:
+
+- a path is **open** while the latest audit that read its check on that account still found it, or the
+  person said it is not theirs;
+- it is **closed** once a later audit of the same check on the same account completed without it, or the
+  person decided "mine" (or answered a guided question "looks fine"). An audit in which that check could not
+  complete changes nothing: "couldn't check" never closes a path.
+
+Every label can come from an attacker (addresses, display names, file names). The text rendering passes each
+through :func:`~auditor.safetext.literal`; the HTML fragment escapes the literal form as well.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from auditor.model import Finding, Status
+from auditor.safetext import literal
+from auditor.session.intake import Intake, When
+from auditor.session.paths import paths_of
+
+if TYPE_CHECKING:
+    from auditor.store import CaseStore
+
+PATH_STATUSES = (Status.FOUND, Status.REVIEW)
+CLOSING_ANSWERS = ("mine", "looks-fine")
+LOCAL_KINDS = ("device", "android")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str  # account, device, address, public, program, app, person, found
+    label: str
+    person: str = ""  # for an address: the person from the intake it belongs to, if known
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # node id of the account or device
+    holder: str  # node id of who or what can get in
+    how: str
+    open: bool
+    check: str = ""
+    fingerprint: str = ""
+    why_closed: str = ""
+    first_seen: str = ""
+
+
+@dataclass
+class AccessMap:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+    def add(self, node: Node) -> str:
+        if node.id not in self.nodes:
+            self.nodes[node.id] = node
+        return node.id
+
+    @property
+    def open_edges(self) -> list[Edge]:
+        return [e for e in self.edges if e.open]
+
+    @property
+    def closed_edges(self) -> list[Edge]:
+        return [e for e in self.edges if not e.open]
+
+    def sources(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind in ("account", "device")]
+
+    def holders(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind not in ("account", "device")]
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        return sorted((e for e in self.edges if e.source == node_id), key=lambda e: (not e.open, e.holder, e.how))
+
+
+def _key(text: str) -> str:
+    return text.strip().casefold()
+
+
+def source_node(kind: str, label: str) -> Node:
+    return Node(f"{kind}:{_key(label)}", "device" if kind in LOCAL_KINDS else "account", f"{label} ({kind})")
+
+
+@dataclass(frozen=True)
+class _History:
+    """What the stored runs say about one finding (one fingerprint)."""
+
+    latest_path: Finding  # its latest sighting as found/review
+    seen_at_run: int
+    first_seen: str
+
+
+def _histories(runs: Sequence[Sequence[Finding]]) -> tuple[dict[str, _History], dict[tuple[str, str], int]]:
+    histories: dict[str, _History] = {}
+    completed: dict[tuple[str, str], int] = {}  # (check, target) -> last run index where the check completed
+    for index, findings in enumerate(runs):
+        errored = {(f.check, f.target) for f in findings if f.status is Status.ERROR}
+        for f in findings:
+            key = (f.check, f.target)
+            if key not in errored:
+                completed[key] = index
+            if f.status in PATH_STATUSES:
+                earlier = histories.get(f.fingerprint)
+                first = earlier.first_seen if earlier else f.observed_at.date().isoformat()
+                histories[f.fingerprint] = _History(f, index, first)
+    return histories, completed
+
+
+def build_map(
+    runs: Sequence[Sequence[Finding]],
+    decisions: dict[str, tuple[str, str]] | None = None,
+    intake: Intake | None = None,
+    run_dates: Sequence[str] = (),
+) -> AccessMap:
+    """The map from stored runs (oldest first), the person's decisions and the session intake."""
+    decisions = decisions or {}
+    amap = AccessMap()
+    people = _people_by_address(intake)
+    histories, completed = _histories(runs)
+    latest_by_fp = {f.fingerprint: (i, f) for i, findings in enumerate(runs) for f in findings}
+    for fp, history in histories.items():
+        finding = history.latest_path
+        kind = finding.check.split(".", 1)[0]
+        source = amap.add(source_node(kind, finding.target))
+        answer = decisions.get(fp, ("", ""))[0]
+        last_index, last = latest_by_fp[fp]
+        later_run = completed.get((finding.check, finding.target), -1)
+        if answer in CLOSING_ANSWERS:
+            is_open, why = False, "you said this is yours" if answer == "mine" else "you checked: looks fine"
+        elif answer == "not-mine":
+            is_open, why = True, ""
+        elif last.status not in PATH_STATUSES and last_index > history.seen_at_run:
+            is_open, why = False, f"not found again ({last.status.label.lower()})"
+        elif later_run > history.seen_at_run:
+            when = run_dates[later_run] if later_run < len(run_dates) else "a later audit"
+            is_open, why = False, f"gone in the audit of {when}"
+        else:
+            is_open, why = True, ""
+        for path in paths_of(finding):
+            person = people.get(_key(path.holder), "")
+            holder = amap.add(Node(f"{path.holder_kind}:{_key(path.holder)}", path.holder_kind, path.holder, person))
+            amap.edges.append(Edge(source, holder, path.how, is_open, finding.check, fp, why, history.first_seen))
+    if intake is not None:
+        for item in intake.items:
+            source = amap.add(source_node(item.kind, item.label))
+            for access in item.access:
+                holder = amap.add(Node(f"person:{_key(access.person)}", "person", access.person))
+                how = ("has access" if access.when is When.HAS else "had access") + (
+                    f" ({access.how})" if access.how else ""
+                )
+                why = "" if access.when is When.HAS else "in the past, by the person's account — check it is closed"
+                amap.edges.append(Edge(source, holder, how, access.when is When.HAS, why_closed=why))
+    return amap
+
+
+def _people_by_address(intake: Intake | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in intake.items if intake else ():
+        for access in item.access:
+            for address in access.addresses:
+                out[_key(address)] = access.person
+    return out
+
+
+def case_map(case: CaseStore) -> AccessMap:
+    """The map of an open case: all its runs, decisions and the latest session intake."""
+    from auditor.session.store import latest_session
+
+    summaries = case.runs()
+    runs = [case.findings_of(r.id) for r in summaries]
+    dates = [(r.finished_at or r.started_at)[:10] for r in summaries]
+    session = latest_session(case)
+    return build_map(runs, case.decision_records(), session.intake if session else None, dates)
+
+
+# --- plain text ----------------------------------------------------------------------------------------
+
+
+def holder_text(node: Node) -> str:
+    text = literal(node.label, 200)
+    if node.person:
+        text += f" — {literal(node.person, 100)}"
+    return text
+
+
+def render_text(amap: AccessMap) -> str:
+    if not amap.edges:
+        return "No access paths are recorded in this case yet: run an audit or start a session first."
+    out = ["Access map — who or what can get into each account and device", ""]
+    for source in sorted(amap.sources(), key=lambda n: n.label.casefold()):
+        edges = amap.edges_from(source.id)
+        if not edges:
+            continue
+        out.append(literal(source.label, 200))
+        for e in edges:
+            state = "OPEN  " if e.open else "closed"
+            line = f"  {state}  → {holder_text(amap.nodes[e.holder])}: {literal(e.how, 200)}"
+            if e.why_closed:
+                line += f" ({literal(e.why_closed, 200)})"
+            out.append(line)
+        out.append("")
+    out.append(f"{len(amap.open_edges)} open, {len(amap.closed_edges)} closed.")
+    return "\n".join(out)
+
+
+# --- HTML / SVG fragment ---------------------------------------------------------------------------------
+
+_ROW = 28
+_WIDTH = 760
+_LEFT_X = 10
+_RIGHT_X = 430
+_BOX_W = 320
+
+
+def _esc(text: str, limit: int = 200) -> str:
+    return html.escape(literal(text, limit), quote=True)
+
+
+def render_html(amap: AccessMap) -> str:
+    """A self-contained fragment (inline SVG plus a table) for the HTML and PDF reports. Every label escaped."""
+    sources = sorted(amap.sources(), key=lambda n: n.label.casefold())
+    holders = sorted(amap.holders(), key=lambda n: (n.kind != "person", n.label.casefold()))
+    rows = max(len(sources), len(holders), 1)
+    height = rows * _ROW + 20
+    y_of = {n.id: 10 + i * _ROW for i, n in enumerate(sources)}
+    y_of.update({n.id: 10 + i * _ROW for i, n in enumerate(holders)})
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" '
+        f'height="{height}" role="img" aria-label="Access map" font-family="sans-serif" font-size="12">'
+    ]
+    for e in amap.edges:
+        y1, y2 = y_of[e.source] + 10, y_of[e.holder] + 10
+        style = 'stroke="#b00020" stroke-width="2"' if e.open else 'stroke="#888" stroke-dasharray="4 3"'
+        state = "open" if e.open else "closed"
+        svg.append(
+            f'<line x1="{_LEFT_X + _BOX_W}" y1="{y1}" x2="{_RIGHT_X}" y2="{y2}" {style} class="{state}">'
+            f"<title>{state}: {_esc(e.how)}</title></line>"
+        )
+    for nodes, x in ((sources, _LEFT_X), (holders, _RIGHT_X)):
+        for n in nodes:
+            fill = "#fde8e8" if n.kind == "person" else "#eef2f7"
+            label = n.label if not n.person else f"{n.label} — {n.person}"
+            svg.append(
+                f'<rect x="{x}" y="{y_of[n.id]}" width="{_BOX_W}" height="20" rx="3" fill="{fill}" stroke="#557"/>'
+                f'<text x="{x + 6}" y="{y_of[n.id] + 14}">{_esc(label, 48)}</text>'
+            )
+    svg.append("</svg>")
+    table = [
+        '<table class="access-map-paths"><thead><tr><th>Account or device</th><th>Who or what can get in</th>'
+        "<th>How</th><th>State</th></tr></thead><tbody>"
+    ]
+    for source in sources:
+        for e in amap.edges_from(source.id):
+            holder = amap.nodes[e.holder]
+            who = _esc(holder.label) + (f" — {_esc(holder.person)}" if holder.person else "")
+            state = "open" if e.open else "closed" + (f" ({_esc(e.why_closed)})" if e.why_closed else "")
+            table.append(f"<tr><td>{_esc(source.label)}</td><td>{who}</td><td>{_esc(e.how)}</td><td>{state}</td></tr>")
+    table.append("</tbody></table>")
+    summary = f"<p>{len(amap.open_edges)} open access paths, {len(amap.closed_edges)} closed.</p>"
+    return '<section class="access-map"><h2>Access map</h2>' + "".join(svg) + summary + "".join(table) + "</section>"
+
+
+def access_map_html(case: CaseStore) -> str:
+    """The access map of an open case as a self-contained, escaped HTML fragment (for reports)."""
+    return render_html(case_map(case))
+
+
+def access_map_text(case: CaseStore) -> str:
+    return render_text(case_map(case))

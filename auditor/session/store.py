@@ -1,0 +1,128 @@
+"""Advocate sessions kept in the encrypted case: the consent given, and only what it allows.
+
+A session row always holds the consent choices (so anyone opening the case later can see what the person
+agreed to). Concerns, devices and accounts, the people with access, and notes are written only when the
+matching consent was given; a refused note is an error, never written quietly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.guided.source import GUIDED_KINDS
+from auditor.model import utcnow
+from auditor.session.intake import Access, Concern, Consent, Intake, Item
+from auditor.store import CaseStore
+
+NOTE_KINDS = ("note", "safety-plan")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    started_at: datetime
+    intake: Intake
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    at: datetime
+    kind: str
+    text: str
+
+
+def start_session(case: CaseStore, intake: Intake) -> Session:
+    """Record a new session: the consent and what it allows. Guided accounts join the case's accounts."""
+    kept = intake.kept()
+    started = utcnow()
+    with case.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO sessions (started_at, consent, concerns) VALUES (?, ?, ?)",
+            (
+                started.isoformat(),
+                kept.consent.model_dump_json(),
+                json.dumps([c.value for c in kept.concerns]),
+            ),
+        )
+        session_id = int(cursor.lastrowid or 0)
+        for item in kept.items:
+            conn.execute(
+                "INSERT INTO session_items (session_id, kind, label, access) VALUES (?, ?, ?, ?)",
+                (session_id, item.kind, item.label, json.dumps([a.model_dump(mode="json") for a in item.access])),
+            )
+        conn.execute(
+            "INSERT INTO events (at, kind, summary, payload) VALUES (?, 'session', ?, ?)",
+            (started.isoformat(), "Advocate session started", json.dumps({"session_id": session_id})),
+        )
+    # Guided kinds need no connection, so recording them is safe: later audits ask their questions per
+    # account. Connected kinds are left for `auditor account add`, which warns before connecting.
+    for item in kept.items:
+        if item.kind in GUIDED_KINDS:
+            case.add_account(item.kind, item.label)
+    return Session(session_id, started, kept)
+
+
+def latest_session(case: CaseStore) -> Session | None:
+    rows = case._query("SELECT id, started_at, consent, concerns FROM sessions ORDER BY id DESC LIMIT 1")
+    if not rows:
+        return None
+    return _session(case, rows[0])
+
+
+def sessions(case: CaseStore) -> list[Session]:
+    rows = case._query("SELECT id, started_at, consent, concerns FROM sessions ORDER BY id")
+    return [_session(case, r) for r in rows]
+
+
+def _session(case: CaseStore, row: tuple[Any, ...]) -> Session:
+    session_id = int(row[0])
+    items = tuple(
+        Item(kind=r[0], label=r[1], access=tuple(Access.model_validate(a) for a in json.loads(r[2])))
+        for r in case._query(
+            "SELECT kind, label, access FROM session_items WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+    )
+    intake = Intake(
+        consent=Consent.model_validate_json(row[2]),
+        concerns=tuple(Concern(c) for c in json.loads(row[3])),
+        items=items,
+    )
+    return Session(session_id, datetime.fromisoformat(row[1]), intake)
+
+
+def require_session(case: CaseStore) -> Session:
+    session = latest_session(case)
+    if session is None:
+        raise UsageError(f"the case {case.name!r} has no session yet: start one with `auditor session start`")
+    return session
+
+
+def add_note(case: CaseStore, text: str, kind: str = "note") -> Note:
+    """Keep a note in the latest session — only if the person agreed to notes being kept."""
+    if kind not in NOTE_KINDS:
+        raise UsageError(f"{kind!r} is not a kind of note; use one of {', '.join(NOTE_KINDS)}")
+    if not text.strip():
+        raise UsageError("the note is empty")
+    session = require_session(case)
+    if not session.intake.consent.notes:
+        raise UsageError("the person did not agree to notes being kept in this session; nothing was written")
+    at = utcnow()
+    with case.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO session_notes (session_id, at, kind, text) VALUES (?, ?, ?, ?)",
+            (session.id, at.isoformat(), kind, text),
+        )
+    return Note(int(cursor.lastrowid or 0), at, kind, text)
+
+
+def notes(case: CaseStore, session: Session | None = None) -> list[Note]:
+    session = session or latest_session(case)
+    if session is None:
+        return []
+    rows = case._query("SELECT id, at, kind, text FROM session_notes WHERE session_id = ? ORDER BY id", (session.id,))
+    return [Note(int(r[0]), datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
