@@ -14,7 +14,7 @@ from auditor.config import Endpoints, Settings
 from auditor.connectors.google import signin
 from auditor.connectors.google.client import ADMIN_SCOPES, SCOPES
 from auditor.connectors.signin import secret_name, signin_module
-from auditor.errors import AuthError, ConfigError, UsageError
+from auditor.errors import AuthError, ConfigError, ProviderError, UsageError
 from auditor.model import AuditRun, Status
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
 from auditor.store import CaseStore
@@ -275,3 +275,15 @@ def test_without_a_case_the_token_lives_in_memory_for_the_run(
     finally:
         for account in MEMORY.accounts():
             MEMORY.remove_account(account["kind"], account["target"])
+
+
+def test_a_sign_in_whose_account_cannot_be_read_is_revoked_and_not_kept(
+    browser: FetchingBrowser, tmp_path: Path
+) -> None:
+    with Sandbox("compromised", faults=[FaultRule("google", "/drive/v3/about", "500")]) as sb:
+        with CaseStore.create("ann", "pw") as case:
+            with pytest.raises(ProviderError):
+                sign_in(sb, case, settings_for(sb, tmp_path))
+            assert case.accounts() == [] and case.get_secret(SECRET) is None
+        (grant,) = sb.app("google-oauth").registry.grants()
+        assert grant.revoked

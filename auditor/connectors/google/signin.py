@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from auditor.connectors.signin import pre_connection_warning, secret_name
-from auditor.errors import AuthError, ConfigError, NetworkError, UsageError
+from auditor.errors import AuditorError, AuthError, ConfigError, NetworkError, UsageError
 
 KIND = "google"
 SIGN_IN_TIMEOUT = 300  # seconds the loopback server waits for the browser to come back
@@ -181,7 +181,11 @@ def connect(
         raise NetworkError(f"signing in to Google failed ({type(exc).__name__}: {exc}); nothing was stored") from None
     if not credentials.refresh_token:
         raise AuthError("Google gave no refresh token; nothing was stored. Remove the app's access and try again")
-    target = _identify(credentials, settings, api_endpoint)
+    try:
+        target = _identify(credentials, settings, api_endpoint)
+    except AuditorError:
+        _revoke(credentials, settings)  # nothing is kept, so the grant just made is not left behind at Google
+        raise
     store = case if case is not None else MEMORY
     store.put_secret(secret_name(KIND, target), credentials.to_json().encode("utf-8"))
     store.add_account(KIND, target)
