@@ -22,7 +22,7 @@ class AuditScreen(AuditorScreen):
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
         table.add_column("Status", key="status", width=15)
-        table.add_column("Check", key="check")
+        table.add_column("Check", key="check", width=52)
         table.add_column("Account or device", key="target")
         self.auditor.changed.subscribe(self, self.on_changed)
         self.refresh_all()

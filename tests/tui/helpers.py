@@ -1,0 +1,66 @@
+"""Helpers for driving the app with Textual's Pilot: bounded waits, opening a finding, pressing a button."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from auditor.model import Finding, Status
+from auditor.tui.app import AuditorApp
+from auditor.tui.widgets.findings_list import FindingsList
+
+SIZE = (100, 32)
+
+
+async def wait_for(pilot: Pilot[int], condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Poll until ``condition()`` holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def wait_for_audit(pilot: Pilot[int]) -> AuditorApp:
+    app = pilot.app
+    assert isinstance(app, AuditorApp)
+    await wait_for(pilot, lambda: app.case is not None and app.case.runs() and not app.audit_running, "the audit")
+    return app
+
+
+async def open_finding(pilot: Pilot[int], finding: Finding) -> None:
+    """Select the finding in the findings list with the keyboard, as a person would."""
+    app = pilot.app
+    if app.current_mode != "findings":
+        await pilot.press("f")
+        await pilot.pause()
+    listing = app.screen.query_one(FindingsList)
+    listing.focus()
+    listing.highlighted = listing.get_option_index(finding.fingerprint)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "FindingScreen", "the finding's screen")
+
+
+async def click(pilot: Pilot[int], selector: str) -> None:
+    """Scroll the widget into view, then click it with the mouse."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.scroll_visible(animate=False, immediate=True)
+    await pilot.pause()
+    await pilot.click(selector)
+    await pilot.pause()
+
+
+def first(app: AuditorApp, status: Status, check_prefix: str = "") -> Finding:
+    return next(f for f in app.book.all() if f.status is status and f.check.startswith(check_prefix))
+
+
+async def text_near(pilot: Pilot[int], selector: str) -> str:
+    """The screen's text once the widget is scrolled into view (what a person would read there)."""
+    from tui.screen_text import screen_text  # type: ignore[import-not-found]
+
+    pilot.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+    await pilot.pause()
+    return str(screen_text(pilot.app))

@@ -1,0 +1,236 @@
+"""The app's flows driven with Textual's Pilot against the practice servers (no device scan: it is this
+machine's and not deterministic) and real encrypted cases."""
+
+from __future__ import annotations
+
+import hashlib
+
+from textual.widgets import Input
+
+from auditor.model import Status
+from auditor.store import CaseStore
+from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
+from auditor.tui.screens.finding import StepBox
+from tui.helpers import SIZE, click, first, open_finding, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.screen_text import screen_text  # type: ignore[import-not-found]
+
+
+def practice_app() -> AuditorApp:
+    return AuditorApp(practice=True, include_device=False)
+
+
+def reopen_practice_case(app: AuditorApp) -> CaseStore:
+    return CaseStore.open(PRACTICE_CASE, PRACTICE_PASSPHRASE, app.practice_home)
+
+
+async def test_create_a_case_then_a_wrong_passphrase_is_refused_and_the_right_one_opens() -> None:
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Open your case" in screen_text(app)
+        await click(pilot, "#case-name")
+        await pilot.press(*"my-case")
+        app.screen.query_one("#passphrase", Input).value = "correct horse"
+        app.screen.query_one("#passphrase-again", Input).value = "correct horse"
+        await click(pilot, "#create")
+        await wait_for(pilot, lambda: app.case is not None, "the new case")
+        assert app.current_mode == "overview"
+        assert "Case: my-case" in screen_text(app)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.query_one("#case-name", Input).value == "my-case"
+        app.screen.query_one("#passphrase", Input).value = "wrong horse"
+        await click(pilot, "#open")
+        await wait_for(pilot, lambda: "passphrase is wrong" in screen_text(app), "the wrong-passphrase message")
+        assert app.case is None
+        assert app.screen.query_one("#passphrase", Input).value == ""
+        app.screen.query_one("#passphrase", Input).value = "correct horse"
+        await click(pilot, "#open")
+        await wait_for(pilot, lambda: app.case is not None, "the case to open")
+        assert app.current_mode == "overview"
+        await pilot.press("ctrl+q")
+
+
+async def test_creating_with_two_different_passphrases_creates_nothing() -> None:
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#case-name", Input).value = "other"
+        app.screen.query_one("#passphrase", Input).value = "one passphrase"
+        app.screen.query_one("#passphrase-again", Input).value = "another passphrase"
+        await click(pilot, "#create")
+        assert "not the same" in screen_text(app)
+        assert app.case is None
+        assert not (app.home.cases / "other.case").exists()
+        await pilot.press("ctrl+q")
+
+
+async def test_practice_audit_shows_findings_most_severe_first_and_saves_the_run() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        assert app.current_mode == "findings"
+        text = screen_text(app)
+        assert "PRACTICE" in text.splitlines()[0]
+        assert "Found" in text and "Is this yours?" in text and "Check by hand" in text
+        lines = [line for line in text.splitlines() if line.startswith(("Found", "Is this yours?", "Check by hand"))]
+        assert lines[0].startswith("Found") and "critical" in lines[0]
+        titles = [f.title for f in app.book.all()]
+        assert any(t.startswith("A filter forwards mail") for t in titles)
+        assert len(app.case.runs()) == 1
+        assert {a["target"] for a in app.case.accounts()} >= {"ann.example@gmail.com"}
+        await pilot.press("ctrl+q")
+
+
+async def test_is_this_yours_answered_mine_is_recorded_and_the_check_runs_again() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        review = first(app, Status.REVIEW)
+        await open_finding(pilot, review)
+        await click(pilot, "#mine")
+        assert app.case.decision_records()[review.fingerprint][0] == "mine"
+        await wait_for(pilot, lambda: not any(w.group == "recheck" for w in app.workers), "the check to run again")
+        assert app.book.get(review.fingerprint) is None
+        assert any(e["kind"] == "recheck" for e in app.case.events())
+        await pilot.press("ctrl+q")
+
+
+async def test_not_mine_turns_the_finding_into_found() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        review = first(app, Status.REVIEW)
+        await open_finding(pilot, review)
+        await click(pilot, "#not-mine")
+        assert app.case.decision_records()[review.fingerprint][0] == "not-mine"
+        await wait_for(pilot, lambda: not any(w.group == "recheck" for w in app.workers), "the check to run again")
+        again = app.book.get(review.fingerprint)
+        assert again is not None and again.status is Status.FOUND
+        await pilot.press("ctrl+q")
+
+
+async def test_save_as_evidence_records_the_finding_and_its_sha256() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        found = first(app, Status.FOUND, "google.")
+        await open_finding(pilot, found)
+        assert "Not saved yet." in await text_near(pilot, "#evidence-status")
+        await pilot.press("e")
+        await pilot.pause()
+        events = [e for e in app.case.events() if e["kind"] == "evidence"]
+        assert len(events) == 1
+        payload = events[0]["payload"]
+        assert payload["fingerprint"] == found.fingerprint
+        assert payload["record"] == found.evidence_json()
+        assert payload["sha256"] == hashlib.sha256(found.evidence_json().encode()).hexdigest()
+        await pilot.press("escape", "f")
+        await open_finding(pilot, found)
+        assert f"SHA-256 {payload['sha256'][:16]}" in await text_near(pilot, "#evidence-status")
+        await pilot.press("ctrl+q")
+
+
+async def test_a_ticked_step_is_kept_in_the_case_after_it_is_locked_and_reopened() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        found = first(app, Status.FOUND, "google.gmail")
+        await open_finding(pilot, found)
+        box = app.screen.query(StepBox).first()
+        box.focus()
+        box.scroll_visible(animate=False, immediate=True)
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value is True
+        step, playbook = box.step, box.playbook
+        await pilot.press("ctrl+q")
+    with reopen_practice_case(app) as case:
+        assert case.steps_done(found.fingerprint, playbook) == {step}
+
+    app = practice_app()
+    app.autostart = False
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.case is not None, "the practice case")
+        await open_finding(pilot, found)
+        ticked = [b for b in app.screen.query(StepBox) if b.value]
+        assert [(b.playbook, b.step) for b in ticked] == [(playbook, step)]
+        await pilot.press("ctrl+q")
+
+
+async def test_a_manual_check_answered_in_the_questionnaire_is_recorded_with_its_note() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
+        question = app.screen.questions()[0]  # type: ignore[attr-defined]
+        assert "Question 1 of" in screen_text(app)
+        assert "Where to look:" in screen_text(app)
+        await click(pilot, "#manual-note")
+        await pilot.press(*"an unknown phone")
+        await click(pilot, "#answer-found-something")
+        assert app.case.decision_records()[question.fingerprint] == ("found-something", "an unknown phone")
+        updated = app.book.get(question.fingerprint)
+        assert updated is not None and updated.status is Status.FOUND
+        assert updated.evidence["note"] == "an unknown phone"
+        assert "Question 2 of" in screen_text(app)
+        await pilot.press("ctrl+q")
+
+
+async def test_quick_exit_from_a_modal_locks_the_case_and_leaves_at_once() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the command palette")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert app.case is None and len(app.book) == 0
+    with reopen_practice_case(app) as case:  # the lock was released: another open succeeds
+        assert case.runs()
+
+
+async def test_quick_exit_during_an_audit_stops_it_and_releases_the_case() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.audit_running, "the audit to start")
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+    reopen_practice_case(app).close()
+
+
+async def test_overview_counts_by_account_and_changes_since_the_last_audit() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        review = first(app, Status.REVIEW)
+        app.case.set_decision(review.fingerprint, "mine")
+        await pilot.press("o")
+        text = screen_text(app)
+        assert "nothing to compare yet" in text
+        assert "ann.example@gmail.com" in text
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(app.case.runs()) == 2 and not app.audit_running, "the second audit")
+        text = screen_text(app)
+        assert "Since the last audit: 0 new, 1 resolved" in text
+        assert "RESOLVED" in text
+        await pilot.press("ctrl+q")
+
+
+async def test_audit_screen_lists_every_check_with_its_status_in_words() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"audit progress")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
+        text = screen_text(app)
+        assert "The audit finished" in text
+        assert "Found" in text and "Check by hand" in text
+        assert "Gmail filters that forward or hide your mail" in text
+        assert "ann.example@gmail.com" in text
+        await pilot.press("ctrl+q")
