@@ -1,0 +1,137 @@
+"""`auditor export`: HTML (escaped, self-contained), PDF (renders, text literal), JSON, Timesketch CSV."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from auditor.store import CaseStore
+from auditor.timeline import Channel, LocationKind, Outcome, Timeline
+
+from .conftest import HOSTILE, HOSTILE_URL, T0, audit_run
+
+
+@pytest.fixture
+def filled(cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A case with an access path found then closed, hostile content, evidence, a report and an answer."""
+    assert cli("case", "create", "c1")[0] == 0
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"pixels" * 50)
+    with CaseStore.open("c1", "pw") as store:
+        store.save_run(audit_run(T0 - timedelta(days=2), "x@evil.example", "keep@evil.example"))
+        store.save_run(audit_run(T0 - timedelta(days=1), "keep@evil.example"))
+        timeline = Timeline(store)
+        loc = timeline.add_location(HOSTILE_URL, HOSTILE, LocationKind.ORIGINAL, T0, "NOTE-" + HOSTILE)
+        timeline.add_evidence_file(shot, "https://a.example/1", "EVIDENCE-NOTE", loc.id, T0)
+        report = timeline.add_report(Channel.TAKE_IT_DOWN, [loc.id], T0, "REF-9", "SENT-TEXT")
+        timeline.add_response(report.id, Outcome.ACKNOWLEDGED, T0 + timedelta(hours=1), "RESPONSE-NOTE")
+    return shot
+
+
+def export(cli, tmp_path: Path, fmt: str, *extra: str) -> tuple[bytes, str, str]:  # type: ignore[no-untyped-def]
+    out = tmp_path / f"report.{fmt}"
+    code, stdout, stderr = cli("export", "--case", "c1", "--format", fmt, "--out", str(out), *extra)
+    assert code == 0, stderr
+    content = out.read_bytes()
+    assert f"SHA-256 {hashlib.sha256(content).hexdigest()}" in stdout, "the export's own hash is printed"
+    assert "NOT encrypted" in stderr
+    return content, stdout, stderr
+
+
+def test_html_escapes_everything_and_is_self_contained(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    content, _, _ = export(cli, tmp_path, "html")
+    page = content.decode()
+    assert "<script" not in page, "no script element at all, hostile or ours"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "\x1b" not in page and "\u202e" not in page
+    assert "[bold red]boom[/]" in page and "&lt;U+202E&gt;gnp.exe" in page
+    assert not re.search(r'(src|href)="(https?:)?//', page), "nothing is loaded from elsewhere"
+    assert "<style>" in page
+    sha = hashlib.sha256(filled.read_bytes()).hexdigest()
+    assert sha in page, "the evidence manifest lists every SHA-256"
+    assert "Your mail is forwarded to keep@evil.example" in page and "still open" in page
+    assert "Your mail is forwarded to x@evil.example" in page and "closed" in page
+    assert "RESPONSE-NOTE" in page and "EVIDENCE-NOTE" in page
+
+
+def test_exports_hold_only_what_was_chosen(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sha = hashlib.sha256(filled.read_bytes()).hexdigest()
+    content, _, _ = export(cli, tmp_path, "html", "--no-findings", "--no-evidence", "--no-notes")
+    page = content.decode()
+    for left_out in ("x@evil.example", "keep@evil.example", sha, "EVIDENCE-NOTE", "RESPONSE-NOTE", "NOTE-"):
+        assert left_out not in page, left_out
+    assert "Left out by choice" in page
+    data = json.loads(export(cli, tmp_path, "json", "--no-findings", "--no-evidence", "--no-notes")[0])
+    assert "access_paths" not in data and "evidence_manifest" not in data
+    assert "note" not in data["content_locations"][0] and "sent_text" not in data["reports"][0]
+    assert all(e["kind"] not in ("access-path", "evidence") for e in data["timeline"])
+    full = json.loads(export(cli, tmp_path, "json")[0])
+    assert full["evidence_manifest"][0]["sha256"] == sha
+    assert full["content_locations"][0]["url"] == HOSTILE_URL, "JSON keeps the exact value (it is data)"
+    assert full["reports"][0]["sent_text"] == "SENT-TEXT"
+    assert [f["title"] for f in full["access_paths"]["open"]] == ["Your mail is forwarded to keep@evil.example"]
+
+
+def test_timesketch_csv_has_the_required_columns_and_iso_datetimes(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    content, _, _ = export(cli, tmp_path, "timesketch")
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert rows
+    for row in rows:
+        assert {"message", "datetime", "timestamp_desc"} <= row.keys()
+        at = datetime.fromisoformat(row["datetime"])
+        assert at.tzinfo is not None
+        assert int(row["timestamp"]) == int(at.timestamp() * 1_000_000)
+        assert "\x1b" not in row["message"] and "\u202e" not in row["message"]
+    descriptions = {r["timestamp_desc"] for r in rows}
+    assert {"Report sent", "Answer received", "Evidence captured", "Content first seen", "Audit"} <= descriptions
+
+
+def test_pdf_renders_with_pages_and_literal_text(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    content, _, _ = export(cli, tmp_path, "pdf")
+    assert content.startswith(b"%PDF-")
+    pdf = tmp_path / "report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+    assert pages > 0
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    assert list(tmp_path.glob("page*.png"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "<script>alert(1)</script>" in flat, "the hostile HTML shows as text"
+    assert "[boldred]boom[/]" in flat
+    assert "<U+202E>gnp.exe" in flat
+    assert hashlib.sha256(filled.read_bytes()).hexdigest() in flat
+    assert "\u202e" not in text
+
+
+def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("export", "--case", "c1", "--format", "pdf")
+    assert code == 2 and "--out" in err
+    code, out, err = cli("export", "--case", "c1", "--format", "json")
+    assert code == 0
+    assert f"SHA-256 of this export: {hashlib.sha256(out.encode()).hexdigest()}" in err
+    assert err.index("NOT encrypted") < err.index("SHA-256")
+
+
+def test_access_map_hook_is_used_when_present(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from auditor.reports.data import Choices
+    from auditor.reports.export import render_export
+
+    module = types.ModuleType("auditor.session.access_map")
+    module.html_fragment = lambda case: '<svg id="access-map-test"></svg>'  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "auditor.session.access_map", module)
+    with CaseStore.open("c1", "pw") as store:
+        timeline = Timeline(store)
+        assert b'<svg id="access-map-test">' in render_export(timeline, "html", Choices())
+        assert b"access-map-test" not in render_export(timeline, "html", Choices(access_map=False))
