@@ -50,6 +50,11 @@ class Edge:
     fingerprint: str = ""
     why_closed: str = ""
     first_seen: str = ""
+    past: bool = False  # a person who had access once (from the intake): worth making sure it has ended
+
+    @property
+    def state(self) -> str:
+        return "open" if self.open else "past" if self.past else "closed"
 
 
 @dataclass
@@ -155,8 +160,9 @@ def build_map(
                 how = ("has access" if access.when is When.HAS else "had access") + (
                     f" ({access.how})" if access.how else ""
                 )
-                why = "" if access.when is When.HAS else "in the past, by the person's account — check it is closed"
-                amap.edges.append(Edge(source, holder, how, access.when is When.HAS, why_closed=why))
+                had = access.when is When.HAD
+                why = "make sure it has ended" if had else ""
+                amap.edges.append(Edge(source, holder, how, not had, why_closed=why, past=had))
     return amap
 
 
@@ -200,13 +206,13 @@ def render_text(amap: AccessMap) -> str:
             continue
         out.append(literal(source.label, 200))
         for e in edges:
-            state = "OPEN  " if e.open else "closed"
+            state = {"open": "OPEN  ", "closed": "closed", "past": "past  "}[e.state]
             line = f"  {state}  → {holder_text(amap.nodes[e.holder])}: {literal(e.how, 200)}"
             if e.why_closed:
                 line += f" ({literal(e.why_closed, 200)})"
             out.append(line)
         out.append("")
-    out.append(f"{len(amap.open_edges)} open, {len(amap.closed_edges)} closed.")
+    out.append(f"{len(amap.open_edges)} open, {len(amap.closed_edges)} closed or in the past.")
     return "\n".join(out)
 
 
@@ -238,7 +244,7 @@ def render_html(amap: AccessMap) -> str:
     for e in amap.edges:
         y1, y2 = y_of[e.source] + 10, y_of[e.holder] + 10
         style = 'stroke="#b00020" stroke-width="2"' if e.open else 'stroke="#888" stroke-dasharray="4 3"'
-        state = "open" if e.open else "closed"
+        state = e.state
         svg.append(
             f'<line x1="{_LEFT_X + _BOX_W}" y1="{y1}" x2="{_RIGHT_X}" y2="{y2}" {style} class="{state}">'
             f"<title>{state}: {_esc(e.how)}</title></line>"
@@ -260,7 +266,7 @@ def render_html(amap: AccessMap) -> str:
         for e in amap.edges_from(source.id):
             holder = amap.nodes[e.holder]
             who = _esc(holder.label) + (f" — {_esc(holder.person)}" if holder.person else "")
-            state = "open" if e.open else "closed" + (f" ({_esc(e.why_closed)})" if e.why_closed else "")
+            state = e.state + (f" ({_esc(e.why_closed)})" if e.why_closed else "")
             table.append(f"<tr><td>{_esc(source.label)}</td><td>{who}</td><td>{_esc(e.how)}</td><td>{state}</td></tr>")
     table.append("</tbody></table>")
     summary = f"<p>{len(amap.open_edges)} open access paths, {len(amap.closed_edges)} closed.</p>"
