@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,7 +77,8 @@ class GraphClient:
 
     async def _send(self, method: str, url: str, json_body: Any = None) -> Any:
         """One request with bounded retries; returns the decoded JSON object."""
-        assert method in ("GET", "POST"), method  # nothing that changes an account is ever sent
+        if method != "GET" and not (method == "POST" and url == self._url("$batch")):
+            raise ValueError(f"the Graph connector only reads; refused {method} {url}")
         began = time.monotonic()
         attempt = 0
         while True:
@@ -143,21 +145,22 @@ class GraphClient:
         """Every item of a collection, following @odata.nextLink (fetched once per audit)."""
         return list(await asyncio.shield(self._once("LIST " + path, lambda: self._collect(path))))
 
-    async def batch_get(self, paths: Sequence[str]) -> dict[str, dict[str, Any]]:
+    async def batch_get(self, paths: Sequence[str], *, missing_ok: bool = False) -> dict[str, dict[str, Any]]:
         """GET many relative paths through $batch (up to 20 per request, batches sent concurrently).
 
         Inner 429/5xx answers are retried in a later batch after their Retry-After, within the same bounds
-        as a single request. Returns path -> JSON body; any other inner failure raises for the whole call.
+        as a single request. Returns path -> JSON body; with ``missing_ok`` a 404 leaves the path out, and
+        any other inner failure raises for the whole call.
         """
         unique = list(dict.fromkeys(paths))
         chunks = [unique[i : i + MAX_BATCH] for i in range(0, len(unique), MAX_BATCH)]
-        results = await asyncio.gather(*(self._batch_chunk(chunk) for chunk in chunks))
+        results = await asyncio.gather(*(self._batch_chunk(chunk, missing_ok) for chunk in chunks))
         out: dict[str, dict[str, Any]] = {}
         for part in results:
             out.update(part)
         return out
 
-    async def _batch_chunk(self, paths: list[str]) -> dict[str, dict[str, Any]]:
+    async def _batch_chunk(self, paths: list[str], missing_ok: bool) -> dict[str, dict[str, Any]]:
         began = time.monotonic()
         pending = {str(i + 1): path for i, path in enumerate(paths)}
         out: dict[str, dict[str, Any]] = {}
@@ -191,6 +194,8 @@ class GraphClient:
                     last = (RateLimitedError if status == 429 else ProviderError)(
                         f"Microsoft Graph answered {status} inside a batch and kept answering it after {attempt} tries"
                     )
+                elif status == 404 and missing_ok:
+                    continue
                 else:
                     message = inner.get("error", {}).get("message", "") if isinstance(inner, dict) else ""
                     raise status_error(int(status) if isinstance(status, int) else 0, str(message or "no message"))
@@ -252,16 +257,14 @@ class GraphClient:
         return out
 
 
+@dataclass(frozen=True)
 class SharedItem:
     """A shared file or folder, the photos and videos it exposes, and the permissions set on it."""
 
-    def __init__(
-        self, item: dict[str, Any], path: str, media: list[dict[str, Any]], permissions: list[dict[str, Any]]
-    ) -> None:
-        self.item = item
-        self.path = path
-        self.media = media
-        self.permissions = permissions
+    item: dict[str, Any]
+    path: str
+    media: list[dict[str, Any]]
+    permissions: list[dict[str, Any]]
 
     @property
     def is_folder(self) -> bool:
