@@ -1,0 +1,113 @@
+"""Guided Apple, iPhone, social and phone-plan checks: well formed, joined to playbooks, asked per account."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import audit, load_checks
+from auditor.cli import main
+from auditor.engine import Decisions
+from auditor.manual import MANUAL_DIR, load_manual_file
+from auditor.model import KINDS, Status, fingerprint
+from auditor.playbooks import builtin_playbooks
+from auditor.store import CaseStore
+
+GUIDED_FILES = ("apple.yaml", "iphone.yaml", "social.yaml", "carrier.yaml")
+SAFETY_CHECK = "Settings › Privacy & Security › scroll to the bottom › Safety Check"
+
+
+def guided() -> list:
+    return [m for name in GUIDED_FILES for m in load_manual_file(MANUAL_DIR / name)]
+
+
+def test_every_guided_check_is_well_formed_and_has_its_playbook() -> None:
+    checks = guided()
+    assert len(checks) == 24
+    all_ids = [
+        m.id for name in sorted(p.name for p in MANUAL_DIR.glob("*.yaml")) for m in load_manual_file(MANUAL_DIR / name)
+    ]
+    assert len(all_ids) == len(set(all_ids))
+    playbooks = builtin_playbooks()
+    for manual in checks:
+        assert manual.kind in KINDS and manual.kind in ("apple", "social", "carrier")
+        assert manual.id.startswith(manual.kind + ".")  # the case files an answer under the id's kind
+        assert len(manual.where_to_look) >= 2, manual.id
+        assert manual.question.endswith("?"), manual.id
+        for pid in manual.playbooks:
+            assert pid in playbooks, (manual.id, pid)
+            assert manual.id in playbooks[pid].covers, (manual.id, pid)
+    for pid in (
+        "apple-account-security",
+        "apple-sharing-location",
+        "apple-icloud-mail-forwarding",
+        "iphone-device-security",
+        "social-account-security",
+        "social-impersonation",
+        "carrier-account-security",
+    ):
+        book = playbooks[pid]
+        assert book.safety and book.preserve_evidence and book.steps and book.escalate
+        assert all(check in {m.id for m in checks} for check in book.covers)
+    loaded = load_checks()
+    assert {m.id for m in checks} <= set(loaded)
+
+
+def test_ios_paths_name_the_version() -> None:
+    by_id = {m.id: m for m in guided()}
+    assert SAFETY_CHECK in by_id["apple.safety_check"].where_to_look[0]
+    for check in ("apple.trusted_numbers", "apple.recovery", "apple.family_sharing"):
+        text = " ".join(by_id[check].where_to_look)
+        assert "iOS 18" in text and "iOS 17" in text, check
+    assert "VPN & Device Management" in by_id["apple.iphone_profiles"].where_to_look[0]
+
+
+def test_each_platform_is_covered_by_the_social_questions() -> None:
+    social = [m for m in guided() if m.kind == "social"]
+    text = " ".join(line for m in social for line in m.where_to_look)
+    for platform in ("Facebook", "Instagram", "WhatsApp", "Snapchat", "TikTok", "X:"):
+        assert platform in text, platform
+
+
+@pytest.mark.parametrize(("kind", "count"), [("apple", 14), ("social", 6), ("carrier", 4)])
+def test_audit_only_kind_lists_questions_as_check_by_hand(
+    capsys: pytest.CaptureFixture[str], kind: str, count: int
+) -> None:
+    assert main(["audit", "--only", kind, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["findings"]) == count
+    assert {f["status"] for f in data["findings"]} == {"manual"}
+    assert {f["check"].split(".")[0] for f in data["findings"]} == {kind}
+
+
+def test_one_source_per_account_in_the_case_and_answers_apply(isolated_home: Path) -> None:
+    with CaseStore.create("c", "pw") as case:
+        case.add_account("social", "Instagram @ann")
+        case.add_account("social", "X @ann")
+        case.add_account("apple", "ann@icloud.example")
+        answer = fingerprint("social.sessions", "X @ann", "")
+        case.set_decision(answer, "found-something", "a login from a town I never visited")
+        case.set_decision(fingerprint("apple.find_my", "ann@icloud.example", ""), "looks-fine")
+        run = asyncio.run(audit(["social", "apple"], case=case, decisions=case.decisions()))
+    social = [f for f in run.findings if f.check.startswith("social.")]
+    assert {f.target for f in social} == {"Instagram @ann", "X @ann"} and len(social) == 12
+    found = [f for f in run.findings if f.status is Status.FOUND]
+    assert [(f.check, f.target) for f in found] == [("social.sessions", "X @ann")]
+    assert found[0].evidence["note"] == "a login from a town I never visited"
+    find_my = next(f for f in run.findings if f.check == "apple.find_my")
+    assert find_my.status is Status.CLEAR
+    assert run.exit_code == 1
+
+
+def test_without_a_case_one_general_source_per_kind() -> None:
+    run = asyncio.run(audit(["carrier"], decisions=Decisions()))
+    assert {f.target for f in run.findings} == {"Your phone plan"}
+    assert {f.check for f in run.findings} == {
+        "carrier.account_holder",
+        "carrier.sim_protection",
+        "carrier.call_forwarding",
+        "carrier.family_locator",
+    }
