@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-PRACTICE_WORDS = "PRACTICE — simulated accounts, nothing real is contacted; “This computer” is a real read-only scan"
+# Fits 80 columns: the banner must never be cut.
+PRACTICE_WORDS = "PRACTICE — the accounts are simulated; only “This computer” is real (read-only)"
 
 
 class PracticeBanner(Static):

@@ -50,7 +50,7 @@ def evidence_text(evidence: Mapping[str, Any]) -> Text:
     for key, value in evidence.items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         out.append(f"{literal(key, 80)}: ", style="bold")
-        out.append(literal(shown, 2000))
+        out.append(literal(shown, 600))
         out.append("\n")
     out.rstrip()
     return out

@@ -1,0 +1,52 @@
+"""Attacker-controlled text (rule names, file names, app names from the `hostile` scenario) is shown
+literally on every screen: Rich markup shows as typed, escape sequences and bidi or zero-width characters
+appear as visible escapes, and none of them reaches the terminal."""
+
+from __future__ import annotations
+
+from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
+from auditor.tui.app import AuditorApp
+
+from tui.helpers import SIZE, open_finding, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.screen_text import screen_text  # type: ignore[import-not-found]
+
+MARKUP = "[bold red]Security[/] [link=https://evil.example]click[/link]"
+
+
+def assert_nothing_raw(app: AuditorApp) -> None:
+    """No control, bidi or zero-width character reached the rendered screen."""
+    svg = app.export_screenshot()
+    for ch in ("\x1b", "\x07", *BIDI_CONTROLS, *ZERO_WIDTH):
+        assert ch not in svg, f"raw {ch!r} reached the screen"
+
+
+async def test_hostile_text_is_shown_literally_on_the_findings_overview_audit_and_detail_screens() -> None:
+    app = AuditorApp(practice=True, include_device=False, scenario="hostile")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        listing = screen_text(app)
+        assert "[bold red]Security[/]" in listing  # markup shown as typed: it did not take effect
+        assert "[link=https://evil.example]click[/link]" in listing
+        assert "\\x1b[2J\\x1b[31mALL CLEAR\\x1b[0m" in listing
+        assert_nothing_raw(app)
+
+        hostile = next(f for f in app.book.all() if "inbox rule" in f.title and MARKUP in f.title)
+        await open_finding(pilot, hostile)
+        detail = await text_near(pilot, "#evidence")
+        assert "[bold red]Security[/] [link=https://evil.example]click[/link]" in detail
+        assert "\\x1b]8;;https://evil.example/\\x07harmless\\x1b]8;;\\x07" in detail
+        assert "\\x1b]0;window title\\x07" in detail
+        assert "invoice<U+202E>gnp.exe" in detail
+        assert "pay<U+200B>pal<U+200D><U+FEFF>" in detail
+        assert "<U+2066>isolated<U+2069><U+061C>" in detail
+        assert "more characters" in detail  # the 100 KB tail is cut, not rendered
+        assert_nothing_raw(app)
+
+        for key, mode in (("o", "overview"), ("m", "manual")):
+            await pilot.press("escape", key)
+            await wait_for(pilot, lambda mode=mode: app.current_mode == mode, mode)  # type: ignore[misc]
+            assert_nothing_raw(app)
+        await pilot.press("ctrl+p", *"audit progress", "enter")
+        await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")
