@@ -24,7 +24,7 @@ from auditor.connectors.ews.records import (
     InboxRule,
     automatic_replies_from,
     delegate_from,
-    rule_from,
+    rule_from_xml,
 )
 from auditor.errors import (
     AuditorError,
@@ -169,24 +169,13 @@ class ExchangeClient:
         return address
 
     def _discover_mailbox(self) -> str:
-        from exchangelib.properties import AlternateId
+        from auditor.connectors.ews import services
 
         account = self._account(PLACEHOLDER_MAILBOX)
-        elements = list(_OwnRootFolder(account=account).call(folders=[None], additional_fields=None, shape="IdOnly"))
-        folder_id = None
-        for element in elements:
-            if isinstance(element, Exception):
-                raise element
-            node = element.find("{http://schemas.microsoft.com/exchange/services/2006/types}FolderId")
-            folder_id = node.get("Id") if node is not None else None
+        folder_id = services.own_root_folder_id(account)
         if not folder_id:
             raise ProviderError("Exchange did not say which mailbox this sign-in opens (no folder id)")
-        answers = list(
-            account.protocol.convert_ids(
-                [AlternateId(id=folder_id, format="EwsId", mailbox=PLACEHOLDER_MAILBOX)], destination_format="EwsId"
-            )
-        )
-        for answer in answers:
+        for answer in services.mailbox_of(account, folder_id, PLACEHOLDER_MAILBOX):
             if isinstance(answer, Exception):
                 raise answer
             mailbox = getattr(answer, "mailbox", None)
@@ -211,8 +200,9 @@ class ExchangeClient:
         address = await self.mailbox_address()
 
         def read() -> list[InboxRule]:
-            rules = self._account(address).rules
-            return [rule_from(_ok(rule, "inbox rules")) for rule in rules]
+            from auditor.connectors.ews import services
+
+            return [rule_from_xml(_ok(rule, "inbox rules")) for rule in services.inbox_rules(self._account(address))]
 
         return list(await self._call("rules", "inbox rules", read))
 
@@ -220,7 +210,9 @@ class ExchangeClient:
         address = await self.mailbox_address()
 
         def read() -> list[Delegate]:
-            return [delegate_from(_ok(d, "delegates")) for d in self._account(address).delegates]
+            from auditor.connectors.ews import services
+
+            return [delegate_from(_ok(d, "delegates")) for d in services.delegates(self._account(address))]
 
         return list(await self._call("delegates", "delegates", read))
 
@@ -228,7 +220,9 @@ class ExchangeClient:
         address = await self.mailbox_address()
 
         def read() -> AutomaticReplies:
-            settings = self._account(address).oof_settings
+            from auditor.connectors.ews import services
+
+            settings = services.automatic_replies(self._account(address))
             return automatic_replies_from(_ok(settings, "automatic replies"))
 
         result: AutomaticReplies = await self._call("oof", "automatic replies", read)
@@ -273,35 +267,6 @@ def require_private_transport(endpoint: str) -> None:
         f"the Exchange address {literal(endpoint, 200)} is not https: the password or token would cross the "
         "network readable by anyone on the way; use the server's https://…/EWS/Exchange.asmx address"
     )
-
-
-class _OwnRootFolder:
-    """GetFolder for the caller's own mailbox root: a DistinguishedFolderId without a Mailbox element.
-
-    exchangelib always names a mailbox; EWS allows leaving it out, and then answers for the signed-in user."""
-
-    def __new__(cls, account: Any) -> Any:
-        from exchangelib.services import GetFolder
-        from exchangelib.services.common import shape_element
-        from exchangelib.util import create_element
-
-        class OwnRootFolder(GetFolder):
-            def get_payload(self, folders: Any, additional_fields: Any, shape: Any) -> Any:
-                payload = create_element("m:GetFolder")
-                payload.append(
-                    shape_element(
-                        tag="m:FolderShape", shape=shape, additional_fields=None, version=self.account.version
-                    )
-                )
-                ids = create_element("m:FolderIds")
-                ids.append(create_element("t:DistinguishedFolderId", attrs={"Id": "msgfolderroot"}))
-                payload.append(ids)
-                return payload
-
-            def _elems_to_objs(self, elems: Any) -> Any:
-                yield from elems
-
-        return OwnRootFolder(account=account)
 
 
 class _Retry(Exception):

@@ -1,8 +1,9 @@
 """What the Exchange checks read, as plain typed records (no exchangelib objects reach a check).
 
-Each ``*_from`` function turns one exchangelib object into a record and keeps only the metadata that shows
-an access path: never a message body. Values are kept exactly as the server sent them; showing them
-literally is the renderer's job.
+Inbox rules are read straight from the ``t:Rule`` elements of the GetInboxRules answer (building
+exchangelib's objects for hundreds of rules costs more than the request); delegates and automatic replies
+from exchangelib's objects. Only the metadata that shows an access path is kept: never a message body.
+Values are kept exactly as the server sent them; showing them literally is the renderer's job.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-CONDITION_TEXT_FIELDS = (
-    "contains_subject_strings",
-    "contains_subject_or_body_strings",
-    "contains_body_strings",
-    "contains_sender_strings",
-    "contains_header_strings",
-    "contains_recipient_strings",
-    "categories",
-)
+TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+CONDITION_TEXT_FIELDS = {
+    "contains_subject_strings": "ContainsSubjectStrings",
+    "contains_subject_or_body_strings": "ContainsSubjectOrBodyStrings",
+    "contains_body_strings": "ContainsBodyStrings",
+    "contains_sender_strings": "ContainsSenderStrings",
+    "contains_header_strings": "ContainsHeaderStrings",
+    "contains_recipient_strings": "ContainsRecipientStrings",
+    "categories": "Categories",
+}
 FOLDER_LEVELS = ("calendar", "tasks", "inbox", "contacts", "notes", "journal")
 
 
@@ -114,33 +116,66 @@ def _recipients(values: Any) -> tuple[Recipient, ...]:
     return tuple(out)
 
 
-def rule_from(rule: Any) -> InboxRule:
-    conditions = rule.conditions
-    actions = rule.actions
+def _t(name: str) -> str:
+    return f"{{{TYPES_NS}}}{name}"
+
+
+def _flag(element: Any, name: str) -> bool:
+    node = element.find(_t(name))
+    return node is not None and (node.text or "").strip().lower() == "true"
+
+
+def _addresses(element: Any) -> tuple[Recipient, ...]:
+    if element is None:
+        return ()
+    out = []
+    for node in element.findall(_t("Address")):
+        out.append(Recipient(address=_text(node.findtext(_t("EmailAddress"))), name=_text(node.findtext(_t("Name")))))
+    return tuple(out)
+
+
+def _folder(element: Any) -> str | None:
+    """The folder a MoveToFolder action names: a distinguished name (deleteditems, ...) or a folder id."""
+    if element is None:
+        return None
+    for tag in ("DistinguishedFolderId", "FolderId"):
+        node = element.find(_t(tag))
+        if node is not None:
+            return _text(node.get("Id")) or tag
+    return "folder"
+
+
+def rule_from_xml(rule: Any) -> InboxRule:
+    """One ``t:Rule`` element of a GetInboxRules answer (RuleType in the EWS types schema)."""
+    conditions = rule.find(_t("Conditions"))
+    actions = rule.find(_t("Actions"))
+    if actions is None:
+        raise ValueError("an inbox rule without Actions")
     texts: dict[str, list[str]] = {}
     senders: tuple[str, ...] = ()
     if conditions is not None:
-        for name in CONDITION_TEXT_FIELDS:
-            values = getattr(conditions, name, None)
-            if values:
-                texts[name] = [_text(v) for v in values]
-        senders = tuple(r.shown() for r in _recipients(conditions.from_addresses))
-    move = getattr(actions, "move_to_folder", None)
-    folder_id = getattr(getattr(move, "folder_id", None), "id", None) if move is not None else None
+        for name, tag in CONDITION_TEXT_FIELDS.items():
+            node = conditions.find(_t(tag))
+            if node is not None:
+                values = [_text(v.text) for v in node.findall(_t("String"))]
+                if values:
+                    texts[name] = values
+        senders = tuple(r.shown() for r in _addresses(conditions.find(_t("FromAddresses"))))
+    enabled = rule.find(_t("IsEnabled"))
     return InboxRule(
-        rule_id=_text(rule.id),
-        name=_text(rule.display_name),
-        enabled=rule.is_enabled is not False,
+        rule_id=_text(rule.findtext(_t("RuleId"))),
+        name=_text(rule.findtext(_t("DisplayName"))),
+        enabled=enabled is None or (enabled.text or "").strip().lower() != "false",
         conditions=texts,
         from_addresses=senders,
-        forward_to=_recipients(actions.forward_to_recipients),
-        redirect_to=_recipients(actions.redirect_to_recipients),
-        forward_as_attachment_to=_recipients(actions.forward_as_attachment_to_recipients),
-        delete=bool(actions.delete),
-        permanent_delete=bool(actions.permanent_delete),
-        mark_as_read=bool(actions.mark_as_read),
-        move_to_folder=_text(folder_id) or ("folder" if move is not None else None),
-        stop_processing_rules=bool(actions.stop_processing_rules),
+        forward_to=_addresses(actions.find(_t("ForwardToRecipients"))),
+        redirect_to=_addresses(actions.find(_t("RedirectToRecipients"))),
+        forward_as_attachment_to=_addresses(actions.find(_t("ForwardAsAttachmentToRecipients"))),
+        delete=_flag(actions, "Delete"),
+        permanent_delete=_flag(actions, "PermanentDelete"),
+        mark_as_read=_flag(actions, "MarkAsRead"),
+        move_to_folder=_folder(actions.find(_t("MoveToFolder"))),
+        stop_processing_rules=_flag(actions, "StopProcessingRules"),
     )
 
 
