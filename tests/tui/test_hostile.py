@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
 from auditor.tui.app import AuditorApp
-
 from tui.helpers import SIZE, open_finding, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
 from tui.screen_text import screen_text  # type: ignore[import-not-found]
 
