@@ -9,7 +9,6 @@ first.
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from typing import Any
 
@@ -78,6 +77,8 @@ def handle_add(args: argparse.Namespace) -> int:
         if not _yes("Connect the account now? [y/N] "):
             print("Nothing was connected.")
             return 0
+    import inspect
+
     extra: dict[str, Any] = {}
     if args.browser and "browser" in inspect.signature(module.connect).parameters:
         extra["browser"] = args.browser
