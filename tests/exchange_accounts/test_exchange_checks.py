@@ -20,6 +20,7 @@ from auditor.sandbox.exchange import Delegate, FolderPermissions, InboxRule, Oof
 
 FAST = Settings(request_timeout=1.0, retry_budget=4.0)
 CHECKS = {"exchange.inbox_rules", "exchange.delegates", "exchange.automatic_replies"}
+GUIDED = {"exchange.manual_forwarding", "exchange.manual_mobile_devices", "exchange.manual_mailbox_permissions"}
 ANN = "ann.example@contoso.example"
 
 
@@ -42,7 +43,9 @@ def test_compromised_mailbox_over_a_bearer_token() -> None:
     with Sandbox("compromised") as sb:
         run = run_exchange(sb)
     found = by_check(run)
-    assert set(found) == CHECKS
+    assert set(found) == CHECKS | GUIDED
+    assert {f.status for c in GUIDED for f in found[c]} == {Status.MANUAL}
+    assert found["exchange.manual_forwarding"][0].evidence["where_to_look"][0].startswith("Outlook on the web")
     assert {f.target for f in run.findings} == {ANN}  # the mailbox was learnt from the server
     [rule] = found["exchange.inbox_rules"]
     assert (rule.status, rule.severity) == (Status.FOUND, Severity.CRITICAL)
@@ -62,7 +65,9 @@ def test_compromised_mailbox_over_a_bearer_token() -> None:
 def test_clean_mailbox_is_clear_everywhere() -> None:
     with Sandbox("clean") as sb:
         run = run_exchange(sb)
-    assert {f.check: f.status for f in run.findings} == dict.fromkeys(CHECKS, Status.CLEAR)
+    automated = {f.check: f.status for f in run.findings if f.check in CHECKS}
+    assert automated == dict.fromkeys(CHECKS, Status.CLEAR)
+    assert {f.status for f in run.findings if f.check in GUIDED} == {Status.MANUAL}
     assert {f.target for f in run.findings} == {"sam.example@contoso.example"}
     assert run.exit_code == 0
 
@@ -71,7 +76,7 @@ def test_large_mailbox_200_rules_are_clear_with_one_read_each() -> None:
     with Sandbox("large") as sb:
         run = run_exchange(sb)
         requests = [r for r in sb.requests if r.provider == "ews"]
-    assert {f.status for f in run.findings} == {Status.CLEAR}
+    assert {f.status for f in run.findings if f.check in CHECKS} == {Status.CLEAR}
     assert "(200 rules checked)" in by_check(run)["exchange.inbox_rules"][0].title
     # version probe, GetFolder and ConvertId to learn the mailbox, then GetInboxRules, GetDelegate, GetUserOof
     assert len(requests) == 6
@@ -219,7 +224,7 @@ def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, words: str
     rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0)  # type: ignore[arg-type]
     with Sandbox("clean", faults=[rule]) as sb:
         run = run_exchange(sb)
-    assert {f.check for f in run.findings} == CHECKS
+    assert {f.check for f in run.findings} == CHECKS | GUIDED
     assert {f.status for f in run.findings} == {Status.ERROR}, run.findings
     assert all(words in f.detail for f in run.findings), run.findings[0].detail
     assert run.exit_code == 3
@@ -308,7 +313,7 @@ def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
             assert main(["audit", "--only", "exchange", "--format", "json"]) == code
         data = json.loads(capsys.readouterr().out)
         assert data["exit_code"] == code
-        assert {f["check"] for f in data["findings"]} == CHECKS
+        assert {f["check"] for f in data["findings"]} == CHECKS | GUIDED
         for finding in data["findings"]:
             assert {"check", "status", "severity", "title", "target", "evidence", "playbooks", "fingerprint"} <= set(
                 finding
