@@ -363,3 +363,28 @@ def test_playbooks_start_with_safety_and_evidence() -> None:
     assert {k for k in load_checks() if k.startswith("microsoft.")} <= covered
     for book in books.values():
         assert book.safety and book.preserve_evidence and book.escalate
+
+
+def test_people_links_and_organisation_links_are_grouped_by_who_can_open(tmp_path: Path) -> None:
+    text = """name: people
+microsoft:
+  account_type: work
+  user: {userPrincipalName: kim@contoso.example}
+  auth_methods: [{type: fido2, displayName: key}]
+  drive:
+    - {path: Pictures/a.jpg, links: [{scope: users, recipients: [jo@example.net, max@example.net]}]}
+    - {path: Pictures/b.mp4, links: [{scope: organization}], editors: [jo@example.net]}
+    - {path: Pictures/Trip, folder: true, shared_with: [max@example.net]}
+    - {path: Pictures/Trip/c.jpg}
+    - {path: Pictures/Trip/d.heic, mimeType: image/heic}
+    - {path: Pictures/Trip/notes.txt}
+"""
+    with Sandbox(scenario_from(tmp_path, text)) as sb:
+        run = run_microsoft(sb)
+    people = {f.subject: f for f in by_check(run)["microsoft.onedrive_people_media"]}
+    assert set(people) == {"jo@example.net", "max@example.net", "everyone in your organisation"}
+    assert {f.status for f in people.values()} == {Status.REVIEW}
+    assert sorted(m["name"] for m in people["jo@example.net"].evidence["files"]) == ["a.jpg", "b.mp4"]
+    assert sorted(m["name"] for m in people["max@example.net"].evidence["files"]) == ["a.jpg", "c.jpg", "d.heic"]
+    assert [m["name"] for m in people["everyone in your organisation"].evidence["files"]] == ["b.mp4"]
+    assert statuses(run, "microsoft.onedrive_public_media") == [Status.CLEAR]
