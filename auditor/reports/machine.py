@@ -24,7 +24,8 @@ _DESCRIPTIONS = {
 
 
 def to_json(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Exact values, written as ASCII: bidi and control characters stay escapes, even printed to a terminal."""
+    return (json.dumps(data, indent=2, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def to_timesketch_csv(data: dict[str, Any]) -> bytes:

@@ -16,7 +16,7 @@ import pytest
 from auditor.store import CaseStore
 from auditor.timeline import Channel, LocationKind, Outcome, Timeline
 
-from .conftest import HOSTILE, HOSTILE_URL, T0, audit_run
+from .conftest import HOSTILE, HOSTILE_URL, T0, assert_inert, audit_run
 
 
 @pytest.fixture
@@ -117,6 +117,8 @@ def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Pa
     assert code == 2 and "--out" in err
     code, out, err = cli("export", "--case", "c1", "--format", "json")
     assert code == 0
+    assert_inert(out)
+    assert json.loads(out)["content_locations"][0]["platform"] == HOSTILE
     assert f"SHA-256 of this export: {hashlib.sha256(out.encode()).hexdigest()}" in err
     assert err.index("NOT encrypted") < err.index("SHA-256")
 
