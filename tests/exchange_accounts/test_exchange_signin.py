@@ -123,3 +123,37 @@ def test_a_password_changed_since_sign_in_is_error_never_clear() -> None:
     assert {f.status for f in run.findings} == {Status.ERROR}
     assert {f.target for f in run.findings} == {"sam.example@contoso.example"}
     assert "sign in again" in run.findings[0].detail and "refused" in run.findings[0].detail
+
+
+def test_account_add_with_a_piped_password_then_audit_and_forget_from_the_command_line(isolated_home: Path) -> None:
+    """The installed command in its own process: the password arrives on a pipe, never in a file."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with Sandbox("compromised") as sb:
+        config = isolated_home / "settings.yaml"
+        config.write_text(f"exchange:\n  url: {sb.ews_url}\n  username: {ANN}\n  auth: basic\n", encoding="utf-8")
+        env = {**os.environ, "AUDITOR_PASSPHRASE": "case passphrase", "AUDITOR_CONFIG": str(config)}
+
+        def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-c", "import sys; from auditor.cli import main; sys.exit(main())", *args]
+            return subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+
+        added = auditor("account", "add", "exchange", "--case", "ann", "--yes", stdin=PASSWORD + "\n")
+        assert added.returncode == 0, added.stderr
+        assert "administrators can see sign-ins" in added.stdout and f"Connected {ANN}" in added.stdout
+        assert PASSWORD not in added.stdout + added.stderr
+        listed = auditor("account", "list", "--case", "ann")
+        assert "exchange" in listed.stdout and "signed in" in listed.stdout
+        audited = auditor("audit", "--case", "ann", "--only", "exchange", "--format", "json")
+        assert audited.returncode == 1, audited.stderr
+        findings = json.loads(audited.stdout)["findings"]
+        assert {f["status"] for f in findings if f["check"] == "exchange.inbox_rules"} == {"found"}
+        for path in (p for p in isolated_home.rglob("*") if p.is_file()):
+            assert PASSWORD.encode() not in path.read_bytes(), path
+        forgot = auditor("account", "forget", "exchange", ANN, "--case", "ann")
+        assert forgot.returncode == 0 and "change it" in forgot.stdout
+        after = auditor("audit", "--case", "ann", "--only", "exchange")
+    assert after.returncode == 2 and "auditor account add exchange" in after.stderr

@@ -39,6 +39,41 @@ def warning(settings: Any) -> str:
     )
 
 
+MANUAL_FORWARDING_STEPS = (
+    "Looking at forwarding by hand, without connecting anything\n"
+    "\n"
+    "1. Open Outlook on the web (your organisation's address, often https://mail.<organisation>/owa) on a device\n"
+    "   the other person has never used.\n"
+    "2. Settings (the gear) › Mail › Forwarding: if forwarding is on, note the address and take a screenshot.\n"
+    "3. Settings › Mail › Rules: open each rule; note any that forward, redirect or delete mail.\n"
+    "4. Settings › General › Mobile devices: note any phone or tablet you do not use.\n"
+    "Save what you find in the case as evidence before changing anything.\n"
+)
+
+
+def manual_steps(settings: Any) -> str:
+    """How to look at forwarding by hand before connecting (offered by the command line and the app)."""
+    return MANUAL_FORWARDING_STEPS
+
+
+def check_settings(settings: Any) -> None:
+    """Refuse early (before a case is made or a password asked) when the settings cannot work."""
+    if settings.exchange.auth == "oauth":
+        raise UsageError(
+            "exchange.auth is oauth: there is no password to sign in with. Give a token from your organisation "
+            "to AUDITOR_BEARER_TOKEN with AUDITOR_EWS_URL for an audit, or set exchange.auth to ntlm"
+        )
+    url = server_url(settings)
+    from auditor.connectors.ews.client import require_private_transport
+
+    require_private_transport(url)
+    if not settings.exchange.username:
+        raise ConfigError(
+            "no Exchange user name is set: put it in settings.yaml as exchange.username (DOMAIN\\user or the "
+            "address you sign in with)"
+        )
+
+
 def ask_password(prompt: str) -> str:
     """The password, without echo on a terminal; one line from standard input when it is piped."""
     if not sys.stdin.isatty():
@@ -63,24 +98,14 @@ def connect(
     *,
     show: Callable[[str], None],
     password: Callable[[str], str] = ask_password,
-    username: str | None = None,
 ) -> str:
     """Ask for the password, check it with one read, store it. Returns the mailbox's address."""
     from auditor.connectors.ews.client import ExchangeClient, ExchangeLogin
 
+    check_settings(settings)
     auth = settings.exchange.auth
-    if auth == "oauth":
-        raise UsageError(
-            "exchange.auth is oauth: there is no password to sign in with. Give a token from your organisation "
-            "to AUDITOR_BEARER_TOKEN with AUDITOR_EWS_URL for an audit, or set exchange.auth to ntlm"
-        )
     url = server_url(settings)
-    user = username or settings.exchange.username
-    if not user:
-        raise ConfigError(
-            "no Exchange user name is set: put it in settings.yaml as exchange.username (DOMAIN\\user or the "
-            "address you sign in with)"
-        )
+    user = str(settings.exchange.username)
     show(f"Signing in to {url} as {user} ({auth.upper()}).")
     secret = password(f"Password for {user}: ")
     if not secret:
