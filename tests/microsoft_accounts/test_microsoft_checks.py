@@ -241,12 +241,20 @@ def test_faults_inside_a_batch_end_in_error(kind: str) -> None:
         assert statuses(run, check) == [Status.ERROR], by_check(run)[check]
 
 
-@pytest.mark.parametrize("kind", ["500", "401", "hang"])
-def test_work_only_reads_that_fail_are_errors(kind: str) -> None:
-    rule = FaultRule("graph", "/v1.0/me/authentication/methods", kind, seconds=3, retry_after=1)  # type: ignore[arg-type]
+@pytest.mark.parametrize("kind", ["500", "401", "hang", "malformed", "429", "reset"])
+@pytest.mark.parametrize(
+    ("path", "check"),
+    [
+        ("/v1.0/me/authentication/methods", "microsoft.auth_methods"),
+        ("/v1.0/me/oauth2PermissionGrants", "microsoft.app_grants"),
+        ("/v1.0/servicePrincipals/*", "microsoft.app_grants"),  # inside the batch naming the apps
+    ],
+)
+def test_work_only_reads_that_fail_are_errors(kind: str, path: str, check: str) -> None:
+    rule = FaultRule("graph", path, kind, seconds=1.5, retry_after=1)  # type: ignore[arg-type]
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_microsoft(sb)
-    assert statuses(run, "microsoft.auth_methods") == [Status.ERROR]
+    assert statuses(run, check) == [Status.ERROR], by_check(run)[check]
 
 
 def test_a_403_on_a_work_account_is_an_error_not_skipped() -> None:
