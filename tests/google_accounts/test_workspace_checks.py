@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,18 @@ def test_practice_demo_shows_workspace_findings(capsys) -> None:
         "google.workspace_mobile_devices": "review",
         "google.workspace_logins": "found",
     }
+
+
+@pytest.mark.parametrize(("scenario", "expected"), [("clean", {Status.SKIPPED}), ("compromised", None)])
+def test_practice_mode_follows_the_simulated_account(scenario: str, expected: set | None) -> None:
+    with Sandbox(scenario) as sb:
+        run = asyncio.run(audit(["google"], settings=Settings(), endpoints=sb.endpoints(), practice=True))
+        users = [r for r in sb.requests if re.fullmatch(r"/admin/directory/v1/users/[^/]+", r.path)]
+    found = workspace(run)
+    assert set(found) == WORKSPACE_CHECKS
+    statuses = {f.status for fs in found.values() for f in fs}
+    if expected is not None:
+        assert statuses == expected  # a practice consumer account: not applicable, not "couldn't check"
+    else:
+        assert Status.ERROR not in statuses and Status.SKIPPED not in statuses
+    assert len(users) == 1  # the directory user is asked once

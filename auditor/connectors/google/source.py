@@ -9,7 +9,8 @@
   accounts' requests to that server instead of Google.
 
 The Workspace Admin SDK is read when the person said they administer Workspace (``google.workspace_admin``),
-when the stored token was granted the administrator scopes, or in practice mode.
+when the stored token was granted the administrator scopes, or in practice mode when the simulated account
+administers a Workspace domain.
 """
 
 from __future__ import annotations
@@ -86,7 +87,22 @@ async def _open_environment_account(request: SourceRequest) -> Source:
         return Source(
             "google", "Google account", error=f"Couldn't reach the Google account: {exc}", practice=request.practice
         )
+    if request.practice and not request.settings.google.workspace_admin:
+        await _practice_admin(client, address)
     return Source("google", address or "Google account", clients={"google": client}, practice=request.practice)
+
+
+async def _practice_admin(client: Any, address: str) -> None:
+    """In practice mode the simulated account decides whether it administers Workspace: a practice consumer
+    account (the Admin SDK refuses it) makes the Workspace checks not applicable, as the setting would."""
+    from auditor.connectors.google.client import AdminAccessDenied
+
+    try:
+        await client.admin_user(address)  # fetched once: the 2-Step check reuses the answer
+    except AdminAccessDenied:
+        client.workspace_admin = False
+    except AuditorError:
+        pass  # any other failure is the checks' to report, as errors
 
 
 async def _open_stored_account(request: SourceRequest, store: Any, target: str) -> Source:
