@@ -56,6 +56,9 @@ class OAuthSettings(BaseModel):
     client_id: str = "1024-practice.apps.googleusercontent.com"
     client_secret: str = "GOCSPX-practice-secret"
     consent: Literal["approve", "deny"] = "approve"
+    withhold: list[str] = Field(
+        default_factory=list, description="scopes (short names) the person unticks on the consent screen"
+    )
     access_token_lifetime: int = Field(default=3599, ge=1, le=86_400)
 
 
@@ -206,6 +209,7 @@ class GoogleOAuthApp:
             answer["error"] = "access_denied"
         else:
             code = "4/practice-" + secrets.token_urlsafe(24)
+            scopes = tuple(s for s in scopes if s.removeprefix(GOOGLE_SCOPE) not in self.settings.withhold)
             self.registry.add_code(
                 code,
                 PendingCode(

@@ -287,3 +287,14 @@ def test_a_sign_in_whose_account_cannot_be_read_is_revoked_and_not_kept(
             assert case.accounts() == [] and case.get_secret(SECRET) is None
         (grant,) = sb.app("google-oauth").registry.grants()
         assert grant.revoked
+
+
+def test_an_unticked_permission_is_explained_and_nothing_kept(browser: FetchingBrowser, tmp_path: Path) -> None:
+    scenario = load_scenario("compromised")
+    scenario.sections["google"].oauth.withhold = ["gmail.settings.basic"]
+    with Sandbox(scenario) as sb, CaseStore.create("ann", "pw") as case:
+        with pytest.raises(AuthError, match=r"fewer permissions than the tool needs \(gmail\.settings\.basic\)"):
+            sign_in(sb, case, settings_for(sb, tmp_path))
+        assert case.accounts() == [] and case.get_secret(SECRET) is None
+        (grant,) = sb.app("google-oauth").registry.grants()
+        assert grant.revoked and grant.scopes == (SCOPES[1],)

@@ -174,6 +174,19 @@ def connect(
         credentials = _run_flow(flow, browser, timeout, announce)
     except WSGITimeoutError:
         raise AuthError(f"the browser did not come back from Google within {timeout} s; nothing was stored") from None
+    except Warning as exc:  # oauthlib: the token's scopes differ from those asked for (a box was unticked)
+        issued = getattr(exc, "token", None) or {}
+        if issued.get("refresh_token") or issued.get("access_token"):  # not kept, so not left behind at Google
+            _revoke_token(
+                issued.get("refresh_token") or issued["access_token"], flow.client_config["token_uri"], settings
+            )
+        granted = set(getattr(exc, "new_scope", None) or ())
+        missing = [s.removeprefix("https://www.googleapis.com/auth/") for s in scopes(settings) if s not in granted]
+        raise AuthError(
+            "Google granted fewer permissions than the tool needs "
+            f"({', '.join(missing) or 'the list changed'}); nothing was stored. Sign in again and leave every "
+            "box ticked: each one is read-only."
+        ) from None
     except OAuth2Error as exc:
         words = "you did not allow access" if exc.error == "access_denied" else f"Google said {exc.error}"
         raise AuthError(f"signing in to Google did not finish: {words}; nothing was stored") from None
@@ -271,10 +284,14 @@ def forget(case: Any, target: str, settings: Any) -> str:
 
 def _revoke(credentials: Any, settings: Any) -> str | None:
     """POST the token to Google's revoke endpoint. None when it was revoked; otherwise why it was not."""
+    token = credentials.refresh_token or credentials.token
+    return _revoke_token(token, credentials.token_uri or "https://oauth2.googleapis.com/token", settings)
+
+
+def _revoke_token(token: str, token_uri: str, settings: Any) -> str | None:
     import httpx
 
-    token = credentials.refresh_token or credentials.token
-    url = revoke_url(credentials.token_uri or "https://oauth2.googleapis.com/token")
+    url = revoke_url(token_uri)
     try:
         response = httpx.post(
             url,
