@@ -185,7 +185,7 @@ def connect(
         raise AuthError(
             "Google granted fewer permissions than the tool needs "
             f"({', '.join(missing) or 'the list changed'}); nothing was stored. Sign in again and leave every "
-            "box ticked: each one is read-only."
+            "box ticked: the tool only ever reads with them."
         ) from None
     except OAuth2Error as exc:
         words = "you did not allow access" if exc.error == "access_denied" else f"Google said {exc.error}"
