@@ -12,24 +12,28 @@ import asyncio
 import importlib
 from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from auditor.config import Paths, paths
-from auditor.engine import AuditEvent, CheckFinished, CheckStarted
-from auditor.errors import AuditorError
-from auditor.model import Finding, Status
-from auditor.tui.auditing import AuditPlan, case_kinds, check_kind, practice_kinds, run_plan
 from auditor.tui.book import FindingBook
 from auditor.tui.commands import AuditorCommands
 from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBegan, CheckDone
 from auditor.tui.screens import SCREENS, ScreenEntry
+
+if TYPE_CHECKING:
+    from auditor.config import Paths
+    from auditor.engine import AuditEvent
+    from auditor.model import Finding
+    from auditor.tui.auditing import AuditPlan
+
+# The core (pydantic models, the engine, the store) is imported in workers or after the first frame,
+# so the app paints its first screen as soon as Textual is loaded.
 
 PRACTICE_CASE = "practice"
 # The practice case holds simulated accounts and this computer's scan; it is kept apart from real cases
@@ -86,7 +90,7 @@ class AuditorApp(App[int]):
         self.autostart = practice if autostart is None else autostart
         self.include_device = include_device
         self.scenario = scenario
-        self.home = home or paths()
+        self._home = home
         self.case: Any = None
         self.book = FindingBook()
         self.check_states: dict[tuple[str, str], str] = {}
@@ -100,6 +104,14 @@ class AuditorApp(App[int]):
 
     # -- start --------------------------------------------------------------------------------------
 
+    @property
+    def home(self) -> Paths:
+        if self._home is None:
+            from auditor.config import paths
+
+            self._home = paths()
+        return self._home
+
     def get_default_screen(self) -> Screen[Any]:
         from auditor.tui.screens.unlock import UnlockScreen
 
@@ -112,10 +124,13 @@ class AuditorApp(App[int]):
 
     @property
     def practice_home(self) -> Paths:
+        from auditor.config import Paths
+
         return Paths(data=self.home.data / "practice", config=self.home.config)
 
     @work(thread=True, exclusive=True, group="case", name="open practice case")
     def open_practice_case(self) -> None:
+        from auditor.errors import AuditorError
         from auditor.store import CaseStore
 
         try:
@@ -185,6 +200,8 @@ class AuditorApp(App[int]):
         return self._check_titles.get(check_id, check_id)
 
     def _plan(self, only_checks: list[str] | None = None) -> AuditPlan:
+        from auditor.tui.auditing import AuditPlan, case_kinds, check_kind, practice_kinds
+
         if self.practice:
             if self.sandbox is None:
                 from auditor.sandbox import Sandbox
@@ -214,7 +231,9 @@ class AuditorApp(App[int]):
         self.check_states[(check_id, "")] = CHECKING
         self.run_recheck_worker(check_id)
 
-    def _on_engine_event(self, worker: Any, event: AuditEvent) -> None:
+    def _on_engine_event(self, worker: Worker[None], event: AuditEvent) -> None:
+        from auditor.engine import CheckFinished, CheckStarted
+
         if worker.is_cancelled:
             raise AuditCancelled()
         if isinstance(event, CheckStarted):
@@ -224,7 +243,11 @@ class AuditorApp(App[int]):
 
     @work(thread=True, exclusive=True, group="audit", name="audit")
     def run_audit_worker(self) -> None:
+        from auditor.errors import AuditorError
+        from auditor.tui.auditing import run_plan
+
         worker = get_current_worker()
+        self.check_title("")  # loads the checks' titles here, not on the event loop
         case = self.case
         try:
             plan = self._plan()
@@ -246,6 +269,8 @@ class AuditorApp(App[int]):
 
     @work(thread=True, group="recheck", name="check again")
     def run_recheck_worker(self, check_id: str) -> None:
+        from auditor.tui.auditing import run_plan
+
         worker = get_current_worker()
         case = self.case
         try:
@@ -264,6 +289,8 @@ class AuditorApp(App[int]):
         self.changed.publish("audit")
 
     def on_check_done(self, message: CheckDone) -> None:
+        from auditor.model import Status
+
         self.check_states.pop((message.check, ""), None)
         statuses = [f.status for f in message.findings] or [Status.ERROR]
         self.check_states[(message.check, message.target)] = min(statuses, key=list(Status).index).value
@@ -286,6 +313,8 @@ class AuditorApp(App[int]):
     def decide(self, finding: Finding, answer: str) -> None:
         """ "mine" or "not-mine" on an "Is this yours?" finding: recorded, then the check runs again."""
         import dataclasses
+
+        from auditor.model import Status
 
         self.case.set_decision(finding.fingerprint, answer)
         if answer == "mine":

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from auditor.model import Finding, Status
+if TYPE_CHECKING:  # the model (pydantic) loads with the first finding, not before the first frame
+    from auditor.model import Finding, Status
 
-# The statuses counted on the overview, in the order they are shown.
-COUNTED = (Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL)
+
+def counted() -> tuple[Status, ...]:
+    """The statuses counted on the overview, in the order they are shown."""
+    from auditor.model import Status
+
+    return (Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL)
 
 
 class FindingBook:
@@ -50,13 +56,17 @@ class FindingBook:
 
     def grouped(self, include_clear: bool = False) -> list[tuple[str, list[Finding]]]:
         """Findings by account or device, most severe account first, most severe finding first."""
-        shown = [f for f in self.all() if f.status is not Status.SKIPPED and (include_clear or f.status in COUNTED)]
+        from auditor.model import Status
+
+        shown = [f for f in self.all() if f.status is not Status.SKIPPED and (include_clear or f.status in counted())]
         out: dict[str, list[Finding]] = {}
         for finding in shown:
             out.setdefault(finding.target, []).append(finding)
         return list(out.items())
 
     def counts(self, target: str | None = None) -> dict[Status, int]:
+        from auditor.model import Status
+
         out = dict.fromkeys(Status, 0)
         for finding in self.all():
             if target is None or finding.target == target:

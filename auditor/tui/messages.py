@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from auditor.model import AuditRun, Finding
+if TYPE_CHECKING:
+    from auditor.model import AuditRun, Finding
 
 
 class CaseReady(Message):

@@ -28,7 +28,13 @@ async def wait_for_audit(pilot: Pilot[int]) -> AuditorApp:
     app = pilot.app
     assert isinstance(app, AuditorApp)
     await wait_for(pilot, lambda: app.case is not None and app.case.runs() and not app.audit_running, "the audit")
+    await settled(pilot)
     return app
+
+
+async def settled(pilot: Pilot[int]) -> None:
+    """Wait until the shown screen has drawn the app's latest state (screens redraw a moment later)."""
+    await wait_for(pilot, lambda: getattr(pilot.app.screen, "up_to_date", True), "the screen to redraw")
 
 
 async def open_finding(pilot: Pilot[int], finding: Finding) -> None:

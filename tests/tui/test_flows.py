@@ -11,7 +11,7 @@ from auditor.model import Status
 from auditor.store import CaseStore
 from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
 from auditor.tui.screens.finding import StepBox
-from tui.helpers import SIZE, click, first, open_finding, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.helpers import SIZE, click, first, open_finding, settled, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
 from tui.screen_text import screen_text  # type: ignore[import-not-found]
 
 
@@ -40,7 +40,7 @@ async def test_create_a_case_then_a_wrong_passphrase_is_refused_and_the_right_on
 
     app = AuditorApp(include_device=False)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.screen.query_one("#case-name", Input).value == "my-case"
+        await wait_for(pilot, lambda: app.screen.query_one("#case-name", Input).value == "my-case", "the case names")
         app.screen.query_one("#passphrase", Input).value = "wrong horse"
         await click(pilot, "#open")
         await wait_for(pilot, lambda: "passphrase is wrong" in screen_text(app), "the wrong-passphrase message")
@@ -214,6 +214,7 @@ async def test_overview_counts_by_account_and_changes_since_the_last_audit() -> 
         assert "ann.example@gmail.com" in text
         await pilot.press("a")
         await wait_for(pilot, lambda: len(app.case.runs()) == 2 and not app.audit_running, "the second audit")
+        await settled(pilot)
         text = screen_text(app)
         assert "Since the last audit: 0 new, 1 resolved" in text
         assert "RESOLVED" in text

@@ -24,13 +24,6 @@ class AuditScreen(AuditorScreen):
         table.add_column("Status", key="status", width=15)
         table.add_column("Check", key="check", width=52)
         table.add_column("Account or device", key="target")
-        self.auditor.changed.subscribe(self, self.on_changed)
-        self.refresh_all()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_all()
-
-    def on_changed(self, topic: str) -> None:
         self.refresh_all()
 
     def refresh_all(self) -> None:

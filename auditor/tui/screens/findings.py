@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList, Static
 
 from auditor.model import Status
-from auditor.tui.book import COUNTED
+from auditor.tui.book import counted
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.findings_list import FindingsList
 from auditor.tui.widgets.text import STATUS_STYLE
@@ -32,15 +32,8 @@ class FindingsScreen(AuditorScreen):
         yield FindingsList(id="findings-list")
 
     def on_mount(self) -> None:
-        self.auditor.changed.subscribe(self, self.on_changed)
         self.refresh_all()
         self.query_one(FindingsList).focus()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_all()
-
-    def on_changed(self, topic: str) -> None:
-        self.refresh_all()
 
     def action_toggle_clear(self) -> None:
         self.include_clear = not self.include_clear
@@ -54,7 +47,7 @@ class FindingsScreen(AuditorScreen):
             summary.append("Checking… findings appear here as each check finishes. ", style="bold")
         elif not len(app.book):
             summary.append("No findings yet. Press a to audit.", style="bold")
-        parts = [(f"{counts[s]} {s.label}", STATUS_STYLE[s]) for s in COUNTED if counts[s]]
+        parts = [(f"{counts[s]} {s.label}", STATUS_STYLE[s]) for s in counted() if counts[s]]
         for index, (words, style) in enumerate(parts):
             summary.append(" · " if index else "")
             summary.append(words, style=style)

@@ -48,23 +48,16 @@ class ManualScreen(AuditorScreen):
         return sorted(found, key=lambda f: (f.target, manuals[f.check].order, f.check))
 
     def on_mount(self) -> None:
-        self.auditor.changed.subscribe(self, self.on_changed)
-        self.show_question()
-
-    def on_screen_resume(self) -> None:
-        self.show_question()
-
-    def on_changed(self, topic: str) -> None:
-        self.show_question()
+        self.refresh_all()
 
     def action_move(self, step: int) -> None:
         total = len(self.questions())
         if total:
             self.index = (self.index + step) % total
             self.query_one("#manual-note", Input).value = ""
-            self.show_question()
+            self.refresh_all()
 
-    def show_question(self) -> None:
+    def refresh_all(self) -> None:
         from auditor.manual import manual_definitions
 
         questions = self.questions()

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
 from auditor.safetext import literal
-from auditor.tui.book import COUNTED
+from auditor.tui.book import counted
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import STATUS_STYLE
 
@@ -39,15 +39,8 @@ class OverviewScreen(AuditorScreen):
     def on_mount(self) -> None:
         table = self.query_one("#counts", DataTable)
         table.add_column("Account or device", key="target")
-        for status in COUNTED:
+        for status in counted():
             table.add_column(Text(status.label, style=STATUS_STYLE[status]), key=status.value)
-        self.auditor.changed.subscribe(self, self.on_changed)
-        self.refresh_all()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_all()
-
-    def on_changed(self, topic: str) -> None:
         self.refresh_all()
 
     def refresh_all(self) -> None:
@@ -77,7 +70,7 @@ class OverviewScreen(AuditorScreen):
             name = Text(literal(target))
             if target in kinds:
                 name.append(f" ({KIND_WORDS.get(kinds[target], kinds[target])})", style="dim")
-            table.add_row(name, *(str(counts[s]) for s in COUNTED), key=target)
+            table.add_row(name, *(str(counts[s]) for s in counted()), key=target)
         if not targets:
             table.add_row(Text("Nothing audited yet — press a to audit this computer"), "", "", "", "")
 

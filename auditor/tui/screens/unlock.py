@@ -6,12 +6,18 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from auditor.errors import AuditorError
 from auditor.safetext import literal
 from auditor.tui.messages import CaseFailed, CaseReady
 from auditor.tui.screens.base import AuditorScreen
+
+
+class CaseNames(Message):
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
 
 
 class UnlockScreen(AuditorScreen):
@@ -21,9 +27,6 @@ class UnlockScreen(AuditorScreen):
         if self.auditor.practice:
             yield Static("Opening the practice case…", id="unlock-status")
             return
-        from auditor.store import list_cases
-
-        names = list_cases(self.auditor.home)
         with VerticalScroll(id="unlock-form"):
             yield Static(
                 Text(
@@ -32,10 +35,9 @@ class UnlockScreen(AuditorScreen):
                 ),
                 classes="explain",
             )
-            if names:
-                yield Static(Text("Cases on this computer: " + ", ".join(literal(n) for n in names)), id="case-names")
+            yield Static("", id="case-names")
             yield Label("Case name")
-            yield Input(value=names[0] if names else "", placeholder="for example: my-case", id="case-name")
+            yield Input(placeholder="for example: my-case", id="case-name")
             yield Label("Passphrase")
             yield Input(password=True, placeholder="your passphrase", id="passphrase")
             yield Label("Passphrase again (only when creating a new case)")
@@ -47,8 +49,26 @@ class UnlockScreen(AuditorScreen):
 
     def on_mount(self) -> None:
         if not self.auditor.practice:
-            name = self.query_one("#case-name", Input)
-            (self.query_one("#passphrase", Input) if name.value else name).focus()
+            self.query_one("#case-name", Input).focus()
+            self.load_case_names()
+
+    @work(thread=True, exclusive=True, group="case-names", name="list cases")
+    def load_case_names(self) -> None:
+        """The store (SQLCipher) loads here, after the first frame, not before it."""
+        from auditor.store import list_cases
+
+        self.post_message(CaseNames(list_cases(self.auditor.home)))
+
+    def on_case_names(self, message: CaseNames) -> None:
+        if not message.names:
+            return
+        self.query_one("#case-names", Static).update(
+            Text("Cases on this computer: " + ", ".join(literal(n) for n in message.names))
+        )
+        name = self.query_one("#case-name", Input)
+        if not name.value:
+            name.value = message.names[0]
+            self.query_one("#passphrase", Input).focus()
 
     def say(self, words: str) -> None:
         self.query_one("#unlock-status", Static).update(Text(words))
@@ -82,6 +102,7 @@ class UnlockScreen(AuditorScreen):
 
     @work(thread=True, exclusive=True, group="case", name="unlock case")
     def open_case(self, name: str, passphrase: str, create: bool) -> None:
+        from auditor.errors import AuditorError
         from auditor.store import CaseStore
 
         try:

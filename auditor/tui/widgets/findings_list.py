@@ -12,8 +12,14 @@ from auditor.tui.widgets.text import finding_line
 
 
 class FindingsList(OptionList):
+    _shape: object = None
+
     def show(self, groups: list[tuple[str, list[Finding]]]) -> None:
         """Replace the list, keeping the highlighted finding where it was if it is still there."""
+        shape = [(target, [(f.fingerprint, f.status, f.title) for f in findings]) for target, findings in groups]
+        if shape == self._shape:
+            return  # nothing visible changed: spare the redraw
+        self._shape = shape
         keep = None
         if self.highlighted is not None and self.option_count:
             keep = self.get_option_at_index(self.highlighted).id
