@@ -14,7 +14,7 @@ from auditor.config import Endpoints, Settings
 from auditor.connectors.google import signin
 from auditor.connectors.google.client import ADMIN_SCOPES, SCOPES
 from auditor.connectors.signin import secret_name, signin_module
-from auditor.errors import AuthError, ConfigError, ProviderError, UsageError
+from auditor.errors import AuthError, ConfigError, NetworkError, ProviderError, UsageError
 from auditor.model import AuditRun, Status
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
 from auditor.store import CaseStore
@@ -298,3 +298,14 @@ def test_an_unticked_permission_is_explained_and_nothing_kept(browser: FetchingB
         assert case.accounts() == [] and case.get_secret(SECRET) is None
         (grant,) = sb.app("google-oauth").registry.grants()
         assert grant.revoked and grant.scopes == (SCOPES[1],)
+
+
+@pytest.mark.parametrize(("fault", "error"), [("500", AuthError), ("reset", NetworkError), ("malformed", AuthError)])
+def test_a_failing_token_endpoint_is_a_clear_error(
+    fault: str, error: type, browser: FetchingBrowser, tmp_path: Path
+) -> None:
+    with Sandbox("compromised", faults=[FaultRule("google-oauth", "/token", fault)]) as sb:  # type: ignore[arg-type]
+        with CaseStore.create("ann", "pw") as case:
+            with pytest.raises(error, match="nothing was stored"):
+                sign_in(sb, case, settings_for(sb, tmp_path))
+            assert case.accounts() == [] and case.get_secret(SECRET) is None
