@@ -309,3 +309,27 @@ def test_a_failing_token_endpoint_is_a_clear_error(
             with pytest.raises(error, match="nothing was stored"):
                 sign_in(sb, case, settings_for(sb, tmp_path))
             assert case.accounts() == [] and case.get_secret(SECRET) is None
+
+
+def test_a_refresh_that_fails_ends_in_error_never_clear(browser: FetchingBrowser, tmp_path: Path) -> None:
+    with Sandbox("clean") as sb, CaseStore.create("ann", "pw") as case:
+        settings = settings_for(sb, tmp_path)
+        target = sign_in(sb, case, settings)
+        before = case.get_secret(secret_name("google", target))
+        sb.app("google-oauth").registry.expire_access_tokens()
+        sb.set_faults([FaultRule("google-oauth", "/token", "500")])
+        run = audit_case(sb, case, settings)
+        assert case.get_secret(secret_name("google", target)) == before  # nothing half-written
+    assert run.findings and {f.status for f in run.findings} == {Status.ERROR}
+    assert run.exit_code == 3
+
+
+def test_a_refresh_that_cannot_reach_google_ends_in_error(browser: FetchingBrowser, tmp_path: Path) -> None:
+    with Sandbox("clean") as sb, CaseStore.create("ann", "pw") as case:
+        settings = settings_for(sb, tmp_path)
+        sign_in(sb, case, settings)
+        sb.app("google-oauth").registry.expire_access_tokens()
+        sb.set_faults([FaultRule("google-oauth", "/token", "reset")])
+        run = audit_case(sb, case, settings)
+    assert run.findings and {f.status for f in run.findings} == {Status.ERROR}
+    assert "renewing the sign-in with Google failed" in run.findings[0].detail

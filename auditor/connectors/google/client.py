@@ -111,7 +111,7 @@ class GoogleClient:
 
     def _execute(self, make: Callable[[Any], Any], service: str) -> Any:
         """Run one request in this thread, retrying what is worth retrying, within the budget."""
-        from google.auth.exceptions import RefreshError
+        from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
         began = time.monotonic()
@@ -146,6 +146,10 @@ class GoogleClient:
                 last: ConnectorError = (RateLimitedError if status == 429 else ProviderError)(
                     f"Google answered {status} and kept answering it after {attempt} tries"
                 )
+            except TransportError as exc:
+                # Renewing the access token failed on the way to Google's token endpoint (network, not refusal).
+                last = NetworkError(f"renewing the sign-in with Google failed ({type(exc).__name__})")
+                wait = 0.5 * attempt
             except (json.JSONDecodeError, ValueError) as exc:
                 raise ProviderError(f"Google sent data that is not valid JSON ({exc})") from None
             except TimeoutError:

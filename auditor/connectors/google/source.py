@@ -83,13 +83,20 @@ async def _open_environment_account(request: SourceRequest) -> Source:
     client = client_for(request)
     try:
         address = await client.account_email()
-    except AuditorError as exc:
+    except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
         return Source(
-            "google", "Google account", error=f"Couldn't reach the Google account: {exc}", practice=request.practice
+            "google",
+            "Google account",
+            error=f"Couldn't reach the Google account: {_why(exc)}",
+            practice=request.practice,
         )
     if request.practice and not request.settings.google.workspace_admin:
         await _practice_admin(client, address)
     return Source("google", address or "Google account", clients={"google": client}, practice=request.practice)
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, AuditorError) else f"unexpected failure: {type(exc).__name__}: {exc}"
 
 
 async def _practice_admin(client: Any, address: str) -> None:
@@ -133,11 +140,11 @@ async def _open_stored_account(request: SourceRequest, store: Any, target: str) 
 
     try:
         address = await client.account_email()
-    except AuditorError as exc:
+    except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
         return Source(
             "google",
             target,
-            error=f"Couldn't open this Google account: {exc}. {sign_in_again(case_name)}",
+            error=f"Couldn't open this Google account: {_why(exc)}. {sign_in_again(case_name)}",
             practice=request.practice,
         )
     persist_refreshed()
