@@ -1,0 +1,100 @@
+"""The session screen in the app (Textual Pilot): the access map and the plan of a real encrypted case."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from auditor.model import AuditRun, Finding, Severity, Status
+from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
+from auditor.sandbox.hostile import SAMPLES
+from auditor.session.access_map import build_map
+from auditor.session.intake import parse_intake
+from auditor.session.store import start_session
+from auditor.store import CaseStore
+from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
+from auditor.tui.screens.session import SessionScreen
+from auditor.tui.widgets.access_map import access_map_text
+
+from .conftest import practice_run
+
+SIZE = (110, 200)
+
+
+def prepared_app(run: AuditRun, intake: str) -> AuditorApp:
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    with CaseStore.open_or_create(PRACTICE_CASE, PRACTICE_PASSPHRASE, app.practice_home) as case:
+        case.save_run(run)
+        start_session(case, parse_intake(intake))
+    return app
+
+
+async def show_session(app: AuditorApp, pilot: Pilot[int]) -> None:
+    deadline = 300
+    while app.case is None and deadline:
+        await pilot.pause(0.05)
+        deadline -= 1
+    assert app.case is not None, "the practice case did not open"
+    await app.push_screen(SessionScreen())
+    await pilot.pause()
+
+
+def screen_strings(app: AuditorApp) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    for widget in app.screen.query("Static"):
+        console.print(widget.render())
+    return console.export_text()
+
+
+async def test_session_screen_shows_map_and_plan(compromised_run: AuditRun) -> None:
+    app = prepared_app(
+        compromised_run,
+        "consent: {concerns: true, accounts: true, people: true}\nconcerns: [images-shared]\n"
+        "items: [{kind: google, label: ann.example@gmail.com, access: [{person: Mark, when: had,"
+        " addresses: [keepingtabs@proton.example]}]}, {kind: apple, label: ann@icloud.example}]\n",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await show_session(app, pilot)
+        text = screen_strings(app)
+        assert "Kept in the case: concerns, accounts, people" in text
+        assert "• Intimate images shared or threatened" in text
+        assert "ann.example@gmail.com (google)" in text
+        assert "Open        → keepingtabs@proton.example — Mark: all mail is forwarded to" in text
+        assert "In the past → Mark: had access" in text
+        assert text.index("First, before connecting any account") < text.index("Connected account checks")
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+
+@pytest.fixture
+def hostile_run() -> AuditRun:
+    return practice_run("hostile")  # outside the app's event loop: the audit runs its own
+
+
+async def test_session_screen_shows_hostile_labels_literally(hostile_run: AuditRun) -> None:
+    app = prepared_app(hostile_run, "consent: {accounts: true, people: true}\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await show_session(app, pilot)
+        svg = app.export_screenshot()
+        for ch in ("\x1b", "\x07", *BIDI_CONTROLS, *ZERO_WIDTH):
+            assert ch not in svg, f"raw {ch!r} reached the screen"
+        text = screen_strings(app)
+        assert "\\x1b[2J\\x1b[31mALL CLEAR\\x1b[0m" in text
+        await pilot.press("ctrl+q")
+
+
+def test_map_text_keeps_markup_as_typed() -> None:
+    finding = Finding(
+        check="google.gmail_autoforward",
+        target="a@example.com",
+        status=Status.FOUND,
+        severity=Severity.CRITICAL,
+        title="t",
+        subject=SAMPLES[0],
+        evidence={"emailAddress": SAMPLES[0]},
+    )
+    text = access_map_text(build_map([[finding]]))
+    assert SAMPLES[0] in text.plain  # "[bold red]Security[/] ..." shown as typed
+    assert not any(span.style == "bold red" and text.plain[span.start : span.end] == "Security" for span in text.spans)
