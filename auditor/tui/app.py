@@ -72,6 +72,7 @@ class AuditorApp(App[int]):
         Binding("f", "show('findings')", "Findings", id="findings", tooltip="What was found, most severe first"),
         Binding("a", "start_audit", "Audit", id="audit", tooltip="Run every check again now"),
         Binding("m", "show('manual')", "By hand", id="manual", tooltip="Guided questions where no API exists"),
+        Binding("l", "show('timeline')", "Timeline", id="timeline", tooltip="Evidence, reports and access paths"),
         Binding("n", "show('add_source')", "Add", id="add-source", tooltip="Add an account or an Android phone"),
         Binding("t", "toggle_theme", "Light/dark", id="theme", tooltip="Switch between light and dark", show=False),
     ]

@@ -1,41 +1,29 @@
-"""Saving a finding into the case as evidence: the raw record, its SHA-256 and when it was saved."""
+"""Saving a finding into the case's timeline as evidence: its record as observed, with its SHA-256."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from auditor.model import Finding, utcnow
+
+class NotSavedYet(Exception):
+    """The finding is not in a saved audit yet (the audit is still running)."""
 
 
-def save_finding_as_evidence(case: Any, finding: Finding) -> str:
-    """Record ``finding`` in the case; returns the SHA-256 of the saved record."""
-    record = finding.evidence_json()
-    digest = hashlib.sha256(record.encode("utf-8", "surrogatepass")).hexdigest()
-    case.add_event(
-        "evidence",
-        f"Saved as evidence: {finding.title}",
-        {
-            "fingerprint": finding.fingerprint,
-            "check": finding.check,
-            "target": finding.target,
-            "saved_at": utcnow().isoformat(),
-            "sha256": digest,
-            "record": record,
-        },
-    )
-    return digest
+def save_finding_as_evidence(case: Any, fingerprint: str) -> str:
+    """Freeze the finding's record in the case's timeline; returns the SHA-256 of what was kept."""
+    from auditor.errors import UsageError
+    from auditor.timeline import Timeline
+
+    try:
+        item = Timeline(case).add_finding_evidence(fingerprint)
+    except UsageError:
+        raise NotSavedYet("The audit is still running: save this as evidence once it has finished.") from None
+    return item.sha256
 
 
 def saved_evidence(case: Any, fingerprint: str) -> str | None:
-    """The SHA-256 of this finding's saved evidence, if it was saved (newest first)."""
-    before: int | None = None
-    while True:
-        page = case.events(limit=200, before_id=before)
-        for event in page:
-            payload = event.get("payload") or {}
-            if event["kind"] == "evidence" and payload.get("fingerprint") == fingerprint:
-                return str(payload.get("sha256", ""))
-        if len(page) < 200:
-            return None
-        before = min(e["id"] for e in page)
+    """The SHA-256 of this finding's newest kept evidence, if it was kept."""
+    from auditor.timeline import Timeline
+
+    kept = [item for item in Timeline(case).evidence() if item.finding_fingerprint == fingerprint]
+    return kept[-1].sha256 if kept else None

@@ -4,11 +4,13 @@ machine's and not deterministic) and real encrypted cases."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 from textual.widgets import Input
 
 from auditor.model import Status
 from auditor.store import CaseStore
+from auditor.timeline import Timeline
 from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
 from auditor.tui.screens.finding import StepBox
 from tui.helpers import SIZE, click, first, open_finding, settled, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
@@ -111,7 +113,7 @@ async def test_not_mine_turns_the_finding_into_found() -> None:
         await pilot.press("ctrl+q")
 
 
-async def test_save_as_evidence_records_the_finding_and_its_sha256() -> None:
+async def test_save_as_evidence_keeps_the_record_and_its_sha256_in_the_timeline() -> None:
     app = practice_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_audit(pilot)
@@ -120,15 +122,21 @@ async def test_save_as_evidence_records_the_finding_and_its_sha256() -> None:
         assert "Not saved yet." in await text_near(pilot, "#evidence-status")
         await pilot.press("e")
         await pilot.pause()
-        events = [e for e in app.case.events() if e["kind"] == "evidence"]
-        assert len(events) == 1
-        payload = events[0]["payload"]
-        assert payload["fingerprint"] == found.fingerprint
-        assert payload["record"] == found.evidence_json()
-        assert payload["sha256"] == hashlib.sha256(found.evidence_json().encode()).hexdigest()
+        timeline = Timeline(app.case)
+        kept = [item for item in timeline.evidence() if item.finding_fingerprint == found.fingerprint]
+        assert len(kept) == 1
+        record = timeline.evidence_content(kept[0].id)
+        assert json.loads(record)["evidence"] == json.loads(found.evidence_json())["evidence"]
+        assert kept[0].sha256 == hashlib.sha256(record).hexdigest()
         await pilot.press("escape", "f")
         await open_finding(pilot, found)
-        assert f"SHA-256 {payload['sha256'][:16]}" in await text_near(pilot, "#evidence-status")
+        assert f"SHA-256 {kept[0].sha256[:16]}" in await text_near(pilot, "#evidence-status")
+
+        await pilot.press("escape", "l")
+        await wait_for(pilot, lambda: app.current_mode == "timeline", "the timeline")
+        text = screen_text(app)
+        assert f"Evidence kept: finding-{found.fingerprint}.json" in text
+        assert "Access path found:" in text
         await pilot.press("ctrl+q")
 
 

@@ -41,7 +41,7 @@ async def test_hostile_text_is_shown_literally_on_the_findings_overview_audit_an
         assert "more characters" in detail  # the 100 KB tail is cut, not rendered
         assert_nothing_raw(app)
 
-        for key, mode in (("o", "overview"), ("m", "manual")):
+        for key, mode in (("o", "overview"), ("m", "manual"), ("l", "timeline")):
             await pilot.press("escape", key)
             await wait_for(pilot, lambda mode=mode: app.current_mode == mode, mode)  # type: ignore[misc]
             assert_nothing_raw(app)

@@ -44,6 +44,12 @@ SCREENS: tuple[ScreenEntry, ...] = (
         "auditor.tui.screens.manual:ManualScreen",
     ),
     ScreenEntry(
+        "timeline",
+        "Timeline",
+        "Evidence, reports, answers and access paths on one clock",
+        "auditor.tui.screens.timeline:TimelineScreen",
+    ),
+    ScreenEntry(
         "add_source",
         "Add an account or phone",
         "Google, Microsoft, Exchange or Android",

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from auditor.model import Finding, Status
 from auditor.safetext import literal
-from auditor.tui.evidence import save_finding_as_evidence, saved_evidence
+from auditor.tui.evidence import NotSavedYet, save_finding_as_evidence, saved_evidence
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import evidence_text, paragraph, status_text
 
@@ -114,7 +114,7 @@ class FindingScreen(AuditorScreen):
     @staticmethod
     def evidence_words(saved: str | None) -> Text:
         if saved:
-            return Text(f"Saved as evidence in the case (SHA-256 {saved[:16]}…).", style="bold")
+            return Text(f"Saved as evidence in the case's timeline (SHA-256 {saved[:16]}…).", style="bold")
         return Text("Not saved yet.", style="italic")
 
     def action_back(self) -> None:
@@ -124,9 +124,13 @@ class FindingScreen(AuditorScreen):
         case = self.auditor.case
         if self.finding is None or case is None:
             return
-        digest = save_finding_as_evidence(case, self.finding)
+        try:
+            digest = save_finding_as_evidence(case, self.finding.fingerprint)
+        except NotSavedYet as exc:
+            self.notify(str(exc), title="Not saved yet", severity="warning")
+            return
         self.query_one("#evidence-status", Static).update(self.evidence_words(digest))
-        self.notify("Saved as evidence in the case.", title="Evidence")
+        self.notify("Saved as evidence in the case's timeline.", title="Evidence")
 
     def action_recheck(self) -> None:
         if self.finding is not None:
