@@ -121,16 +121,12 @@ class ExchangeClient:
             attempt += 1
             try:
                 return read()
-            except _Retry as retry:
-                last: ConnectorError = retry.error
-                wait = retry.wait if retry.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
             except Exception as exc:
                 classified = classify(exc, what, self.timeout, attempt)
-                if isinstance(classified, _Retry):
-                    last = classified.error
-                    wait = classified.wait if classified.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
-                else:
+                if not isinstance(classified, _Retry):
                     raise classified from None
+                last: ConnectorError = classified.error
+                wait = classified.wait if classified.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
             if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
                 raise last
             time.sleep(wait)
