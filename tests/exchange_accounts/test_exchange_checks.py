@@ -334,3 +334,24 @@ def test_demo_shows_the_exchange_findings(capsys, isolated_home: Path) -> None:
     assert "An inbox rule redirects to keepingtabs@proton.example" in out
     assert "Mark Example (mark.ex@contoso.example) has full access" in out
     assert ANN in out
+
+
+def test_server_busy_back_off_is_honoured() -> None:
+    """Exchange's throttling answer (ErrorServerBusy with BackOffMilliseconds=500) waits that long, then reads."""
+    import time
+
+    from exchangelib.errors import ErrorServerBusy
+
+    from auditor.connectors.ews.client import _Retry, classify
+
+    hinted = classify(ErrorServerBusy("busy", back_off=2.5), "inbox rules", 1.0, 1)
+    assert isinstance(hinted, _Retry) and hinted.wait == 2.5
+    guessed = classify(ErrorServerBusy("Reraised from X(Caused by HTTP 503 response)", back_off=10), "x", 1.0, 1)
+    assert isinstance(guessed, _Retry) and guessed.wait is None  # exchangelib's own guess, not the server's
+    rule = FaultRule("ews", EWS, "429", times=1)
+    with Sandbox("compromised", faults=[rule]) as sb:
+        began = time.monotonic()
+        run = run_exchange(sb)
+        elapsed = time.monotonic() - began
+    assert statuses(run, "exchange.inbox_rules") == [Status.FOUND]
+    assert elapsed >= 0.5
