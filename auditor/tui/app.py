@@ -84,6 +84,7 @@ class AuditorApp(App[int]):
         autostart: bool | None = None,
         include_device: bool = True,
         scenario: str = "compromised",
+        faults: tuple[str, ...] = (),
         home: Paths | None = None,
     ) -> None:
         super().__init__()
@@ -91,6 +92,7 @@ class AuditorApp(App[int]):
         self.autostart = practice if autostart is None else autostart
         self.include_device = include_device
         self.scenario = scenario
+        self.faults = faults  # practice servers' injected faults, as `auditor sandbox serve --fault` takes them
         self._home = home
         self.case: Any = None
         self.book = FindingBook()
@@ -206,8 +208,10 @@ class AuditorApp(App[int]):
         if self.practice:
             if self.sandbox is None:
                 from auditor.sandbox import Sandbox
+                from auditor.sandbox.faults import FaultRule
 
-                self.sandbox = Sandbox(self.scenario, workdir=self.practice_home.data).start()
+                faults = [FaultRule.parse(spec) for spec in self.faults]
+                self.sandbox = Sandbox(self.scenario, faults=faults, workdir=self.practice_home.data).start()
             endpoints = self.sandbox.endpoints()
             kinds = practice_kinds(endpoints, self.include_device)
         else:
