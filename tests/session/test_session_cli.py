@@ -149,3 +149,33 @@ def test_commands_before_a_session_say_how_to_start(
     assert main(["session", "note", "--case", "empty", "hello"]) == 2
     assert main(["session", "map", "--case", "empty"]) == 0
     assert "run an audit or start a session" in capsys.readouterr().out
+
+
+def test_interactive_start_and_safety_answer_in_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import auditor.cli.session as session_cli
+    from auditor.session.store import notes
+
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    monkeypatch.setattr(session_cli, "_tty", lambda: True)
+    answers = iter(
+        [
+            "y", "y", "y", "y",  # keep concerns, accounts, people, notes
+            "y", "n", "n", "n", "n",  # accounts hacked
+            "carrier", "My phone plan", "y", "Mark", "y", "holds the plan", "",  # Mark still has access
+            "n",  # nobody else
+            "",  # no more devices or accounts
+            "n",  # steps: no safety plan yet
+        ]
+    )  # fmt: skip
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert main(["session", "start", "--case", "tty"]) == 0
+    out = capsys.readouterr().out
+    assert "Kept in the case: concerns, accounts, people, notes." in out
+    assert "on: My phone plan" in out
+    assert main(["session", "steps", "--case", "tty", "carrier-account-security"]) == 0
+    assert "Your answer was kept in the session notes." in capsys.readouterr().out
+    with CaseStore.open("tty", "pw") as case:
+        assert [n.kind for n in notes(case)] == ["safety-plan"]
+        assert ("carrier", "My phone plan") in {(a["kind"], a["target"]) for a in case.accounts()}
