@@ -25,6 +25,10 @@ def guided_sources(kind: str, request: SourceRequest) -> list[Source]:
     targets: list[str] = []
     if request.case is not None:
         targets = [a["target"] for a in request.case.accounts() if a["kind"] == kind]
+        # An earlier audit without named accounts recorded the general source; once the person names their
+        # accounts, the questions are asked about those instead of twice.
+        named = [t for t in targets if t != GENERAL_TARGETS[kind]]
+        targets = named or targets
     if not targets:
         targets = [GENERAL_TARGETS[kind]]
     return [Source(kind=kind, target=target, practice=request.practice) for target in targets]

@@ -111,3 +111,15 @@ def test_without_a_case_one_general_source_per_kind() -> None:
         "carrier.call_forwarding",
         "carrier.family_locator",
     }
+
+
+def test_general_source_gives_way_to_named_accounts(isolated_home: Path) -> None:
+    with CaseStore.create("c", "pw") as case:
+        run = asyncio.run(audit(["apple"], case=case))
+        case.save_run(run)
+        for target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
+            case.add_account(*target)  # what `auditor audit --case` does after a run
+        assert {f.target for f in run.findings} == {"Your Apple Account and iPhone"}
+        case.add_account("apple", "ann@icloud.example")
+        again = asyncio.run(audit(["apple"], case=case))
+    assert {f.target for f in again.findings} == {"ann@icloud.example"}
