@@ -183,3 +183,27 @@ def test_hostile_practice_scenario_map_is_safe(case: CaseStore) -> None:
 def test_empty_case_says_what_to_do(case: CaseStore) -> None:
     assert "run an audit or start a session" in render_text(case_map(case))
     assert "0 open access paths" in access_map_html(case)
+
+
+def test_stalkerware_and_guided_answers_become_paths() -> None:
+    def found(check: str, target: str, subject: str, evidence: dict[str, object]) -> Finding:
+        return Finding(check, target, Status.FOUND, Severity.CRITICAL, f"title {subject}", "", subject, evidence)
+
+    amap = build_map(
+        [
+            [
+                found("device.stalkerware_processes", "This computer (laptop)", "mSpy:/opt/m/agent", {"app": "mSpy"}),
+                found("android.stalkerware_packages", "Pixel 7", "com.spy.app", {"app": "TheTruthSpy"}),
+                found("microsoft.auth_methods", "ann@contoso.example", "id1", {"displayName": "SM-A546B"}),
+                found("apple.find_my", "ann@icloud.example", "", {"question": "q?", "answer": "found-something"}),
+            ]
+        ]
+    )
+    laptop = paths(amap, "device:this computer (laptop)")
+    assert laptop[("mSpy", "runs on the device and can report to whoever installed it")].open
+    assert amap.nodes["device:this computer (laptop)"].kind == "device"
+    assert ("TheTruthSpy", "runs on the device and can report to whoever installed it") in paths(
+        amap, "android:pixel 7"
+    )
+    assert ("SM-A546B", "can sign in or reset the password") in paths(amap, "microsoft:ann@contoso.example")
+    assert ("Something found by hand", "title ") in paths(amap, "apple:ann@icloud.example")
