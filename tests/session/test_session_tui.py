@@ -29,12 +29,16 @@ def prepared_app(run: AuditRun, intake: str) -> AuditorApp:
     return app
 
 
-async def show_session(app: AuditorApp, pilot: Pilot[int]) -> None:
-    deadline = 300
-    while app.case is None and deadline:
+async def wait_for_case(app: AuditorApp, pilot: Pilot[int]) -> None:
+    for _ in range(300):
+        if app.case is not None:
+            return
         await pilot.pause(0.05)
-        deadline -= 1
-    assert app.case is not None, "the practice case did not open"
+    raise AssertionError("the practice case did not open")
+
+
+async def show_session(app: AuditorApp, pilot: Pilot[int]) -> None:
+    await wait_for_case(app, pilot)
     await app.push_screen(SessionScreen())
     await pilot.pause()
 
@@ -56,7 +60,14 @@ async def test_session_screen_shows_map_and_plan(compromised_run: AuditRun) -> N
         " addresses: [keepingtabs@proton.example]}]}, {kind: apple, label: ann@icloud.example}]\n",
     )
     async with app.run_test(size=SIZE) as pilot:
-        await show_session(app, pilot)
+        await wait_for_case(app, pilot)
+        await pilot.press("ctrl+p", *"session and access map", "enter")  # registered in the command palette
+        for _ in range(200):
+            if isinstance(app.screen, SessionScreen):
+                break
+            await pilot.pause(0.05)
+        assert app.current_mode == "session" and isinstance(app.screen, SessionScreen)
+        await pilot.pause()
         text = screen_strings(app)
         assert "Kept in the case: concerns, accounts, people" in text
         assert "• Intimate images shared or threatened" in text

@@ -50,6 +50,12 @@ SCREENS: tuple[ScreenEntry, ...] = (
         "auditor.tui.screens.timeline:TimelineScreen",
     ),
     ScreenEntry(
+        "session",
+        "Session and access map",
+        "Who or what can get into each account and device; the checks to run, in order",
+        "auditor.tui.screens.session:SessionScreen",
+    ),
+    ScreenEntry(
         "add_source",
         "Add an account or phone",
         "Google, Microsoft, Exchange or Android",
