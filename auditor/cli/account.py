@@ -55,7 +55,7 @@ def handle_add(args: argparse.Namespace) -> int:
     from auditor.config import load_settings
     from auditor.connectors.signin import signin_module
     from auditor.errors import UsageError
-    from auditor.safetext import literal_multiline
+    from auditor.safetext import literal, literal_multiline
 
     settings = load_settings()
     module = signin_module(args.kind)
@@ -84,7 +84,7 @@ def handle_add(args: argparse.Namespace) -> int:
         extra["browser"] = args.browser
     with _open_case(args.case, creating_allowed=True) as case:
         target = module.connect(case, settings, show=lambda message: print(literal_multiline(message)), **extra)
-    print(f"Connected {target} to the case {args.case!r}. `auditor audit --case {args.case}` checks it.")
+    print(f"Connected {literal(target, 200)} to the case {args.case!r}. `auditor audit --case {args.case}` checks it.")
     return 0
 
 

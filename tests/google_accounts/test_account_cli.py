@@ -101,3 +101,23 @@ def test_list_of_a_missing_case(monkeypatch, capsys) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     assert main(["account", "list", "--case", "nobody"]) == 2
     assert "no case named 'nobody'" in capsys.readouterr().err
+
+
+def test_a_hostile_account_address_is_shown_literally(
+    browser: FetchingBrowser, monkeypatch, tmp_path: Path, capsys
+) -> None:
+    from auditor.sandbox import load_scenario
+
+    scenario = load_scenario("compromised")
+    scenario.sections["google"].account = "ann\x1b[31m\u202e[bold red]x[/]@gmail.example"
+    with Sandbox(scenario) as sb:
+        config = tmp_path / "settings.yaml"
+        config.write_text(f"google:\n  client_file: {write_client_file(sb, tmp_path)}\n")
+        monkeypatch.setenv("AUDITOR_CONFIG", str(config))
+        monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+        monkeypatch.setenv("AUDITOR_GOOGLE_API_URL", sb.google_url or "")
+        assert main(["account", "add", "google", "--case", "ann", "--yes", "--browser", BROWSER]) == 0
+        assert main(["account", "list", "--case", "ann"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.count("ann\\x1b[31m<U+202E>[bold red]x[/]@gmail.example") == 2
