@@ -166,12 +166,8 @@ def connect(
         "https://accounts.google.com, sign in, and allow read-only access. If no browser opens, "
         "copy the address this shows next into one."
     )
-
-    def announce(url: str) -> None:
-        show(url)
-
     try:
-        credentials = _run_flow(flow, browser, timeout, announce)
+        credentials = _run_flow(flow, browser, timeout, show)
     except WSGITimeoutError:
         raise AuthError(f"the browser did not come back from Google within {timeout} s; nothing was stored") from None
     except Warning as exc:  # oauthlib: the token's scopes differ from those asked for (a box was unticked)
