@@ -96,6 +96,10 @@ def test_forget_deletes_the_password_and_the_account() -> None:
         )
         message = signin.forget(case, target, Settings())
         assert case.accounts() == [] and case.get_secret(secret_name("exchange", target)) is None
+        from exchangelib.protocol import CachingProtocol
+
+        # the sign-in's check closed its client: exchangelib keeps no protocol (and so no password) for it
+        assert all(key[0] != sb.ews_url for key in CachingProtocol._protocol_cache)
     assert "Deleted the stored password" in message and "change it" in message
 
 

@@ -11,6 +11,7 @@ UpdateInboxRules, AddDelegate, UpdateDelegate, RemoveDelegate or SetUserOofSetti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import time
@@ -142,11 +143,18 @@ class ExchangeClient:
             return await asyncio.to_thread(self._execute, what, read)
 
     def close(self) -> None:
+        """Close the connections, and drop exchangelib's cached protocol, which holds the password or token."""
         with self._lock:
             accounts = list(self._accounts.values())
             self._accounts.clear()
+            config, self._config = self._config, None
         for account in accounts[:1]:  # accounts on one configuration share one protocol and its sessions
             account.protocol.close()
+        if config is not None:
+            from exchangelib.protocol import Protocol
+
+            with contextlib.suppress(KeyError):
+                del Protocol[config]
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)
