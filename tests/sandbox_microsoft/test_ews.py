@@ -135,3 +135,35 @@ def test_other_mailbox_is_not_found(tmp_path: Path) -> None:
         assert len(rules) == 1 and isinstance(rules[0], ErrorMailRecipientNotFound)
         with pytest.raises(ErrorNonExistentMailbox):
             acc.delegates  # noqa: B018
+
+
+def test_convert_id_names_the_mailbox_an_id_belongs_to() -> None:
+    """As Exchange does: whatever Mailbox the request gives, the answer names the id's own mailbox."""
+    from exchangelib.properties import AlternateId
+
+    with Sandbox("compromised") as sb, account(sb, "ann.example@contoso.example") as acc:
+        folder_id = acc.inbox.id
+        [answer] = acc.protocol.convert_ids(
+            [AlternateId(id=folder_id, format="EwsId", mailbox="someone@invalid.example")], destination_format="EwsId"
+        )
+        assert answer.mailbox == "ann.example@contoso.example" and answer.id == folder_id
+        [dummy] = acc.protocol.convert_ids(
+            [AlternateId(id="DUMMY", format="EwsId", mailbox="DUMMY@invalid.example")], destination_format="EwsId"
+        )
+        from exchangelib.errors import ErrorInvalidIdMalformed
+
+        assert isinstance(dummy, ErrorInvalidIdMalformed)
+
+
+def test_throttling_is_an_error_server_busy_fault_with_a_back_off() -> None:
+    """Exchange on-premises throttles with HTTP 500 and ErrorServerBusy carrying BackOffMilliseconds."""
+    from exchangelib.errors import ErrorServerBusy
+
+    rule = FaultRule("ews", "/EWS/Exchange.asmx", "429")
+    with Sandbox("compromised", faults=[rule]) as sb:
+        response = httpx.post(sb.ews_url, content=b"<x/>", trust_env=False)
+        assert response.status_code == 500 and "ErrorServerBusy" in response.text
+        assert '<t:Value Name="BackOffMilliseconds">500</t:Value>' in response.text
+        with account(sb, "ann.example@contoso.example") as acc, pytest.raises(ErrorServerBusy) as raised:
+            acc.rules  # noqa: B018
+        assert raised.value.back_off == 0.5
