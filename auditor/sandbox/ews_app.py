@@ -1,13 +1,16 @@
 """Exchange Web Services for the sandbox: SOAP 1.1 over ``POST /EWS/Exchange.asmx``.
 
 Answers GetInboxRules, GetDelegate and GetUserOofSettings, plus what a client needs around them
-(ConvertId, which exchangelib sends unauthenticated to learn the auth scheme; ResolveNames; GetFolder for
-well-known folders), written from Microsoft's EWS reference ("GetInboxRules operation", "GetDelegate
-operation", "GetUserOofSettings operation", MS-OXWSRULES, MS-OXWSDLGM). Every other operation would change
-the mailbox or is not imitated: the server around this app refuses it with a SOAP fault.
+(ConvertId, which exchangelib sends unauthenticated to learn the auth scheme and which names the mailbox an
+id belongs to; ResolveNames; GetFolder for well-known folders, with or without a Mailbox), written from
+Microsoft's EWS reference ("GetInboxRules operation", "GetDelegate operation", "GetUserOofSettings
+operation", MS-OXWSRULES, MS-OXWSDLGM). Every other operation would change the mailbox or is not imitated:
+the server around this app refuses it with a SOAP fault.
 
 Auth: ``Authorization: Bearer <sandbox token>`` (Exchange's OAuth) or HTTP Basic with the scenario's
-``basic_auth`` user; anything else gets 401 with ``WWW-Authenticate`` naming both schemes.
+``basic_auth`` user; anything else gets 401 with ``WWW-Authenticate`` naming both schemes. Throttling (the
+``429`` fault) is answered as on-premises Exchange does: HTTP 500 with an ErrorServerBusy fault carrying
+BackOffMilliseconds.
 """
 
 from __future__ import annotations
