@@ -66,7 +66,7 @@ def signin_module(kind: str) -> SignInModule:
     if name is None:
         raise UsageError(f"there is no sign-in for {kind!r}; choose one of {', '.join(SIGNIN_MODULES)}")
     try:
-        module: SignInModule = importlib.import_module(name)  # type: ignore[assignment]
+        module: SignInModule = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:
             raise UsageError(f"signing in to {kind} is not part of this build") from None
