@@ -10,7 +10,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sandbox", help="run the practice servers that imitate Google (no account needed)")
+    p = sub.add_parser("sandbox", help="run the practice servers that imitate Google, Microsoft and Exchange (no account needed)")
     actions = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     serve = actions.add_parser(
         "serve",
@@ -38,7 +38,9 @@ def handle_serve(args: argparse.Namespace) -> int:
         for name, value in sb.env.items():
             print(f"export {name}={value}")
         if sb.identity_url:
-            print(f"# sign-in endpoint: {sb.identity_url} (certificate: {sb.ca_file})")
+            # The Microsoft sign-in (device code) goes to this identity server, over TLS with its own certificate.
+            print(f"export AUDITOR_MICROSOFT_AUTHORITY_URL={sb.identity_url}")
+            print(f"export AUDITOR_MICROSOFT_CA_FILE={sb.ca_file}")
         print("# Press Ctrl-C to stop.", flush=True)
         try:
             while not done.wait(0.2):

@@ -299,6 +299,9 @@ def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
                 env[key] = value
             if line.startswith("# Press Ctrl-C"):
                 break
+        assert env["AUDITOR_MICROSOFT_AUTHORITY_URL"].startswith("https://127.0.0.1:")
+        assert Path(env["AUDITOR_MICROSOFT_CA_FILE"]).is_file()
+        assert {"AUDITOR_GRAPH_API_URL", "AUDITOR_EWS_URL"} <= env.keys()
         headers = {"Authorization": f"Bearer {env['AUDITOR_BEARER_TOKEN']}"}
         url = env["AUDITOR_GOOGLE_API_URL"] + "gmail/v1/users/me/settings/imap"
         assert httpx.get(url, headers=headers).status_code == 503

@@ -14,7 +14,7 @@ whenever msal refreshes it; without a case it lives in memory for one run. It is
 
 Tests and practice servers: AUDITOR_MICROSOFT_AUTHORITY_URL replaces https://login.microsoftonline.com and
 AUDITOR_MICROSOFT_CA_FILE names the certificate that server uses (both printed by `auditor sandbox serve`
-as its sign-in endpoint and certificate).
+as export lines).
 """
 
 from __future__ import annotations
