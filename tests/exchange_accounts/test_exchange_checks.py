@@ -90,7 +90,16 @@ def test_only_reads_reach_the_server() -> None:
     assert refused == []  # the server refuses (and logs) any operation that would change the mailbox
     assert requests and {r.method for r in requests} == {"POST"} and {r.status for r in requests} == {200}
     public = {name for name in dir(ExchangeClient) if not name.startswith("_")}
-    assert public == {"mailbox_address", "read_all", "inbox_rules", "delegates", "automatic_replies", "close", "aclose"}
+    assert public == {
+        "mailbox_address",
+        "read_all",
+        "inbox_rules",
+        "delegates",
+        "meeting_requests_delivery",
+        "automatic_replies",
+        "close",
+        "aclose",
+    }
 
 
 def scenario_with(**changes: object):
@@ -162,6 +171,17 @@ def test_delegates_review_each_and_found_for_strong_powers() -> None:
     assert found["meetings@contoso.example"].severity is Severity.HIGH
     after = {f.subject: f.status for f in by_check(answered)["exchange.delegates"]}
     assert after == {"assistant@contoso.example": Status.FOUND, "meetings@contoso.example": Status.FOUND}
+
+
+def test_meeting_requests_sent_only_to_delegates_is_a_question() -> None:
+    delegate = Delegate(PrimarySmtpAddress="pa@contoso.example", ReceiveCopiesOfMeetingMessages=True)
+    with Sandbox(scenario_with(delegates=[delegate], deliver_meeting_requests="DelegatesOnly")) as sb:
+        only = run_exchange(sb)
+    with Sandbox(scenario_with(delegates=[delegate], deliver_meeting_requests="DelegatesAndMe")) as sb:
+        both = run_exchange(sb)
+    subjects = {f.subject: f.status for f in by_check(only)["exchange.delegates"]}
+    assert subjects == {"deliver-meeting-requests": Status.REVIEW, "pa@contoso.example": Status.FOUND}
+    assert {f.subject for f in by_check(both)["exchange.delegates"]} == {"pa@contoso.example"}
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,24 @@ def levels(delegate: Delegate) -> str:
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
-    delegates = await ctx.client("exchange").delegates()
+    client = ctx.client("exchange")
+    delegates = await client.delegates()
+    delivery = await client.meeting_requests_delivery()
     findings = []
+    if delegates and delivery == "DelegatesOnly":
+        made = ctx.review_or_found(
+            "Meeting requests go only to your delegates, and you did not choose this: you never see them",
+            "Meeting requests go only to your delegates — you do not receive them. Did you choose this?",
+            subject="deliver-meeting-requests",
+            detail=(
+                "Exchange sends meeting requests and responses to your delegates instead of you. Whoever is a "
+                "delegate learns where and when you will be, and you do not see the invitations."
+            ),
+            evidence={"deliver_meeting_requests": delivery, "delegates": [d.address for d in delegates]},
+            severity=Severity.HIGH,
+        )
+        if made:
+            findings.append(made)
     for delegate in delegates:
         who = literal(delegate.address or delegate.name, 200)
         name = literal(delegate.name, 120)

@@ -210,15 +210,24 @@ class ExchangeClient:
 
         return list(await self._call("rules", "inbox rules", read))
 
-    async def delegates(self) -> list[Delegate]:
+    async def _delegation(self) -> tuple[list[Delegate], str | None]:
         address = await self.mailbox_address()
 
-        def read() -> list[Delegate]:
+        def read() -> tuple[list[Delegate], str | None]:
             from auditor.connectors.ews import services
 
-            return [delegate_from(_ok(d, "delegates")) for d in services.delegates(self._account(address))]
+            found, delivery = services.delegates(self._account(address))
+            return [delegate_from(_ok(d, "delegates")) for d in found], delivery
 
-        return list(await self._call("delegates", "delegates", read))
+        result: tuple[list[Delegate], str | None] = await self._call("delegates", "delegates", read)
+        return result
+
+    async def delegates(self) -> list[Delegate]:
+        return list((await self._delegation())[0])
+
+    async def meeting_requests_delivery(self) -> str | None:
+        """Where meeting requests go: DelegatesOnly, DelegatesAndMe or DelegatesAndSendInformationToMe."""
+        return (await self._delegation())[1]
 
     async def automatic_replies(self) -> AutomaticReplies:
         address = await self.mailbox_address()

@@ -20,6 +20,7 @@ from exchangelib.util import ParseError, create_element, to_xml
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+MESSAGES_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
 
 
 class WholeBody:
@@ -46,7 +47,15 @@ class ReadInboxRules(WholeBody, GetInboxRules):
 
 
 class ReadDelegates(WholeBody, GetDelegate):
-    pass
+    """GetDelegate that also keeps DeliverMeetingRequests, which sits beside the delegates in the answer."""
+
+    deliver_meeting_requests: str | None = None
+
+    def _get_soap_messages(self, body: Any) -> Any:
+        response = body.find(self._response_tag())
+        if response is not None:
+            self.deliver_meeting_requests = response.findtext(f"{{{MESSAGES_NS}}}DeliverMeetingRequests")
+        return super()._get_soap_messages(body)
 
 
 class ReadAutomaticReplies(WholeBody, GetUserOofSettings):
@@ -98,8 +107,11 @@ def inbox_rules(account: Any) -> list[Any]:
     return list(ReadInboxRules(account=account).call())
 
 
-def delegates(account: Any) -> list[Any]:
-    return list(ReadDelegates(account=account).call(user_ids=None, include_permissions=True))
+def delegates(account: Any) -> tuple[list[Any], str | None]:
+    """The delegates, and where meeting requests go (DelegatesOnly, DelegatesAndMe, ...)."""
+    service = ReadDelegates(account=account)
+    found = list(service.call(user_ids=None, include_permissions=True))
+    return found, service.deliver_meeting_requests
 
 
 def automatic_replies(account: Any) -> Any:
