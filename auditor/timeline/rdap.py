@@ -7,6 +7,7 @@ ipv6.json, object-tags.json) — the test seam, like the connectors' API URL var
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -157,9 +158,19 @@ def _query(kind: str, value: str, session: Any) -> Mapping[str, Any]:
     return result
 
 
-def _registered_domain(host: str) -> str:
-    labels = host.rstrip(".").split(".")
-    return ".".join(labels[-2:])
+@functools.cache
+def _suffixes() -> Any:
+    # The list ships inside the package, so nothing is fetched. Only the ICANN section: a name under a
+    # private suffix such as github.io is registered as github.io, and that is what a registry's RDAP knows.
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=True)
+
+
+def registered_domain(host: str) -> str:
+    """The name a registry holds for ``host``: ``www.example.co.uk`` → ``example.co.uk`` (Public Suffix List)."""
+    host = host.rstrip(".").lower()
+    return _suffixes().privatesuffix(host) or host
 
 
 def lookup(url: str, env: Mapping[str, str] | None = None) -> HostInfo:
@@ -181,7 +192,7 @@ def lookup(url: str, env: Mapping[str, str] | None = None) -> HostInfo:
             ip: str | None = str(ipaddress.ip_address(host))
         except ValueError:
             ip = None
-            domain = _registered_domain(host)
+            domain = registered_domain(host)
             try:
                 _, _, registrar, registrar_abuse = contacts(_query("domain", domain, session))
             except RdapUnavailable as exc:

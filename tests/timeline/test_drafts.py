@@ -18,7 +18,7 @@ import pytest
 
 from auditor.store import CaseStore
 from auditor.timeline import Timeline
-from auditor.timeline.rdap import RdapUnavailable, lookup
+from auditor.timeline.rdap import RdapUnavailable, lookup, registered_domain
 
 from .conftest import HOSTILE, assert_inert
 
@@ -109,7 +109,7 @@ class RdapServer:
         rdap = [self.base + "/rdap/"]
         bootstrap = {
             "/bootstrap/asn.json": [[["64496-64511"], rdap]],
-            "/bootstrap/dns.json": [[["test"], rdap]],
+            "/bootstrap/dns.json": [[["test", "uk"], rdap]],
             "/bootstrap/ipv4.json": [[["5.0.0.0/8"], rdap]],
             "/bootstrap/ipv6.json": [[["2001:db8::/32"], rdap]],
             "/bootstrap/object-tags.json": [[["rdap@example.test"], ["TEST"], rdap]],
@@ -120,6 +120,8 @@ class RdapServer:
             return IP_NETWORK
         if path == "/rdap/domain/leak-site.test":
             return DOMAIN
+        if path == "/rdap/domain/leak-site.co.uk":
+            return {**DOMAIN, "ldhName": "leak-site.co.uk"}
         return None
 
 
@@ -171,6 +173,29 @@ def test_lookup_finds_the_registrar_of_a_domain(rdap: RdapServer) -> None:
     assert info.registrar is not None and info.registrar.name == "Example Registrar, Inc."
     assert info.abuse_emails == ("abuse@registrar.example",)
     assert "/rdap/domain/leak-site.test" in rdap.requests
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("www.leak-site.test", "leak-site.test"),
+        ("a.b.example.co.uk", "example.co.uk"),
+        ("EXAMPLE.CO.UK.", "example.co.uk"),
+        ("photos.example.com.au", "example.com.au"),
+        ("someone.github.io", "github.io"),  # a private suffix: the registry knows github.io
+        ("co.uk", "co.uk"),
+        ("localhost", "localhost"),
+    ],
+)
+def test_registered_domain_follows_the_public_suffix_list(host: str, domain: str) -> None:
+    assert registered_domain(host) == domain
+
+
+def test_lookup_asks_for_the_registered_domain_under_a_two_label_suffix(rdap: RdapServer) -> None:
+    info = lookup("https://img.leak-site.co.uk/p/3")
+    assert info.registrar is not None and info.registrar.name == "Example Registrar, Inc."
+    assert "/rdap/domain/leak-site.co.uk" in rdap.requests
+    assert "/rdap/domain/co.uk" not in rdap.requests
 
 
 def test_lookup_offline_is_a_clear_error(offline: None) -> None:
