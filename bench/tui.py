@@ -61,7 +61,7 @@ async def in_process(home: Path) -> tuple[float, float, float, int]:
     lags: list[float] = []
     async with app.run_test(size=(100, 32)) as pilot:
         started = time.perf_counter()
-        while not (app.case is not None and app.case.runs() and not app.audit_running):
+        while not app.audits_finished:  # (the case is not queried here: that would wait for the audit's writes)
             expected = time.perf_counter() + TICK
             await asyncio.sleep(TICK)
             lags.append(max(0.0, time.perf_counter() - expected))
@@ -78,7 +78,8 @@ async def in_process(home: Path) -> tuple[float, float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="terminal first-frame runs")
+    parser.add_argument("--audits", type=int, default=3, help="practice audits measured for stalls")
     args = parser.parse_args()
     terminal = []
     for _ in range(args.repeat):
@@ -88,11 +89,18 @@ def main() -> None:
         f"first frame in a terminal (auditor demo): median {statistics.median(terminal) * 1000:.0f} ms, "
         f"max {max(terminal) * 1000:.0f} ms over {len(terminal)}"
     )
-    with tempfile.TemporaryDirectory(prefix="auditor-bench-") as home:
-        wall, worst, p99, ticks = asyncio.run(in_process(Path(home)))
+    worst_stalls = []
+    for _ in range(args.audits):
+        with tempfile.TemporaryDirectory(prefix="auditor-bench-") as home:
+            wall, worst, p99, ticks = asyncio.run(in_process(Path(home)))
+        worst_stalls.append(worst)
+        print(
+            f"practice audit with the device scan: {wall:.2f} s; event loop: longest stall {worst * 1000:.0f} ms, "
+            f"99th percentile {p99 * 1000:.0f} ms over {ticks} ticks of {TICK * 1000:.0f} ms"
+        )
     print(
-        f"practice audit with the device scan: {wall:.2f} s; event loop: longest stall {worst * 1000:.0f} ms, "
-        f"99th percentile {p99 * 1000:.0f} ms over {ticks} ticks of {TICK * 1000:.0f} ms"
+        f"longest stall per audit: median {statistics.median(worst_stalls) * 1000:.0f} ms, "
+        f"max {max(worst_stalls) * 1000:.0f} ms over {len(worst_stalls)} audits"
     )
 
 

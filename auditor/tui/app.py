@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,10 +42,19 @@ PRACTICE_CASE = "practice"
 # and opened without asking, so its passphrase is fixed and says so.
 PRACTICE_PASSPHRASE = "practice-case-not-secret"
 CHECKING = "checking"
+SWITCH_INTERVAL = 0.001
 
 
 class AuditCancelled(Exception):
     """The app is closing: stop the audit at the next check."""
+
+
+def preload_screens() -> None:
+    """Import every screen's module (and the widgets they use) in a worker, so switching to a screen
+    later does not stop the event loop to read Python files."""
+    for entry in SCREENS:
+        importlib.import_module(entry.target.split(":", 1)[0])
+    importlib.import_module("auditor.tui.screens.finding")
 
 
 def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
@@ -98,10 +109,12 @@ class AuditorApp(App[int]):
         self.book = FindingBook()
         self.check_states: dict[tuple[str, str], str] = {}
         self.audit_running = False
+        self.audits_finished = 0  # full audits finished (and saved) since the app started
         self.audit_problem: str | None = None
         self.sandbox: Any = None
         self.changed: Signal[str] = Signal(self, "changed")
         self._check_titles: dict[str, str] = {}
+        self._switch_interval = sys.getswitchinterval()
         for entry in SCREENS:
             self.add_mode(entry.name, _screen_factory(entry))
 
@@ -121,6 +134,10 @@ class AuditorApp(App[int]):
         return UnlockScreen()
 
     def on_mount(self) -> None:
+        # Workers (the audit, the practice servers) share the interpreter with the event loop: hand it
+        # over more often than every 5 ms so the screen keeps answering while they work.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.theme = "textual-dark"
         if self.practice:
             self.open_practice_case()
@@ -141,6 +158,7 @@ class AuditorApp(App[int]):
         except AuditorError as exc:
             self.post_message(CaseFailed(str(exc)))
             return
+        preload_screens()
         self.post_message(CaseReady(case))
 
     def on_case_ready(self, message: CaseReady) -> None:
@@ -187,11 +205,12 @@ class AuditorApp(App[int]):
                 pass
         self.book.load([])
         sandbox, self.sandbox = self.sandbox, None
-        if sandbox is not None:
-            sandbox.stop()
+        if sandbox is not None:  # stopping waits for the servers' threads: not on the event loop
+            threading.Thread(target=sandbox.stop, name="stop practice servers").start()
 
     def on_unmount(self) -> None:
         self.lock_and_forget()
+        sys.setswitchinterval(self._switch_interval)
 
     # -- audits -------------------------------------------------------------------------------------
 
@@ -305,6 +324,7 @@ class AuditorApp(App[int]):
     def on_audit_complete(self, message: AuditComplete) -> None:
         if message.full:
             self.audit_running = False
+            self.audits_finished += message.run is not None
         self.audit_problem = message.problem
         if message.problem:
             self.notify(message.problem, title="Couldn't check", severity="error", timeout=10)

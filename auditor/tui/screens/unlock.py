@@ -111,6 +111,9 @@ class UnlockScreen(AuditorScreen):
         except AuditorError as exc:
             self.post_message(CaseFailed(str(exc)))
             return
+        from auditor.tui.app import preload_screens
+
+        preload_screens()
         self.app.post_message(CaseReady(case))
 
     def on_case_failed(self, message: CaseFailed) -> None:
