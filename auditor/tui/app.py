@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -42,7 +41,6 @@ PRACTICE_CASE = "practice"
 # and opened without asking, so its passphrase is fixed and says so.
 PRACTICE_PASSPHRASE = "practice-case-not-secret"
 CHECKING = "checking"
-SWITCH_INTERVAL = 0.001
 
 
 class AuditCancelled(Exception):
@@ -114,7 +112,6 @@ class AuditorApp(App[int]):
         self.sandbox: Any = None
         self.changed: Signal[str] = Signal(self, "changed")
         self._check_titles: dict[str, str] = {}
-        self._switch_interval = sys.getswitchinterval()
         for entry in SCREENS:
             self.add_mode(entry.name, _screen_factory(entry))
 
@@ -134,10 +131,6 @@ class AuditorApp(App[int]):
         return UnlockScreen()
 
     def on_mount(self) -> None:
-        # Workers (the audit, the practice servers) share the interpreter with the event loop: hand it
-        # over more often than every 5 ms so the screen keeps answering while they work.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         self.theme = "textual-dark"
         if self.practice:
             self.open_practice_case()
@@ -210,7 +203,6 @@ class AuditorApp(App[int]):
 
     def on_unmount(self) -> None:
         self.lock_and_forget()
-        sys.setswitchinterval(self._switch_interval)
 
     # -- audits -------------------------------------------------------------------------------------
 
