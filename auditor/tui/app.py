@@ -324,6 +324,9 @@ class AuditorApp(App[int]):
 
     def on_case_failed(self, message: CaseFailed) -> None:
         self.notify(message.reason, title="The case did not open", severity="error", timeout=15)
+        say = getattr(self.screen, "say", None)
+        if callable(say):  # the opening screen says it too, where the person is looking
+            say(message.reason)
 
     # -- answers ------------------------------------------------------------------------------------
 

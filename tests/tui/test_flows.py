@@ -243,3 +243,17 @@ async def test_audit_screen_lists_every_check_with_its_status_in_words() -> None
         assert "Gmail filters that forward or hide your mail" in text
         assert "ann.example@gmail.com" in text
         await pilot.press("ctrl+q")
+
+
+async def test_a_practice_case_open_elsewhere_says_so_instead_of_waiting() -> None:
+    first_app = practice_app()
+    first_app.autostart = False
+    async with first_app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: first_app.case is not None, "the practice case")
+        second = practice_app()
+        async with second.run_test(size=SIZE) as other:
+            await wait_for(other, lambda: "Opening the practice case" not in screen_text(second), "the refusal")
+            assert second.case is None
+            assert "is open in another window or program" in screen_text(second)
+            await other.press("ctrl+q")
+        await pilot.press("ctrl+q")
