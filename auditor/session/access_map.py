@@ -280,3 +280,7 @@ def access_map_html(case: CaseStore) -> str:
 
 def access_map_text(case: CaseStore) -> str:
     return render_text(case_map(case))
+
+
+# The name the HTML/PDF report looks for.
+html_fragment = access_map_html

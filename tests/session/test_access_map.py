@@ -207,3 +207,12 @@ def test_stalkerware_and_guided_answers_become_paths() -> None:
     )
     assert ("SM-A546B", "can sign in or reset the password") in paths(amap, "microsoft:ann@contoso.example")
     assert ("Something found by hand", "title ") in paths(amap, "apple:ann@icloud.example")
+
+
+def test_the_html_report_includes_the_map(case: CaseStore, compromised_run: AuditRun) -> None:
+    from auditor.reports.html_report import access_map_fragment
+
+    case.save_run(compromised_run)
+    fragment = access_map_fragment(case)
+    assert fragment == access_map_html(case)
+    assert fragment.startswith('<section class="access-map">') and "keepingtabs@proton.example" in fragment
