@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import httpx
@@ -91,3 +92,62 @@ def test_a_resource_asked_for_by_many_checks_is_fetched_once() -> None:
         paths = [r.path for r in sb.requests]
     assert paths.count("/v1.0/me/mailFolders/inbox/messageRules") == 1
     assert paths.count("/v1.0/me/drive/root/delta") == 1 and paths.count("/v1.0/$batch") == 1
+
+
+def drive_server(permissions_body: dict) -> tuple[list[str], httpx.MockTransport]:
+    """A OneDrive whose folders name each other as parents, with a shared folder holding one photo."""
+    asked: list[str] = []
+    items = [
+        {"id": "root", "name": "root", "root": {}, "folder": {}},
+        {"id": "A", "name": "Album", "folder": {}, "shared": {}, "parentReference": {"id": "B"}},
+        {"id": "B", "name": "Inner", "folder": {}, "parentReference": {"id": "A"}},
+        {"id": "p", "name": "photo.jpg", "file": {"mimeType": "image/jpeg"}, "parentReference": {"id": "B"}},
+    ]
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        asked.append(f"{request.method} {request.url.path}")
+        if request.url.path.endswith("/me/drive/root/delta"):
+            return httpx.Response(200, json={"value": items, "@odata.deltaLink": "https://graph.microsoft.com/d"})
+        if request.method == "POST" and request.url.path.endswith("/$batch"):
+            import json
+
+            inner = json.loads(request.content)["requests"]
+            return httpx.Response(
+                200, json={"responses": [{"id": r["id"], "status": 200, "body": permissions_body} for r in inner]}
+            )
+        return httpx.Response(404, json={"error": {"code": "itemNotFound", "message": "no"}})
+
+    return asked, httpx.MockTransport(graph)
+
+
+def shared_media_of(transport: httpx.MockTransport) -> list:
+    async def go() -> list:
+        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=transport)
+        try:
+            return await asyncio.wait_for(client.shared_media(), 5)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def test_folders_that_name_each_other_as_parents_do_not_loop_forever() -> None:
+    link = {"id": "l1", "roles": ["read"], "link": {"scope": "anonymous", "webUrl": "https://1drv.ms/f/x"}}
+    asked, transport = drive_server({"value": [link]})
+    result: list = []
+    # A daemon thread, so an endless walk fails this test instead of hanging the suite.
+    walker = threading.Thread(target=lambda: result.append(shared_media_of(transport)), daemon=True)
+    walker.start()
+    walker.join(timeout=10)
+    assert not walker.is_alive(), "the walk of the drive's folders never ended"
+    shared = result[0]
+    assert [entry.item["id"] for entry in shared] == ["A"]
+    assert [m["name"] for m in shared[0].media] == ["photo.jpg"]
+    assert shared[0].permissions == [link]
+    assert asked.count("POST /v1.0/$batch") == 1
+
+
+def test_a_permissions_answer_without_a_value_array_is_an_error_not_private() -> None:
+    _, transport = drive_server({"error": "gone"})
+    with pytest.raises(ProviderError, match="sharing permissions without a 'value' array"):
+        shared_media_of(transport)

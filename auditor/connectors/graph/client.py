@@ -188,7 +188,8 @@ class GraphClient:
                         raise ProviderError("Microsoft Graph sent data that is not valid JSON (inside a batch)")
                     out[pending[rid]] = inner
                 elif status in RETRYABLE:
-                    headers = {str(k).lower(): v for k, v in (answer.get("headers") or {}).items()}
+                    raw = answer.get("headers")
+                    headers = {str(k).lower(): v for k, v in raw.items()} if isinstance(raw, dict) else {}
                     waits.append(retry_after(headers.get("retry-after"), attempt))
                     retry[rid] = pending[rid]
                     last = (RateLimitedError if status == 429 else ProviderError)(
@@ -197,7 +198,8 @@ class GraphClient:
                 elif status == 404 and missing_ok:
                     continue
                 else:
-                    message = inner.get("error", {}).get("message", "") if isinstance(inner, dict) else ""
+                    error = inner.get("error") if isinstance(inner, dict) else None
+                    message = error.get("message", "") if isinstance(error, dict) else ""
                     raise status_error(int(status) if isinstance(status, int) else 0, str(message or "no message"))
             if answered != set(pending):
                 raise ProviderError("Microsoft Graph left requests of a batch unanswered")
@@ -250,9 +252,12 @@ class GraphClient:
         bodies = await self.batch_get(list(paths.values())) if paths else {}
         out = []
         for item, media in wanted:
-            body = bodies[paths[item["id"]]]
+            value = bodies[paths[item["id"]]].get("value")
+            if not isinstance(value, list):
+                # Reading on as "no permissions" would call a shared item private.
+                raise ProviderError("Microsoft Graph sent an item's sharing permissions without a 'value' array")
             # Permissions inherited from a shared folder are that folder's, reported with it.
-            own = [p for p in body.get("value", []) if isinstance(p, dict) and not p.get("inheritedFrom")]
+            own = [p for p in value if isinstance(p, dict) and not p.get("inheritedFrom")]
             out.append(SharedItem(item=item, path=tree.path(item), media=media, permissions=own))
         return out
 
@@ -297,11 +302,17 @@ class DriveTree:
         if is_media(item):
             return [item]
         out, stack = [], list(self.children.get(item["id"], []))
+        # Parent links come from the server: a cycle among them must not make the walk endless.
+        seen = {item["id"]}
         while stack:
-            child = self.items[stack.pop()]
+            child_id = stack.pop()
+            if child_id in seen:
+                continue
+            seen.add(child_id)
+            child = self.items[child_id]
             if is_media(child):
                 out.append(child)
-            stack.extend(self.children.get(child["id"], []))
+            stack.extend(self.children.get(child_id, []))
         return sorted(out, key=lambda i: str(i.get("name", "")).lower())
 
 
