@@ -396,3 +396,23 @@ microsoft:
     assert sorted(m["name"] for m in people["max@example.net"].evidence["files"]) == ["a.jpg", "c.jpg", "d.heic"]
     assert [m["name"] for m in people["everyone in your organisation"].evidence["files"]] == ["b.mp4"]
     assert statuses(run, "microsoft.onedrive_public_media") == [Status.CLEAR]
+
+
+def test_every_permission_that_lets_someone_in_names_someone() -> None:
+    from auditor.checks.microsoft.onedrive_people_media import UNNAMED, people
+
+    group = {"roles": ["read"], "grantedToV2": {"group": {"displayName": "Family", "id": "g1"}}}
+    site_user = {"roles": ["write"], "grantedToV2": {"siteUser": {"loginName": "i:0#.f|membership|x@y.example"}}}
+    nameless_link = {"roles": ["read"], "link": {"scope": "users", "type": "view"}}
+    both = {
+        "roles": ["read"],
+        "grantedToV2": {"user": {"email": "jo@example.net"}, "siteUser": {"displayName": "Jo"}},
+        "grantedToIdentitiesV2": [{"user": {"email": "jo@example.net"}}],
+    }
+    assert people(group) == ["Family"]
+    assert people(site_user) == ["i:0#.f|membership|x@y.example"]
+    assert people(nameless_link) == [UNNAMED]
+    assert people(both) == ["jo@example.net"]
+    assert people({"roles": ["owner"], "grantedToV2": {"user": {"email": "me@example.net"}}}) == []
+    assert people({"roles": ["read"], "link": {"scope": "anonymous"}}) == []
+    assert people({"roles": ["read"], "link": {"scope": "existingAccess"}}) == []

@@ -19,6 +19,9 @@ SPEC = CheckSpec(
     timeout=300,
 )
 ORGANISATION = "everyone in your organisation"
+UNNAMED = "someone Microsoft did not name"
+# Graph's identitySet / sharePointIdentitySet: a person, a group, a site's user or group, an app or a device.
+IDENTITY_KEYS = ("user", "siteUser", "group", "siteGroup", "application", "device")
 
 
 def people(permission: dict[str, Any]) -> list[str]:
@@ -32,16 +35,23 @@ def people(permission: dict[str, Any]) -> list[str]:
         return [ORGANISATION]
     identities = permission.get("grantedToIdentitiesV2") or permission.get("grantedToIdentities") or []
     granted = permission.get("grantedToV2") or permission.get("grantedTo")
-    out = []
-    for identity in [*identities, *([granted] if granted else [])]:
-        user = (identity or {}).get("user") or {}
-        who = user.get("email") or user.get("displayName")
-        if who:
-            out.append(str(who))
+    if link.get("scope") == "existingAccess":
+        return []  # a link that lets in only those who already have access
+    out = [name for identity in [*identities, *([granted] if granted else [])] if (name := identity_name(identity))]
     invited = (permission.get("invitation") or {}).get("email")
     if invited and not out:
         out.append(str(invited))
-    return out
+    # A permission that lets someone in is never dropped because Microsoft left out who it is.
+    return list(dict.fromkeys(out)) or [UNNAMED]
+
+
+def identity_name(identity: Any) -> str:
+    """The first name an identitySet gives: its person, else its group, site user, app or device."""
+    for key in IDENTITY_KEYS:
+        who = identity.get(key) if isinstance(identity, dict) else None
+        if isinstance(who, dict) and (name := who.get("email") or who.get("loginName") or who.get("displayName")):
+            return str(name)
+    return ""
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
