@@ -472,34 +472,7 @@ class Timeline:
 
     def finding_entries(self) -> list[TimelineEntry]:
         """Access paths found, confirmed and closed, derived from the stored audit runs and decisions."""
-        out: list[TimelineEntry] = []
-        open_now: dict[str, Finding] = {}
-        for run in self.case.runs():
-            at = datetime.fromisoformat(run.finished_at or run.started_at)
-            current = {
-                f.fingerprint: f for f in self.case.findings_of(run.id) if f.status in (Status.FOUND, Status.REVIEW)
-            }
-            for fp, finding in current.items():
-                if fp not in open_now:
-                    out.append(
-                        TimelineEntry(
-                            finding.observed_at,
-                            "access-path",
-                            f"Access path found: {finding.title} ({finding.target})",
-                            {"fingerprint": fp},
-                        )
-                    )
-            for fp, finding in open_now.items():
-                if fp not in current:
-                    out.append(
-                        TimelineEntry(
-                            at,
-                            "access-path",
-                            f"Access path closed: {finding.title} ({finding.target})",
-                            {"fingerprint": fp},
-                        )
-                    )
-            open_now = current
+        out, _, _ = self._access_paths()
         titles = {e.ref.get("fingerprint"): e.summary.split(": ", 1)[-1] for e in out}
         for fp, answer, decided_at in self.case._query("SELECT fingerprint, answer, decided_at FROM decisions"):
             if answer not in ("mine", "not-mine") or fp not in titles:
@@ -513,16 +486,53 @@ class Timeline:
         return out
 
     def findings_summary(self) -> tuple[list[Finding], list[Finding]]:
-        """(open access paths in the latest audit, access paths closed since they were first found)."""
-        runs = self.case.runs()
-        if not runs:
-            return [], []
-        seen: dict[str, Finding] = {}
-        for run in runs:
-            for f in self.case.findings_of(run.id):
-                if f.status in (Status.FOUND, Status.REVIEW):
-                    seen[f.fingerprint] = f
-        latest = [f for f in self.case.findings_of(runs[-1].id) if f.status in (Status.FOUND, Status.REVIEW)]
-        latest_fps = {f.fingerprint for f in latest}
-        closed = [f for fp, f in seen.items() if fp not in latest_fps]
-        return latest, closed
+        """(access paths still open — or not checked again since —, access paths closed since first found)."""
+        _, still_open, closed = self._access_paths()
+        return still_open, closed
+
+    def _access_paths(self) -> tuple[list[TimelineEntry], list[Finding], list[Finding]]:
+        """Walk the stored runs in order: (found/closed entries, paths open at the end, paths closed).
+
+        A path is closed only by a later run in which its check completed on the same account without it.
+        A run that did not run that check, or in which the check failed or was skipped, leaves it open:
+        a check that could not look proves nothing.
+        """
+        entries: list[TimelineEntry] = []
+        open_now: dict[str, Finding] = {}
+        closed: dict[str, Finding] = {}
+        for run in self.case.runs():
+            at = datetime.fromisoformat(run.finished_at or run.started_at)
+            findings = self.case.findings_of(run.id)
+            completed: dict[tuple[str, str], bool] = {}
+            for f in findings:
+                key = (f.check, f.target)
+                completed[key] = completed.get(key, True) and f.status not in (Status.ERROR, Status.SKIPPED)
+            current = {f.fingerprint: f for f in findings if f.status in (Status.FOUND, Status.REVIEW)}
+            for fp, finding in current.items():
+                if fp not in open_now:
+                    closed.pop(fp, None)
+                    entries.append(
+                        TimelineEntry(
+                            finding.observed_at,
+                            "access-path",
+                            f"Access path found: {finding.title} ({finding.target})",
+                            {"fingerprint": fp},
+                        )
+                    )
+            for fp, finding in open_now.items():
+                if fp in current:
+                    continue
+                if not completed.get((finding.check, finding.target), False):
+                    current[fp] = finding  # not looked at again: still open
+                    continue
+                closed[fp] = finding
+                entries.append(
+                    TimelineEntry(
+                        at,
+                        "access-path",
+                        f"Access path closed: {finding.title} ({finding.target})",
+                        {"fingerprint": fp},
+                    )
+                )
+            open_now = current
+        return entries, list(open_now.values()), list(closed.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import timedelta
 from pathlib import Path
@@ -171,6 +172,27 @@ def test_findings_join_the_timeline_as_found_confirmed_and_closed(timeline: Time
     assert [f.subject for f in still_open] == ["y@evil.example"]
     assert [f.subject for f in closed] == ["x@evil.example"]
     assert all(f.status is Status.FOUND for f in still_open + closed)
+
+
+def test_a_check_that_failed_or_did_not_run_closes_no_access_path(timeline: Timeline) -> None:
+    case = timeline.case
+    case.save_run(audit_run(T0, "x@evil.example"))
+    failed = audit_run(T0 + timedelta(days=1), "", status=Status.ERROR)
+    case.save_run(failed)
+    other = audit_run(T0 + timedelta(days=2), "someone")
+    case.save_run(dataclasses.replace(other, findings=[dataclasses.replace(other.findings[0], check="google.filters")]))
+    skipped = audit_run(T0 + timedelta(days=3), "", status=Status.SKIPPED)
+    case.save_run(skipped)
+    still_open, closed = timeline.findings_summary()
+    assert [f.subject for f in still_open if f.check == "google.gmail.autoforward"] == ["x@evil.example"]
+    assert closed == []
+    assert not any(e.summary.startswith("Access path closed") for e in timeline.entries())
+    case.save_run(audit_run(T0 + timedelta(days=4), "", status=Status.CLEAR))
+    still_open, closed = timeline.findings_summary()
+    assert [f.subject for f in closed] == ["x@evil.example"]
+    assert "x@evil.example" not in [f.subject for f in still_open]
+    (closing,) = [e for e in timeline.entries() if e.summary.startswith("Access path closed")]
+    assert closing.at == T0 + timedelta(days=4, minutes=1)
 
 
 def test_verify_catches_a_tampered_record_and_export_refuses(timeline: Timeline, tmp_path: Path) -> None:
