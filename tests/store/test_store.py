@@ -21,6 +21,7 @@ from auditor.errors import CaseError, CaseLocked, WrongPassphrase
 from auditor.model import AuditRun, CheckSpec, Finding, Severity, Status, utcnow
 from auditor.store import MIGRATIONS, VERSION, CaseStore, case_path, import_case, list_cases
 from auditor.store.case import _connect
+from auditor.timeline import Channel, Outcome, Timeline
 
 CANARY = "CANARY-7f3a9c-zebra"
 REPO = Path(__file__).resolve().parents[2]
@@ -210,19 +211,26 @@ def test_export_then_import_round_trips_every_table(tmp_path: Path) -> None:
         store.set_step(run.findings[0].fingerprint, "p", "any:1", True)
         store.add_account("device", "This computer")
         store.add_event("note", "hello")
+        timeline = Timeline(store)
+        location = timeline.add_location("https://leak.example/p/1", "Leak site")
+        shot = tmp_path / "shot.png"
+        shot.write_bytes(b"\x89PNG\r\n\x1a\nscreenshot")
+        timeline.add_evidence_file(shot, location_id=location.id)
+        report = timeline.add_report(Channel.PLATFORM_NCII, [location.id], reference="R-1")
+        timeline.add_response(report.id, Outcome.ACKNOWLEDGED)
         counts = store.table_counts()
         exported = tmp_path / "handover.case"
         store.export_to(exported, "handover-pass")
-    # The timeline tables are filled and round-tripped by tests/timeline, the session tables by tests/session.
-    timeline_tables = {"content_locations", "evidence", "reports", "report_locations", "responses", "followups"}
-    timeline_tables |= {"sessions", "session_items", "session_notes"}
-    assert all(n > 0 for table, n in counts.items() if table not in timeline_tables), counts
+    # The session tables are filled and round-tripped by tests/session.
+    session_tables = {"sessions", "session_items", "session_notes"}
+    assert all(n > 0 for table, n in counts.items() if table not in session_tables), counts
     with pytest.raises(WrongPassphrase):
         import_case(exported, "pw", "copy")
     with import_case(exported, "handover-pass", "copy") as copy:
         assert copy.table_counts() == counts
         assert copy.get_secret("tok") == b"abc"
         assert copy.findings_of(copy.runs()[0].id) == run.findings
+        assert Timeline(copy).verify() == []
     assert list_cases() == ["ann", "copy"]
 
 
