@@ -185,8 +185,12 @@ def parse_when(text: str, what: str = "date") -> datetime:
 def check_url(text: str) -> str:
     """A web address with a scheme and a host, kept exactly as given (it is evidence)."""
     value = text.strip()
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed [IPv6] bracket
+        raise UsageError(f"{text!r} is not a web address: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise UsageError(f"{text!r} is not a web address: it needs http:// or https:// and a host name")
     if any(ch.isspace() for ch in value):
         raise UsageError(f"{text!r} is not a web address: it contains spaces")

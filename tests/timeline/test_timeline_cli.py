@@ -64,6 +64,7 @@ def test_add_report_answer_and_list_with_overdue_first(cli, made: None) -> None:
     ("argv", "message"),
     [
         (("--url", "notaurl", "--platform", "X"), "not a web address"),
+        (("--url", "https://[::1/broken", "--platform", "X"), "not a web address"),
         (("--url", "https://a.example/1", "--platform", "X", "--when", "last tuesday"), "not an ISO 8601"),
         (("--url", "https://a.example/1", "--platform", "X", "--when", "2026-02-30"), "not an ISO 8601"),
     ],

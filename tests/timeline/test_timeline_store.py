@@ -119,6 +119,7 @@ def test_refused_marks_the_content_refused(timeline: Timeline) -> None:
     [
         (lambda t: t.add_location("not a url", "Site"), "not a web address"),
         (lambda t: t.add_location("ftp://a.example/x", "Site"), "not a web address"),
+        (lambda t: t.add_location("http://[bad/x", "Site"), "not a web address"),
         (lambda t: t.add_location("https://a.example/a b", "Site"), "spaces"),
         (lambda t: t.add_location("https://a.example/1", "  "), "platform name is empty"),
         (lambda t: t.add_report(Channel.DMCA, [99], T0), "no content location 99"),
