@@ -151,3 +151,23 @@ def test_a_permissions_answer_without_a_value_array_is_an_error_not_private() ->
     _, transport = drive_server({"error": "gone"})
     with pytest.raises(ProviderError, match="sharing permissions without a 'value' array"):
         shared_media_of(transport)
+
+
+def test_the_servers_error_message_is_literal_in_the_error() -> None:
+    hostile = "[bold]boom[/] \x1b[2J\x1b]8;;https://evil.example\x07x\u202eexe"
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error": {"code": "BadRequest", "message": hostile}})
+
+    async def go() -> None:
+        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
+        try:
+            await client.me()
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ProviderError) as raised:
+        asyncio.run(go())
+    text = str(raised.value)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b[2J" in text and "<U+202E>" in text

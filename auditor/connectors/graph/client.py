@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
+from auditor.safetext import literal
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 MAX_BATCH = 20  # Graph's limit on requests in one $batch
@@ -324,6 +325,7 @@ def is_media(item: dict[str, Any]) -> bool:
 
 
 def status_error(status: int, message: str) -> ConnectorError:
+    message = literal(message, 300)  # the server's words; errors reach the terminal as they are
     if status == 401:
         return AuthError(f"Microsoft refused the sign-in (the token is missing, expired or revoked): {message}")
     if status == 403:

@@ -26,6 +26,7 @@ from typing import Any
 
 from auditor.connectors.signin import pre_connection_warning, secret_name
 from auditor.errors import AuthError, ConfigError, NetworkError
+from auditor.safetext import literal
 
 KIND = "microsoft"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -91,7 +92,8 @@ def application(settings: Any, cache: Any) -> Any:
             instance_discovery=False if override else None,
         )
     except (ValueError, requests.RequestException) as exc:
-        raise AuthError(f"couldn't reach the Microsoft sign-in service at {authority(settings)}: {exc}") from None
+        where = authority(settings)
+        raise AuthError(f"couldn't reach the Microsoft sign-in service at {where}: {literal(exc)}") from None
 
 
 def connect(case: Any, settings: Any, *, show: Callable[[str], None], work: bool | None = None) -> str:
@@ -129,16 +131,16 @@ def _load_cache(case: Any, target: str) -> Any:
     if case is None:
         cache = _MEMORY.get(target)
         if cache is None:
-            raise AuthError(f"{target} is not signed in")
+            raise AuthError(f"{literal(target, 200)} is not signed in")
         return cache
     blob = case.get_secret(secret_name(KIND, target))
     if blob is None:
-        raise AuthError(f"the case holds no sign-in for {target}")
+        raise AuthError(f"the case holds no sign-in for {literal(target, 200)}")
     cache = msal.SerializableTokenCache()
     try:
         cache.deserialize(blob.decode("utf-8"))
     except ValueError:
-        raise AuthError(f"the stored sign-in for {target} is unreadable") from None
+        raise AuthError(f"the stored sign-in for {literal(target, 200)} is unreadable") from None
     return cache
 
 
@@ -149,7 +151,7 @@ def silent_token(case: Any, target: str, settings: Any) -> str:
         app = application(settings, cache)
         accounts = app.get_accounts(username=target)
     if not accounts:
-        raise AuthError(f"the stored sign-in has no account {target}")
+        raise AuthError(f"the stored sign-in has no account {literal(target, 200)}")
     work = False
     if case is not None:
         stored = [a for a in case.accounts() if a["kind"] == KIND and a["target"] == target]
@@ -190,10 +192,11 @@ def _service_errors() -> Iterator[None]:
     try:
         yield
     except msal.exceptions.MsalServiceError as exc:
-        raise AuthError(f"the Microsoft sign-in service answered with an error: {exc}") from None
+        raise AuthError(f"the Microsoft sign-in service answered with an error: {literal(exc)}") from None
     except requests.RequestException as exc:
         raise NetworkError(f"couldn't reach the Microsoft sign-in service: {type(exc).__name__}") from None
 
 
 def _reason(result: dict[str, Any]) -> str:
-    return str(result.get("error_description") or result.get("error") or "no reason given").splitlines()[0]
+    """The first line of what the sign-in service said, made literal: error messages reach the terminal as is."""
+    return literal(str(result.get("error_description") or result.get("error") or "no reason given").splitlines()[0])
