@@ -81,7 +81,8 @@ def render(data: dict[str, Any], access_map: str | None = None) -> str:
             else "<p>The audits stored in this case found no access path.</p>"
         )
     if access_map:
-        out.append("<h2>Access map</h2>")
+        if "<h2" not in access_map:  # the fragment may bring its own heading
+            out.append("<h2>Access map</h2>")
         out.append(access_map)
     out.append("<h2>Where the content appeared</h2>")
     rows = [

@@ -121,6 +121,10 @@ def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Pa
     assert json.loads(out)["content_locations"][0]["platform"] == HOSTILE
     assert f"SHA-256 of this export: {hashlib.sha256(out.encode()).hexdigest()}" in err
     assert err.index("NOT encrypted") < err.index("SHA-256")
+    for fmt in ("html", "csv"):
+        code, out, err = cli("export", "--case", "c1", "--format", fmt)
+        assert code == 0 and out and "NOT encrypted" in err
+        assert_inert(out)
 
 
 def test_access_map_hook_is_used_when_present(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,3 +141,14 @@ def test_access_map_hook_is_used_when_present(filled: Path, monkeypatch: pytest.
         timeline = Timeline(store)
         assert b'<svg id="access-map-test">' in render_export(timeline, "html", Choices())
         assert b"access-map-test" not in render_export(timeline, "html", Choices(access_map=False))
+
+
+def test_the_sessions_access_map_is_in_the_report_once(filled: Path) -> None:
+    from auditor.reports.data import Choices
+    from auditor.reports.export import render_export
+
+    with CaseStore.open("c1", "pw") as store:
+        page = render_export(Timeline(store), "html", Choices()).decode()
+        assert page.count("Access map</h2>") == 1
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "keep@evil.example" in page
+        assert "<svg" not in render_export(Timeline(store), "html", Choices(findings=False)).decode()
