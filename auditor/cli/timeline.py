@@ -217,8 +217,9 @@ def handle_draft(args: argparse.Namespace) -> int:
     for line in draft.notes:
         print(line, file=sys.stderr)
     if args.out is not None:
-        from auditor.reports.output import write_file
+        from auditor.reports.output import UNENCRYPTED_WARNING, write_file
 
+        print(UNENCRYPTED_WARNING, file=sys.stderr)  # before anything is written
         write_file(args.out, draft.text.encode("utf-8"))
         print(f"Wrote the draft to {args.out}. It is NOT encrypted; edit it, then send it yourself.")
     else:

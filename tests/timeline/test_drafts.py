@@ -205,11 +205,12 @@ def test_lookup_offline_is_a_clear_error(offline: None) -> None:
 
 def test_abuse_draft_names_the_host_and_its_abuse_desk(cli, rdap: RdapServer, located: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out_file = tmp_path / "abuse.txt"
-    code, out, _ = cli(
+    code, out, err = cli(
         "timeline", "draft", "--case", "c1", "--kind", "abuse", "--location", "1",
         "--name", "Ann Example", "--contact", "ann@example.org", "--out", str(out_file),
     )  # fmt: skip
     assert code == 0 and "NOT encrypted" in out
+    assert "exports are NOT encrypted" in err, "said on stderr before the file is written"
     text = out_file.read_text()
     assert text.startswith("To: abuse@hosting.example\n")
     assert "http://5.45.67.89/gallery/1" in text
