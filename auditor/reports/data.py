@@ -102,6 +102,9 @@ def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> 
         }
         for f in timeline.followups()
     ]
+    # A finding kept as evidence is a finding: left out with the findings, its title (the default note) too.
+    evidence = [e for e in timeline.evidence() if choices.findings or e.kind != "finding"]
+    shown_evidence = {e.id for e in evidence} if choices.evidence else set()
     if choices.evidence:
         data["evidence_manifest"] = [
             {
@@ -117,12 +120,12 @@ def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> 
                 "reupload_of": e.reupload_of,
                 **_note(e.note, choices),
             }
-            for e in timeline.evidence()
+            for e in evidence
         ]
         data["evidence_verified_at"] = moment.isoformat()
     data["timeline"] = [
         {"at": e.at.isoformat(), "kind": e.kind, "summary": e.summary}
         for e in timeline.entries(include_findings=choices.findings)
-        if choices.evidence or e.kind != "evidence"
+        if e.kind != "evidence" or e.ref.get("evidence_id") in shown_evidence
     ]
     return data

@@ -152,3 +152,18 @@ def test_the_sessions_access_map_is_in_the_report_once(filled: Path) -> None:
         assert page.count("Access map</h2>") == 1
         assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "keep@evil.example" in page
         assert "<svg" not in render_export(Timeline(store), "html", Choices(findings=False)).decode()
+
+
+def test_a_finding_kept_as_evidence_is_left_out_with_the_findings(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with CaseStore.open("c1", "pw") as store:
+        fingerprint = store.findings_of(store.runs()[-1].id)[0].fingerprint
+    assert cli("evidence", "finding", "--case", "c1", fingerprint)[0] == 0
+    full = json.loads(export(cli, tmp_path, "json")[0])
+    assert [e["kind"] for e in full["evidence_manifest"]] == ["file", "finding"]
+    assert full["evidence_manifest"][1]["note"] == "Your mail is forwarded to keep@evil.example"
+    page = export(cli, tmp_path, "html", "--no-findings")[0].decode()
+    assert "keep@evil.example" not in page and fingerprint not in page
+    assert hashlib.sha256(filled.read_bytes()).hexdigest() in page, "the screenshot stays in the manifest"
+    data = json.loads(export(cli, tmp_path, "json", "--no-findings")[0])
+    assert [e["kind"] for e in data["evidence_manifest"]] == ["file"]
+    assert sum(e["kind"] == "evidence" for e in data["timeline"]) == 1
