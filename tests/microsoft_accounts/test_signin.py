@@ -129,8 +129,12 @@ def test_a_stored_account_that_cannot_sign_in_is_error_naming_the_command(identi
                 entry["secret"] = "revoked"
             store.put_secret(secret_name("microsoft", target), json.dumps(cache).encode())
             store.add_account("microsoft", "gone@outlook.example")  # no stored token at all
+            store.add_account("microsoft", "damaged@outlook.example")  # a token cache of the wrong shape
+            store.put_secret(secret_name("microsoft", "damaged@outlook.example"), b'{"Account": 5}')
             run = asyncio.run(audit(["microsoft"], settings=settings, endpoints=endpoints, case=store))
-    for who in (target, "gone@outlook.example"):
+    damaged = [f for f in run.findings if f.target == "damaged@outlook.example"]
+    assert damaged and "stored sign-in for damaged@outlook.example is unreadable" in damaged[0].detail
+    for who in (target, "gone@outlook.example", "damaged@outlook.example"):
         findings = [f for f in run.findings if f.target == who and not f.check.startswith("microsoft.manual")]
         assert findings and {f.status for f in findings} == {Status.ERROR}, who
         assert "auditor account add microsoft --case" in findings[0].detail

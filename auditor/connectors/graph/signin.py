@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from auditor.connectors.signin import pre_connection_warning, secret_name
+from auditor.connectors.signin import guided_steps, pre_connection_warning, secret_name
 from auditor.errors import AuthError, ConfigError, NetworkError
 from auditor.safetext import literal
 
@@ -51,10 +51,7 @@ def warning(settings: Any) -> str:
 
 def manual_steps(settings: Any) -> str:
     """How to look at forwarding and rules by hand before connecting (the guided check's own steps)."""
-    from auditor.manual import manual_definitions
-
-    manual = manual_definitions()["microsoft.manual_forwarding"]
-    return "\n".join([manual.question, *(f"- {step}" for step in manual.where_to_look)])
+    return guided_steps("microsoft.manual_forwarding")
 
 
 def scopes_for(work: bool) -> list[str]:
@@ -139,7 +136,11 @@ def _load_cache(case: Any, target: str) -> Any:
     cache = msal.SerializableTokenCache()
     try:
         cache.deserialize(blob.decode("utf-8"))
-    except ValueError:
+        # msal only trips over JSON of the wrong shape when it reads an entry: read each kind once now.
+        kinds = msal.TokenCache.CredentialType
+        for kind in (kinds.ACCOUNT, kinds.ACCESS_TOKEN, kinds.REFRESH_TOKEN, kinds.ID_TOKEN, kinds.APP_METADATA):
+            list(cache.search(kind))
+    except (ValueError, AttributeError, TypeError):
         raise AuthError(f"the stored sign-in for {literal(target, 200)} is unreadable") from None
     return cache
 

@@ -36,12 +36,18 @@ def _client(request: SourceRequest, base_url: str, token: str) -> Any:
 async def _open(request: SourceRequest, client: Any, fallback: str, account_type: str | None) -> Source:
     try:
         me = await client.me()
-    except AuditorError as exc:
+    except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
         await client.aclose()
-        return Source(KIND, fallback, error=f"Couldn't reach the Microsoft account: {exc}", practice=request.practice)
+        return Source(
+            KIND, fallback, error=f"Couldn't reach the Microsoft account: {_why(exc)}", practice=request.practice
+        )
     client.account_type = account_type or account_type_of(str(me.get("id") or ""))
     target = str(me.get("userPrincipalName") or me.get("mail") or fallback)
     return Source(KIND, target, clients={"graph": client}, practice=request.practice, closers=[client.aclose])
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, AuditorError) else f"unexpected failure: {type(exc).__name__}: {exc}"
 
 
 def sign_in_again(target: str) -> str:
@@ -58,8 +64,8 @@ async def _stored(request: SourceRequest, account: dict[str, Any]) -> Source:
     target = str(account["target"])
     try:
         token = await asyncio.to_thread(silent_token, request.case, target, request.settings)
-    except AuditorError as exc:
-        return Source(KIND, target, error=f"{sign_in_again(target)} ({exc})", practice=request.practice)
+    except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
+        return Source(KIND, target, error=f"{sign_in_again(target)} ({_why(exc)})", practice=request.practice)
     client = _client(request, request.endpoints.graph or GRAPH_URL, token)
     return await _open(request, client, target, (account.get("settings") or {}).get("account_type"))
 
