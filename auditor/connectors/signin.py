@@ -46,6 +46,14 @@ def pre_connection_warning(provider: str, alert: str, manual_check: str) -> str:
     )
 
 
+def guided_steps(check_id: str) -> str:
+    """The steps of a guided check as plain text: what ``manual_steps`` offers before connecting."""
+    from auditor.manual import manual_definitions
+
+    manual = manual_definitions()[check_id]
+    return "\n".join([manual.question, *(f"- {step}" for step in manual.where_to_look)])
+
+
 class SignInModule(Protocol):
     KIND: str
 

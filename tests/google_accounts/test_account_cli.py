@@ -76,7 +76,7 @@ def test_checking_by_hand_first_and_stopping(practice: Sandbox, monkeypatch, cap
     monkeypatch.setattr("sys.stdin", Terminal("y\nn\n"))
     assert main(["account", "add", "google", "--case", "ann"]) == 0
     out = capsys.readouterr().out
-    assert "Checking Gmail forwarding by hand" in out
+    assert "Is forwarding off in Gmail" in out and "Forwarding and POP/IMAP" in out
     assert "Nothing was connected." in out
     assert not case_path("ann").exists()
     assert not [r for r in practice.requests if r.provider == "google-oauth"]

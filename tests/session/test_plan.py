@@ -32,7 +32,11 @@ def test_forwarding_by_hand_comes_before_any_connected_check() -> None:
     steps = plan_for(intake)
     order = ids(steps)
     forwarding = [s.check for s in steps if s.phase is Phase.FORWARDING_FIRST]
-    assert set(forwarding) == {"microsoft.manual_forwarding", "apple.icloud_mail_forwarding"}
+    assert set(forwarding) == {
+        "microsoft.manual_forwarding",
+        "google.manual_forwarding",
+        "apple.icloud_mail_forwarding",
+    }
     first_connected = min(i for i, s in enumerate(steps) if s.automated and s.kind in ("google", "microsoft"))
     assert max(order.index(f) for f in forwarding) < first_connected
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from auditor.connectors.signin import pre_connection_warning, secret_name
+from auditor.connectors.signin import guided_steps, pre_connection_warning, secret_name
 from auditor.errors import AuditorError, ConfigError, UsageError
 
 KIND = "exchange"
@@ -39,21 +39,9 @@ def warning(settings: Any) -> str:
     )
 
 
-MANUAL_FORWARDING_STEPS = (
-    "Looking at forwarding by hand, without connecting anything\n"
-    "\n"
-    "1. Open Outlook on the web (your organisation's address, often https://mail.<organisation>/owa) on a device\n"
-    "   the other person has never used.\n"
-    "2. Settings (the gear) › Mail › Forwarding: if forwarding is on, note the address and take a screenshot.\n"
-    "3. Settings › Mail › Rules: open each rule; note any that forward, redirect or delete mail.\n"
-    "4. Settings › General › Mobile devices: note any phone or tablet you do not use.\n"
-    "Save what you find in the case as evidence before changing anything.\n"
-)
-
-
 def manual_steps(settings: Any) -> str:
-    """How to look at forwarding by hand before connecting (offered by the command line and the app)."""
-    return MANUAL_FORWARDING_STEPS
+    """How to look at forwarding by hand before connecting (the guided check's own steps)."""
+    return guided_steps("exchange.manual_forwarding")
 
 
 def check_settings(settings: Any) -> None:

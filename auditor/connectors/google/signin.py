@@ -19,25 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from auditor.connectors.signin import pre_connection_warning, secret_name
+from auditor.connectors.signin import guided_steps, pre_connection_warning, secret_name
 from auditor.errors import AuditorError, AuthError, ConfigError, NetworkError, UsageError
 
 KIND = "google"
 SIGN_IN_TIMEOUT = 300  # seconds the loopback server waits for the browser to come back
 
 FORWARDING_BY_HAND = "Gmail › Settings (the gear) › See all settings › Forwarding and POP/IMAP"
-MANUAL_FORWARDING_STEPS = (
-    "Checking Gmail forwarding by hand (nothing is connected, Google sends no alert)\n"
-    "\n"
-    "1. On a computer, open mail.google.com and sign in.\n"
-    "2. Select Settings (the gear, top right) › See all settings › Forwarding and POP/IMAP.\n"
-    "   - Forwarding: if it says “Forward a copy of incoming mail to” an address, your mail goes there.\n"
-    "   - POP and IMAP: if either is enabled and you use no mail program, someone else may be reading.\n"
-    "3. Open the Filters and Blocked Addresses tab: a filter that forwards or deletes mail can hide alerts.\n"
-    "4. Take a screenshot of each tab before changing anything: it is evidence.\n"
-    "If you find forwarding you did not set up, the abuser may see a security alert about this tool; plan with\n"
-    "an advocate before connecting.\n"
-)
 
 
 def warning(settings: Any) -> str:
@@ -47,8 +35,8 @@ def warning(settings: Any) -> str:
 
 
 def manual_steps(settings: Any) -> str:
-    """How to look at forwarding by hand before connecting (offered by the command line and the app)."""
-    return MANUAL_FORWARDING_STEPS
+    """How to look at forwarding by hand before connecting (the guided check's own steps)."""
+    return guided_steps("google.manual_forwarding")
 
 
 def scopes(settings: Any) -> list[str]:
