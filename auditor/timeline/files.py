@@ -32,6 +32,29 @@ def read_evidence_file(path: Path) -> bytes:
         raise UsageError(f"{path}: cannot be reached (permission denied); nothing was added") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror}); nothing was added") from None
+    _check_kind(path, info)
+    try:
+        # Non-blocking, then looked at again through the open file: a pipe swapped in after the first look
+        # is refused instead of waiting forever for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except PermissionError:
+        raise UsageError(f"{path}: cannot be read (permission denied); nothing was added") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was added") from None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            _check_kind(path, os.fstat(handle.fileno()))
+            content = handle.read(MAX_EVIDENCE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was added") from None
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise UsageError(
+            f"{path} grew past {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB while it was read; nothing was added"
+        )
+    return content
+
+
+def _check_kind(path: Path, info: os.stat_result) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{path} is a folder, not a file: add the files in it one by one; nothing was added")
     if not stat.S_ISREG(info.st_mode):
@@ -42,13 +65,6 @@ def read_evidence_file(path: Path) -> bytes:
             "a case keeps in one item; keep it on an encrypted drive and add a note with its SHA-256; "
             "nothing was added"
         )
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_EVIDENCE_BYTES + 1)
-    except PermissionError:
-        raise UsageError(f"{path}: cannot be read (permission denied); nothing was added") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was added") from None
 
 
 def media_type(name: str, content: bytes) -> str:
