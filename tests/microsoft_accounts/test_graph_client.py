@@ -171,3 +171,18 @@ def test_the_servers_error_message_is_literal_in_the_error() -> None:
     text = str(raised.value)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "\\x1b[2J" in text and "<U+202E>" in text
+
+
+def test_a_page_with_items_that_are_not_objects_is_an_error_not_a_shorter_list() -> None:
+    def graph(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"value": [{"id": "r1", "displayName": "kept"}, "garbled", None]})
+
+    async def go() -> None:
+        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
+        try:
+            await client.inbox_rules()
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ProviderError, match="items that are not objects"):
+        asyncio.run(go())

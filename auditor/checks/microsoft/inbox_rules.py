@@ -56,7 +56,9 @@ def _words(value: Any) -> str:
 
 def describe(conditions: dict[str, Any]) -> str:
     parts = [
-        f"{key}: {literal(_words(value), 120)}" for key, value in conditions.items() if value not in (None, [], "")
+        f"{literal(key, 60)}: {literal(_words(value), 120)}"
+        for key, value in conditions.items()
+        if value not in (None, [], "")
     ]
     return "; ".join(parts) or "all mail"
 

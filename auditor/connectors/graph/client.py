@@ -129,7 +129,10 @@ class GraphClient:
             value = body.get("value")
             if not isinstance(value, list):
                 raise ProviderError(f"Microsoft Graph sent a list without a 'value' array ({path})")
-            items.extend(v for v in value if isinstance(v, dict))
+            if not all(isinstance(v, dict) for v in value):
+                # Skipping what cannot be read would make a check judge a list it saw only part of.
+                raise ProviderError(f"Microsoft Graph sent a list with items that are not objects ({path})")
+            items.extend(value)
             link = body.get("@odata.nextLink")
             if not link:
                 return items
