@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +14,23 @@ import pytest
 from auditor.connectors.graph.client import GraphClient
 from auditor.errors import ProviderError, RateLimitedError
 from auditor.sandbox import FaultRule, Sandbox
+
+
+def read_with(client: GraphClient, call: Callable[[GraphClient], Awaitable[Any]]) -> Any:
+    """Run one read on a client, then close it."""
+
+    async def go() -> Any:
+        try:
+            return await call(client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def mocked(graph: Callable[[httpx.Request], httpx.Response]) -> GraphClient:
+    """A client whose requests are answered by ``graph`` (Graph's wire format, no network)."""
+    return GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
 
 
 def test_a_next_link_to_another_server_is_never_followed() -> None:
@@ -28,32 +47,17 @@ def test_a_next_link_to_another_server_is_never_followed() -> None:
             },
         )
 
-    async def go() -> None:
-        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
-        try:
-            with pytest.raises(ProviderError, match="another server"):
-                await client.inbox_rules()
-        finally:
-            await client.aclose()
-
-    asyncio.run(go())
+    with pytest.raises(ProviderError, match="another server"):
+        read_with(mocked(graph), lambda c: c.inbox_rules())
     assert len(asked) == 1 and all(url.startswith("https://graph.microsoft.com/") for url in asked)
 
 
 def test_retry_after_beyond_the_budget_fails_at_once() -> None:
     rule = FaultRule("graph", "/v1.0/me", "429", retry_after=30)
     with Sandbox("clean", faults=[rule]) as sb:
-
-        async def go() -> None:
-            client = GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4)
-            try:
-                await client.me()
-            finally:
-                await client.aclose()
-
         began = time.monotonic()
         with pytest.raises(RateLimitedError, match="429"):
-            asyncio.run(go())
+            read_with(GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4), lambda c: c.me())
         assert time.monotonic() - began < 2
         assert len(sb.requests) == 1
 
@@ -61,16 +65,8 @@ def test_retry_after_beyond_the_budget_fails_at_once() -> None:
 def test_retry_after_is_honoured_before_trying_again() -> None:
     rule = FaultRule("graph", "/v1.0/me", "503", retry_after=1, times=1)
     with Sandbox("clean", faults=[rule]) as sb:
-
-        async def go() -> dict:
-            client = GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4)
-            try:
-                return await client.me()
-            finally:
-                await client.aclose()
-
         began = time.monotonic()
-        me = asyncio.run(go())
+        me = read_with(GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4), lambda c: c.me())
         waited = time.monotonic() - began
     assert me["userPrincipalName"] == "sam.example@outlook.example"
     assert waited >= 1.0
@@ -121,14 +117,8 @@ def drive_server(permissions_body: dict) -> tuple[list[str], httpx.MockTransport
 
 
 def shared_media_of(transport: httpx.MockTransport) -> list:
-    async def go() -> list:
-        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=transport)
-        try:
-            return await asyncio.wait_for(client.shared_media(), 5)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(go())
+    client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=transport)
+    return list(read_with(client, lambda c: asyncio.wait_for(c.shared_media(), 5)))
 
 
 def test_folders_that_name_each_other_as_parents_do_not_loop_forever() -> None:
@@ -159,15 +149,8 @@ def test_the_servers_error_message_is_literal_in_the_error() -> None:
     def graph(request: httpx.Request) -> httpx.Response:
         return httpx.Response(400, json={"error": {"code": "BadRequest", "message": hostile}})
 
-    async def go() -> None:
-        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
-        try:
-            await client.me()
-        finally:
-            await client.aclose()
-
     with pytest.raises(ProviderError) as raised:
-        asyncio.run(go())
+        read_with(mocked(graph), lambda c: c.me())
     text = str(raised.value)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "\\x1b[2J" in text and "<U+202E>" in text
@@ -177,12 +160,5 @@ def test_a_page_with_items_that_are_not_objects_is_an_error_not_a_shorter_list()
     def graph(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"value": [{"id": "r1", "displayName": "kept"}, "garbled", None]})
 
-    async def go() -> None:
-        client = GraphClient("https://graph.microsoft.com/v1.0", "t", transport=httpx.MockTransport(graph))
-        try:
-            await client.inbox_rules()
-        finally:
-            await client.aclose()
-
     with pytest.raises(ProviderError, match="items that are not objects"):
-        asyncio.run(go())
+        read_with(mocked(graph), lambda c: c.inbox_rules())
