@@ -34,6 +34,8 @@ from auditor.timeline.model import (
     check_url,
 )
 
+_LOCATION_COLUMNS = "id, url, platform, kind, first_seen, status, note"
+_REPORT_COLUMNS = "id, channel, sent_at, reference, sent_text, recipient, note"
 _EVIDENCE_COLUMNS = (
     "id, kind, file_name, media_type, size, sha256, captured_at, source_url, note, finding_fingerprint, "
     "location_id, perceptual_hash, perceptual_quality, reupload_of"
@@ -87,16 +89,11 @@ class Timeline:
         return self.location(location_id)
 
     def locations(self) -> list[ContentLocation]:
-        rows = self.case._query(
-            "SELECT id, url, platform, kind, first_seen, status, note FROM content_locations ORDER BY id"
-        )
+        rows = self.case._query(f"SELECT {_LOCATION_COLUMNS} FROM content_locations ORDER BY id")
         return [self._location(r) for r in rows]
 
     def location(self, location_id: int) -> ContentLocation:
-        rows = self.case._query(
-            "SELECT id, url, platform, kind, first_seen, status, note FROM content_locations WHERE id = ?",
-            (location_id,),
-        )
+        rows = self.case._query(f"SELECT {_LOCATION_COLUMNS} FROM content_locations WHERE id = ?", (location_id,))
         if not rows:
             raise UsageError(f"the case has no content location {location_id} (`auditor timeline list` shows them)")
         return self._location(rows[0])
@@ -318,16 +315,11 @@ class Timeline:
         return self.report(report_id)
 
     def reports(self) -> list[Report]:
-        rows = self.case._query(
-            "SELECT id, channel, sent_at, reference, sent_text, recipient, note FROM reports ORDER BY sent_at, id"
-        )
+        rows = self.case._query(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY sent_at, id")
         return [self._report(r) for r in rows]
 
     def report(self, report_id: int) -> Report:
-        rows = self.case._query(
-            "SELECT id, channel, sent_at, reference, sent_text, recipient, note FROM reports WHERE id = ?",
-            (report_id,),
-        )
+        rows = self.case._query(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
         if not rows:
             raise UsageError(f"the case has no report {report_id} (`auditor timeline list` shows them)")
         return self._report(rows[0])
