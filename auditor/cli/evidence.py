@@ -53,7 +53,7 @@ def handle_add(args: argparse.Namespace) -> int:
     read_evidence_file(args.file)
     with open_timeline(args.case) as timeline:
         item = timeline.add_evidence_file(args.file, url, args.note, args.location, captured)
-    print(f"Kept {literal(item.file_name, 120)} as evidence {item.id} ({item.size} bytes, {item.media_type}).")
+    print(f"Kept {literal(item.file_name, 120)} as evidence {item.id} ({item.size} bytes, {literal(item.media_type)}).")
     print(f"SHA-256 {item.sha256}")
     if item.reupload_of:
         print(f"This looks like the same picture as evidence {item.reupload_of}: linked as a reupload.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from auditor.errors import UsageError
 # SQLite keeps a value up to 1 GB; stay well below so a case stays workable.
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*", re.IGNORECASE)
+_UNKNOWN = "application/octet-stream"
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -76,5 +79,7 @@ def media_type(name: str, content: bytes) -> str:
         return "image/webp"
     if content[4:8] == b"ftyp":
         return "video/mp4"
+    # guess_type reads a name starting "data:" as a data URL and returns the text in it: only a plain
+    # type/subtype from its table is taken.
     guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
+    return guessed if guessed and _MEDIA_TYPE.fullmatch(guessed) and not name.startswith("data:") else _UNKNOWN

@@ -183,3 +183,15 @@ def test_without_a_terminal_or_passphrase_it_says_how(isolated_home: Path) -> No
     )
     assert proc.returncode == 2
     assert "AUDITOR_PASSPHRASE" in proc.stderr
+
+
+def test_a_file_named_like_a_data_url_gives_no_media_type_from_its_name(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A downloaded file's name is chosen by whoever served it; Python reads "data:TYPE,..." names as data URLs.
+    odd = tmp_path / "data:\x1b[31m[bold]evil\u202e,saved"
+    odd.write_bytes(b"saved page")
+    code, out, _ = cli("evidence", "add", "--case", "c1", str(odd))
+    assert code == 0
+    assert_inert(out)
+    assert "application/octet-stream" in out and "\\x1b[31m[bold]evil<U+202E>" in out
+    with CaseStore.open("c1", "pw") as store:
+        assert Timeline(store).evidence()[0].media_type == "application/octet-stream"
