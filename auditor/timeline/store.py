@@ -34,6 +34,8 @@ from auditor.timeline.model import (
     check_url,
 )
 
+# What a check reports when it did not look: it cannot close an access path it found before.
+_NOT_LOOKED = (Status.ERROR, Status.SKIPPED, Status.MANUAL)
 _LOCATION_COLUMNS = "id, url, platform, kind, first_seen, status, note"
 _REPORT_COLUMNS = "id, channel, sent_at, reference, sent_text, recipient, note"
 _EVIDENCE_COLUMNS = (
@@ -486,8 +488,8 @@ class Timeline:
         """Walk the stored runs in order: (found/closed entries, paths open at the end, paths closed).
 
         A path is closed only by a later run in which its check completed on the same account without it.
-        A run that did not run that check, or in which the check failed or was skipped, leaves it open:
-        a check that could not look proves nothing.
+        A run that did not run that check, or in which the check failed, was skipped or waits for a look by
+        hand, leaves it open: a check that did not look proves nothing.
         """
         entries: list[TimelineEntry] = []
         open_now: dict[str, Finding] = {}
@@ -498,7 +500,7 @@ class Timeline:
             completed: dict[tuple[str, str], bool] = {}
             for f in findings:
                 key = (f.check, f.target)
-                completed[key] = completed.get(key, True) and f.status not in (Status.ERROR, Status.SKIPPED)
+                completed[key] = completed.get(key, True) and f.status not in _NOT_LOOKED
             current = {f.fingerprint: f for f in findings if f.status in (Status.FOUND, Status.REVIEW)}
             for fp, finding in current.items():
                 if fp not in open_now:

@@ -182,8 +182,8 @@ def test_a_check_that_failed_or_did_not_run_closes_no_access_path(timeline: Time
     case.save_run(failed)
     other = audit_run(T0 + timedelta(days=2), "someone")
     case.save_run(dataclasses.replace(other, findings=[dataclasses.replace(other.findings[0], check="google.filters")]))
-    skipped = audit_run(T0 + timedelta(days=3), "", status=Status.SKIPPED)
-    case.save_run(skipped)
+    case.save_run(audit_run(T0 + timedelta(days=3), "", status=Status.SKIPPED))
+    case.save_run(audit_run(T0 + timedelta(days=3, hours=1), "", status=Status.MANUAL))
     still_open, closed = timeline.findings_summary()
     assert [f.subject for f in still_open if f.check == "google.gmail.autoforward"] == ["x@evil.example"]
     assert closed == []
