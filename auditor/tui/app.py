@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, get_current_worker
 
+from auditor.safetext import literal_multiline
 from auditor.tui.book import FindingBook
 from auditor.tui.commands import AuditorCommands
 from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBegan, CheckDone
@@ -319,11 +320,15 @@ class AuditorApp(App[int]):
             self.audits_finished += message.run is not None
         self.audit_problem = message.problem
         if message.problem:
-            self.notify(message.problem, title="Couldn't check", severity="error", timeout=10)
+            # The problem can quote a provider or a file name: shown literally, never as markup.
+            self.notify(
+                literal_multiline(message.problem), title="Couldn't check", severity="error", timeout=10, markup=False
+            )
         self.changed.publish("findings")
 
     def on_case_failed(self, message: CaseFailed) -> None:
-        self.notify(message.reason, title="The case did not open", severity="error", timeout=15)
+        reason = literal_multiline(message.reason)
+        self.notify(reason, title="The case did not open", severity="error", timeout=15, markup=False)
         say = getattr(self.screen, "say", None)
         if callable(say):  # the opening screen says it too, where the person is looking
             say(message.reason)

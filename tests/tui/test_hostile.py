@@ -49,3 +49,18 @@ async def test_hostile_text_is_shown_literally_on_the_findings_overview_audit_an
         await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
         assert_nothing_raw(app)
         await pilot.press("ctrl+q")
+
+
+async def test_a_problem_quoting_hostile_text_is_notified_literally() -> None:
+    from auditor.tui.messages import AuditComplete
+
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.case is not None, "the practice case")
+        app.post_message(AuditComplete(None, False, "[bold red]Security[/] \x1b]0;title\x07 in\u202evoice"))
+        await wait_for(pilot, lambda: app.screen.query("Toast"), "the notice")
+        shown = screen_text(app)
+        assert "[bold red]Security[/]" in shown  # markup shown as typed: it did not take effect
+        assert "\\x1b]0;title\\x07" in shown and "in<U+202E>voice" in shown
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")

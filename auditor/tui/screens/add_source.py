@@ -31,8 +31,19 @@ class AddSourceScreen(AuditorScreen):
                 yield Button("Android phone", id="kind-android", tooltip="Read over adb when the phone is plugged in")
             yield Static("", id="warning")
             with Horizontal(classes="buttons", id="connect-buttons"):
-                yield Button("Connect", id="connect", variant="primary", disabled=True)
-                yield Button("Check forwarding by hand first", id="by-hand", disabled=True)
+                yield Button(
+                    "Connect",
+                    id="connect",
+                    variant="primary",
+                    disabled=True,
+                    tooltip="Sign in, after the warning above",
+                )
+                yield Button(
+                    "Check forwarding by hand first",
+                    id="by-hand",
+                    disabled=True,
+                    tooltip="Look for forwarding yourself before connecting: connecting can be noticed",
+                )
             yield Static("", id="signin-log")
 
     def say(self, text: Text | str) -> None:
@@ -48,10 +59,10 @@ class AddSourceScreen(AuditorScreen):
         try:
             warning = signin_module(self.kind).warning(load_settings())
         except AuditorError as exc:
-            self.query_one("#warning", Static).update(Text(str(exc)))
+            self.query_one("#warning", Static).update(Text(literal_multiline(exc)))
             self.query_one("#connect", Button).disabled = True
             return
-        self.query_one("#warning", Static).update(Text(warning, style="bold"))
+        self.query_one("#warning", Static).update(Text(literal_multiline(warning), style="bold"))
         self.query_one("#by-hand", Button).disabled = False
         connect = self.query_one("#connect", Button)
         connect.disabled = self.auditor.practice

@@ -127,7 +127,7 @@ class FindingScreen(AuditorScreen):
         try:
             digest = save_finding_as_evidence(case, self.finding.fingerprint)
         except NotSavedYet as exc:
-            self.notify(str(exc), title="Not saved yet", severity="warning")
+            self.notify(literal(exc), title="Not saved yet", severity="warning", markup=False)
             return
         self.query_one("#evidence-status", Static).update(self.evidence_words(digest))
         self.notify("Saved as evidence in the case's timeline.", title="Evidence")
@@ -167,7 +167,7 @@ class FindingScreen(AuditorScreen):
         note = self.query_one("#manual-note", Input).value
         updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
         self.finding = updated
-        self.notify(Text(literal(updated.title)).plain, title="Answer saved")
+        self.notify(literal(updated.title), title="Answer saved", markup=False)
 
     @on(Checkbox.Changed, ".step")
     def step_ticked(self, event: Checkbox.Changed) -> None:
