@@ -12,6 +12,23 @@ from auditor.safetext import literal
 WIDTH = 80
 _LABEL_WIDTH = max(len(s.label) for s in Status) + 2  # "Is this yours?" + gap
 _SEV_WIDTH = 10
+# What kind of account a heading is about: one address can be both a Microsoft 365 account read through
+# Graph and a mailbox read over EWS, and the two are audited (and closed) separately.
+KIND_LABELS = {
+    "google": "Google",
+    "microsoft": "Microsoft",
+    "exchange": "Exchange server",
+    "android": "Android phone",
+    "apple": "Apple",
+    "social": "social media",
+    "carrier": "phone plan",
+}
+
+
+def heading(kind: str, target: str, width: int = WIDTH) -> str:
+    label = KIND_LABELS.get(kind)
+    shown = literal(target, width)
+    return f"{shown} ({label})" if label and label.lower() not in shown.lower() else shown
 
 
 def finding_lines(finding: Finding, width: int = WIDTH, details: bool = False) -> list[str]:
@@ -37,14 +54,15 @@ def table(run: AuditRun, width: int = WIDTH, show_clear: bool = True, details: b
             "“This computer” is a real, read-only scan of this machine.",
             "",
         ]
-    by_target: dict[str, list[Finding]] = {}
+    by_target: dict[tuple[str, str], list[Finding]] = {}
     for finding in run.sorted_findings():
         if finding.status is Status.SKIPPED or (finding.status is Status.CLEAR and not show_clear):
             continue
-        by_target.setdefault(finding.target, []).append(finding)
-    for target, findings in by_target.items():
-        out.append(literal(target, width))
-        out.append("-" * min(width, max(len(literal(target, width)), 20)))
+        by_target.setdefault((finding.check.split(".", 1)[0], finding.target), []).append(finding)
+    for (kind, target), findings in by_target.items():
+        title = heading(kind, target, width)
+        out.append(title)
+        out.append("-" * min(width, max(len(title), 20)))
         for finding in findings:
             out += finding_lines(finding, width, details)
         if not details:
