@@ -9,6 +9,10 @@ import json
 from textual.widgets import Input
 
 from auditor.model import Status
+from auditor.playbooks import builtin_playbooks
+from auditor.session.intake import parse_intake
+from auditor.session.safety import first_prompt
+from auditor.session.store import notes, start_session
 from auditor.store import CaseStore
 from auditor.timeline import Timeline
 from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
@@ -164,6 +168,42 @@ async def test_a_ticked_step_is_kept_in_the_case_after_it_is_locked_and_reopened
         await open_finding(pilot, found)
         ticked = [b for b in app.screen.query(StepBox) if b.value]
         assert [(b.playbook, b.step) for b in ticked] == [(playbook, step)]
+        await pilot.press("ctrl+q")
+
+
+async def test_a_safety_plan_prompt_comes_just_before_the_first_step_that_could_be_noticed_and_never_blocks() -> None:
+    app = practice_app()
+    with CaseStore.open_or_create(PRACTICE_CASE, PRACTICE_PASSPHRASE, app.practice_home) as case:
+        start_session(case, parse_intake("consent: {notes: true}\n"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        found = first(app, Status.FOUND, "google.gmail")
+        await open_finding(pilot, found)
+        prompt = first_prompt(builtin_playbooks().for_finding(found)[0])
+        assert prompt is not None
+        shown = list(app.screen.query_one("#finding-detail").children)
+        at = shown.index(app.screen.query_one("#safety-prompt-0"))
+        after = shown[at + 1]
+        assert isinstance(after, StepBox) and (after.playbook, after.step) == (prompt.playbook, prompt.step.key)
+        assert not any(isinstance(w, StepBox) and w.playbook == prompt.playbook for w in shown[:at])
+        text = await text_near(pilot, "#safety-prompt-0")
+        assert "Before the next step: This step may be noticed" in text
+        assert "Where to get help:" in text and prompt.help[0].where[:30] in text
+        assert str(after.label).endswith("(may be noticed)")
+
+        await click(pilot, "#safety-plan-no-0")
+        assert [(n.kind, n.text) for n in notes(app.case)] == [
+            (
+                "safety-plan",
+                f"Before {prompt.playbook} step {prompt.step.key}: has no safety plan yet; was shown where to get help",
+            )
+        ]
+        assert "Kept in the session notes." in await text_near(pilot, "#safety-answer-0")
+        assert after.disabled is False  # the person can always continue
+        after.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.case.steps_done(found.fingerprint, prompt.playbook) == {prompt.step.key}
         await pilot.press("ctrl+q")
 
 

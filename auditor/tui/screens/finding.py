@@ -9,20 +9,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
 from auditor.model import Finding, Status
 from auditor.safetext import literal
+from auditor.session.safety import SafetyPrompt, first_prompt, record_answer, steps_of
 from auditor.tui.evidence import NotSavedYet, save_finding_as_evidence, saved_evidence
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import evidence_text, paragraph, status_text
 
 MANUAL_BUTTONS = (("looks-fine", "Looks fine"), ("found-something", "Found something"), ("not-sure", "Not sure"))
-
-
-def step_key(platform: str, number: int) -> str:
-    return f"{platform}:{number}"
 
 
 class StepBox(Checkbox):
@@ -45,6 +42,7 @@ class FindingScreen(AuditorScreen):
     def __init__(self, fingerprint: str) -> None:
         super().__init__()
         self.fingerprint = fingerprint
+        self._prompts: dict[int, SafetyPrompt] = {}
         self.finding: Finding | None = self.auditor.book.get(fingerprint)
 
     def body(self) -> ComposeResult:
@@ -86,15 +84,20 @@ class FindingScreen(AuditorScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Save as evidence", id="save-evidence", variant="primary", tooltip="e")
                 yield Button("Check again", id="recheck", tooltip="Run just this check again (r)")
-            for playbook in playbooks:
+            for index, playbook in enumerate(playbooks):
                 done = case.steps_done(finding.fingerprint, playbook.id) if case is not None else set()
                 yield Static(Text(f"What to do: {playbook.title}", style="bold underline"), classes="section")
-                for platform, steps in playbook.steps.items():
-                    if platform != "any":
-                        yield Static(Text(f"On {platform}:", style="bold"))
-                    for number, step in enumerate(steps, 1):
-                        key = step_key(platform, number)
-                        yield StepBox(f"{number}. {step}", playbook.id, key, key in done)
+                prompt = first_prompt(playbook)
+                platform = "any"
+                for step in steps_of(playbook):
+                    if step.platform != platform:
+                        platform = step.platform
+                        if platform != "any":
+                            yield Static(Text(f"On {platform}:", style="bold"))
+                    if prompt is not None and step == prompt.step:
+                        yield from self.safety_prompt(prompt, index)
+                    mark = "  (may be noticed)" if step.noticeable else ""
+                    yield StepBox(f"{step.number}. {step.text}{mark}", playbook.id, step.key, step.key in done)
                 yield Static(Text.assemble(("Check it worked: ", "bold"), playbook.verify))
                 yield Static(Text("When to get more help", style="bold underline"), classes="section")
                 yield Static(Text("\n".join(f"• {e.when}: {e.where}" for e in playbook.escalate)))
@@ -110,6 +113,31 @@ class FindingScreen(AuditorScreen):
         with Horizontal(classes="buttons"):
             for answer, words in MANUAL_BUTTONS:
                 yield Button(words, id=f"answer-{answer}")
+
+    def safety_prompt(self, prompt: SafetyPrompt, index: int) -> ComposeResult:
+        """Asked before the playbook's first step the other person could notice. It informs and never blocks:
+        the steps stay open whatever the answer."""
+        self._prompts[index] = prompt
+        with Vertical(classes="safety-prompt", id=f"safety-prompt-{index}"):
+            yield Static(Text.assemble(("Before the next step: ", "bold"), prompt.question))
+            yield Static(Text("Where to get help:\n" + "\n".join(f"• {e.when}: {e.where}" for e in prompt.help)))
+            with Horizontal(classes="buttons"):
+                yield Button(
+                    "I have a safety plan",
+                    id=f"safety-plan-yes-{index}",
+                    classes="safety-answer",
+                    tooltip="Kept in the session notes when the person agreed to notes",
+                )
+                yield Button(
+                    "Not yet",
+                    id=f"safety-plan-no-{index}",
+                    classes="safety-answer",
+                    tooltip="The help above is there whenever it is needed",
+                )
+            yield Static(
+                Text("You can go on whenever you are ready, or stop here.", style="italic"),
+                id=f"safety-answer-{index}",
+            )
 
     @staticmethod
     def evidence_words(saved: str | None) -> Text:
@@ -168,6 +196,19 @@ class FindingScreen(AuditorScreen):
         updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
         self.finding = updated
         self.notify(literal(updated.title), title="Answer saved", markup=False)
+
+    @on(Button.Pressed, ".safety-answer")
+    def safety_plan_answered(self, event: Button.Pressed) -> None:
+        answer, _, index = (event.button.id or "").removeprefix("safety-plan-").partition("-")
+        prompt = self._prompts.get(int(index)) if index.isdigit() else None
+        case = self.auditor.case
+        if prompt is None or case is None:
+            return
+        kept = record_answer(case, prompt, has_plan=answer == "yes")
+        words = "Kept in the session notes." if kept else "Not written down (no session with notes in this case)."
+        self.query_one(f"#safety-answer-{index}", Static).update(
+            Text(f"{words} You can go on whenever you are ready, or stop here.", style="italic")
+        )
 
     @on(Checkbox.Changed, ".step")
     def step_ticked(self, event: Checkbox.Changed) -> None:
