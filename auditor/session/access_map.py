@@ -196,23 +196,51 @@ def holder_text(node: Node) -> str:
     return text
 
 
+NO_PATHS = "No access paths are recorded in this case yet: run an audit or start a session first."
+
+
+@dataclass(frozen=True)
+class PathLine:
+    """One access path as the text renderings show it; every part is already literal."""
+
+    state: str  # open, closed or past
+    path: str  # who or what can get in, and how
+    why_closed: str
+
+
+def path_lines(amap: AccessMap) -> list[tuple[str, list[PathLine]]]:
+    """Each account or device that has paths (its label made literal), with its paths in the map's order."""
+    out: list[tuple[str, list[PathLine]]] = []
+    for source in sorted(amap.sources(), key=lambda n: n.label.casefold()):
+        lines = [
+            PathLine(
+                e.state,
+                f"{holder_text(amap.nodes[e.holder])}: {literal(e.how, 200)}",
+                literal(e.why_closed, 200) if e.why_closed else "",
+            )
+            for e in amap.edges_from(source.id)
+        ]
+        if lines:
+            out.append((literal(source.label, 200), lines))
+    return out
+
+
+def map_summary(amap: AccessMap) -> str:
+    return f"{len(amap.open_edges)} open, {len(amap.closed_edges)} closed or in the past."
+
+
 def render_text(amap: AccessMap) -> str:
     if not amap.edges:
-        return "No access paths are recorded in this case yet: run an audit or start a session first."
+        return NO_PATHS
     out = ["Access map — who or what can get into each account and device", ""]
-    for source in sorted(amap.sources(), key=lambda n: n.label.casefold()):
-        edges = amap.edges_from(source.id)
-        if not edges:
-            continue
-        out.append(literal(source.label, 200))
-        for e in edges:
-            state = {"open": "OPEN  ", "closed": "closed", "past": "past  "}[e.state]
-            line = f"  {state}  → {holder_text(amap.nodes[e.holder])}: {literal(e.how, 200)}"
-            if e.why_closed:
-                line += f" ({literal(e.why_closed, 200)})"
-            out.append(line)
+    for label, lines in path_lines(amap):
+        out.append(label)
+        for line in lines:
+            state = {"open": "OPEN  ", "closed": "closed", "past": "past  "}[line.state]
+            why = f" ({line.why_closed})" if line.why_closed else ""
+            out.append(f"  {state}  → {line.path}{why}")
         out.append("")
-    out.append(f"{len(amap.open_edges)} open, {len(amap.closed_edges)} closed or in the past.")
+    out.append(map_summary(amap))
     return "\n".join(out)
 
 
