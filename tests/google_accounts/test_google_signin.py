@@ -333,3 +333,19 @@ def test_a_refresh_that_cannot_reach_google_ends_in_error(browser: FetchingBrows
         run = audit_case(sb, case, settings)
     assert run.findings and {f.status for f in run.findings} == {Status.ERROR}
     assert "renewing the sign-in with Google failed" in run.findings[0].detail
+
+
+def test_without_any_browser_the_address_is_shown_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine with no browser at all (a server over SSH): the person is shown the address to open elsewhere.
+    # The sign-in's own controller must never count as the default browser, or it would open itself forever.
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    monkeypatch.setattr(webbrowser, "_tryorder", [])
+    shown: list[str] = []
+    with Sandbox("clean") as sb, CaseStore.create("ann", "pw") as case:
+        with pytest.raises(AuthError, match="did not come back"):
+            signin.connect(case, settings_for(sb, tmp_path), show=shown.append, api_endpoint=sb.google_url, timeout=1)
+        assert case.accounts() == []
+        addresses = [m for m in shown if m.startswith(sb.google_oauth_url or "-")]
+    assert len(addresses) == 1

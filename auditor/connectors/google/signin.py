@@ -14,6 +14,7 @@ points at a test server also revokes there.
 from __future__ import annotations
 
 import json
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -189,26 +190,45 @@ def connect(
     return target
 
 
+ANNOUNCING = "auditor-announce"
+
+
+class _Announcing(webbrowser.BaseBrowser):
+    """A :mod:`webbrowser` controller that shows the address to the person, then opens a real browser on it."""
+
+    def __init__(self, announce: Callable[[str], None], browser: str | None) -> None:
+        super().__init__(ANNOUNCING)
+        self.announce = announce
+        self.browser = browser
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        self.announce(url)
+        target = _browser_to_open(self.browser)
+        if target is None:
+            return False  # no browser here: the person opens the address shown
+        try:
+            return bool(target.open(url, new=new, autoraise=autoraise))
+        except webbrowser.Error:
+            return False
+
+
+def _browser_to_open(name: str | None) -> Any | None:
+    """The chosen (or default) browser, never an announcing controller: registered, ours is on webbrowser's
+    list of browsers to try, and where no real browser exists it would be the default and open itself."""
+    try:
+        found = webbrowser.get(name)
+    except webbrowser.Error:
+        return None
+    return None if isinstance(found, _Announcing) else found
+
+
 def _run_flow(flow: Any, browser: str | None, timeout: int, announce: Callable[[str], None]) -> Any:
     """``run_local_server`` on 127.0.0.1 (port 0: a free one), the URL shown through ``announce``."""
-    import webbrowser
-
-    class Announcing(webbrowser.BaseBrowser):
-        """Shows the address to the person, then opens the chosen (or default) browser on it."""
-
-        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-            announce(url)
-            try:
-                return webbrowser.get(browser).open(url, new=new, autoraise=autoraise)
-            except webbrowser.Error:
-                return False  # no browser here: the person opens the address shown
-
-    name = "auditor-announce"
-    webbrowser.register(name, None, Announcing(name))
+    webbrowser.register(ANNOUNCING, None, _Announcing(announce, browser))
     return flow.run_local_server(
         host="127.0.0.1",
         port=0,
-        browser=name,
+        browser=ANNOUNCING,
         authorization_prompt_message=None,
         success_message="Signed in. You can close this tab and go back to auditor.",
         timeout_seconds=timeout,
