@@ -37,10 +37,20 @@ async def wait_for_case(app: AuditorApp, pilot: Pilot[int]) -> None:
     raise AssertionError("the practice case did not open")
 
 
+async def wait_for_session_screen(app: AuditorApp, pilot: Pilot[int]) -> None:
+    """Until the session screen is shown and has drawn what it read from the case (in a worker)."""
+    for _ in range(300):
+        if isinstance(app.screen, SessionScreen) and app.screen.loaded:
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the session screen did not show the case")
+
+
 async def show_session(app: AuditorApp, pilot: Pilot[int]) -> None:
     await wait_for_case(app, pilot)
     await app.push_screen(SessionScreen())
-    await pilot.pause()
+    await wait_for_session_screen(app, pilot)
 
 
 def screen_strings(app: AuditorApp) -> str:
@@ -62,12 +72,8 @@ async def test_session_screen_shows_map_and_plan(compromised_run: AuditRun) -> N
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_case(app, pilot)
         await pilot.press("ctrl+p", *"session and access map", "enter")  # registered in the command palette
-        for _ in range(200):
-            if isinstance(app.screen, SessionScreen):
-                break
-            await pilot.pause(0.05)
-        assert app.current_mode == "session" and isinstance(app.screen, SessionScreen)
-        await pilot.pause()
+        await wait_for_session_screen(app, pilot)
+        assert app.current_mode == "session"
         text = screen_strings(app)
         assert "Kept in the case: concerns, accounts, people" in text
         assert "• Intimate images shared or threatened" in text
@@ -75,8 +81,9 @@ async def test_session_screen_shows_map_and_plan(compromised_run: AuditRun) -> N
         assert "Open        → keepingtabs@proton.example — Mark: all mail is forwarded to" in text
         assert "In the past → Mark: had access" in text
         assert text.index("First, before connecting any account") < text.index("Connected account checks")
-        await pilot.press("ctrl+q")
-    assert app.return_code == 0
+        await pilot.press("ctrl+q")  # quick exit from the session screen locks the case
+    assert app.return_code == 0 and app.case is None
+    CaseStore.open(PRACTICE_CASE, PRACTICE_PASSPHRASE, app.practice_home).close()
 
 
 @pytest.fixture

@@ -3,18 +3,45 @@ the access map of the case."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
+from auditor.model import Status
 from auditor.safetext import literal
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.access_map import AccessMapView
+from auditor.tui.widgets.text import STATUS_STYLE
+
+if TYPE_CHECKING:
+    from auditor.session.access_map import AccessMap
+    from auditor.session.plan import PlanStep
+    from auditor.session.store import Session
+    from auditor.store import CaseStore
+
+
+class SessionRead(Message):
+    """The case's session, access map and plan, read in a worker."""
+
+    def __init__(
+        self, amap: AccessMap | None, session: Session | None, plan: list[PlanStep], problem: str = ""
+    ) -> None:
+        super().__init__()
+        self.amap = amap
+        self.session = session
+        self.plan = plan
+        self.problem = problem  # set when the case could not be read: said, never shown as an empty map
 
 
 class SessionScreen(AuditorScreen):
     TITLE_WORDS = "Session and access map"
+    loaded = False  # the first reading of the case is on the screen
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="session-scroll"):
@@ -29,15 +56,37 @@ class SessionScreen(AuditorScreen):
         self.refresh_all()
 
     def refresh_all(self) -> None:
+        case = self.auditor.case
+        if case is None or case.closed:
+            return
+        self.read_session(case)
+
+    @work(thread=True, exclusive=True, group="session-screen", name="read the session")
+    def read_session(self, case: CaseStore) -> None:
+        """The map reads every audit the case holds: in a worker, so a long case never stops the app."""
         from auditor.session.access_map import case_map
         from auditor.session.plan import plan_for
         from auditor.session.store import latest_session
 
-        case = self.auditor.case
-        if case is None or case.closed:
+        try:
+            session = latest_session(case)
+            amap = case_map(case)
+            plan = plan_for(session.intake) if session is not None else []
+            read = SessionRead(amap, session, plan)
+        except Exception as exc:  # the case was locked meanwhile, or is damaged: said, not hidden
+            read = SessionRead(None, None, [], f"{type(exc).__name__}: {exc}")
+        if not get_current_worker().is_cancelled:
+            self.post_message(read)
+
+    def on_session_read(self, message: SessionRead) -> None:
+        self.loaded = True
+        if message.amap is None:
+            problem = Text("Couldn't read the session: ", style=STATUS_STYLE[Status.ERROR])
+            problem.append(literal(message.problem))
+            self.query_one("#session-summary", Static).update(problem)
             return
-        session = latest_session(case)
-        self.query_one("#access-map", AccessMapView).show_map(case_map(case))
+        self.query_one("#access-map", AccessMapView).show_map(message.amap)
+        session = message.session
         if session is None:
             self.query_one("#session-summary", Static).update(
                 Text("No session yet. Start one with `auditor session start --case NAME`.", style="dim")
@@ -58,7 +107,7 @@ class SessionScreen(AuditorScreen):
         self.query_one("#session-summary", Static).update(summary)
         plan = Text()
         phase = None
-        for n, step in enumerate(plan_for(intake), 1):
+        for n, step in enumerate(message.plan, 1):
             if step.phase != phase:
                 phase = step.phase
                 plan.append(f"{phase.title}\n", style="bold")
