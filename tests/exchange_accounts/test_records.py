@@ -73,3 +73,34 @@ def test_a_scheduled_reply_is_over_only_when_its_end_has_passed(end: str | None,
 
     replies = AutomaticReplies("Scheduled", "All", None, end, True, True)
     assert ended(replies, datetime.now(timezone.utc)) is over
+
+
+def oof_settings(body: str) -> object:
+    from exchangelib.settings import OofSettings
+    from exchangelib.util import to_xml
+
+    return OofSettings.from_xml(to_xml(f'<OofSettings xmlns="{T}">{body}</OofSettings>'.encode()).getroot(), None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<ExternalAudience>All</ExternalAudience>",  # no OofState: never read as "off"
+        "<OofState>Sideways</OofState><ExternalAudience>All</ExternalAudience>",
+        "<OofState>Enabled</OofState><ExternalAudience>Everyone</ExternalAudience>",  # never "colleagues only"
+    ],
+)
+def test_automatic_replies_outside_the_schema_are_refused(body: str) -> None:
+    from auditor.connectors.ews.records import automatic_replies_from
+
+    with pytest.raises(ValueError, match="without a known"):
+        automatic_replies_from(oof_settings(body))
+
+
+def test_automatic_replies_on_for_everyone_are_read() -> None:
+    from auditor.connectors.ews.records import automatic_replies_from
+
+    replies = automatic_replies_from(
+        oof_settings("<OofState>Enabled</OofState><ExternalAudience>All</ExternalAudience>")
+    )
+    assert (replies.state, replies.external_audience) == ("Enabled", "All")

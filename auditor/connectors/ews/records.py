@@ -195,12 +195,24 @@ def delegate_from(delegate: Any) -> Delegate:
     )
 
 
+OOF_STATES = ("Disabled", "Enabled", "Scheduled")
+OOF_AUDIENCES = ("None", "Known", "All")
+
+
 def automatic_replies_from(settings: Any) -> AutomaticReplies:
+    """Refuses a state or audience outside the schema's: read as "off" or "colleagues only", a reply that is
+    on for everyone would pass as clear."""
     if settings is None:
         raise ValueError("no automatic-reply settings in the answer")
+    state = _text(settings.state)
+    audience = _text(settings.external_audience or "None")
+    if state not in OOF_STATES:
+        raise ValueError("automatic replies without a known OofState")
+    if audience not in OOF_AUDIENCES:
+        raise ValueError("automatic replies without a known ExternalAudience")
     return AutomaticReplies(
-        state=_text(settings.state),
-        external_audience=_text(settings.external_audience or "None"),
+        state=state,
+        external_audience=audience,
         start=settings.start.isoformat() if settings.start else None,
         end=settings.end.isoformat() if settings.end else None,
         has_internal_reply=bool(_text(settings.internal_reply).strip()),
