@@ -173,6 +173,14 @@ def registered_domain(host: str) -> str:
     return _suffixes().privatesuffix(host) or host
 
 
+def _a_labels(domain: str) -> str:
+    """``пример.рф`` → ``xn--e1afmkfd.xn--p1ai``: the bootstrap registry lists TLDs in that form."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
 def lookup(url: str, env: Mapping[str, str] | None = None) -> HostInfo:
     """The host of ``url``, its network's abuse contact and its domain's registrar (RDAP).
 
@@ -192,7 +200,7 @@ def lookup(url: str, env: Mapping[str, str] | None = None) -> HostInfo:
             ip: str | None = str(ipaddress.ip_address(host))
         except ValueError:
             ip = None
-            domain = registered_domain(host)
+            domain = _a_labels(registered_domain(host))
             try:
                 _, _, registrar, registrar_abuse = contacts(_query("domain", domain, session))
             except RdapUnavailable as exc:

@@ -109,7 +109,7 @@ class RdapServer:
         rdap = [self.base + "/rdap/"]
         bootstrap = {
             "/bootstrap/asn.json": [[["64496-64511"], rdap]],
-            "/bootstrap/dns.json": [[["test", "uk"], rdap]],
+            "/bootstrap/dns.json": [[["test", "uk", "xn--p1ai"], rdap]],
             "/bootstrap/ipv4.json": [[["5.0.0.0/8"], rdap]],
             "/bootstrap/ipv6.json": [[["2001:db8::/32"], rdap]],
             "/bootstrap/object-tags.json": [[["rdap@example.test"], ["TEST"], rdap]],
@@ -120,8 +120,8 @@ class RdapServer:
             return IP_NETWORK
         if path == "/rdap/domain/leak-site.test":
             return DOMAIN
-        if path == "/rdap/domain/leak-site.co.uk":
-            return {**DOMAIN, "ldhName": "leak-site.co.uk"}
+        if path in ("/rdap/domain/leak-site.co.uk", "/rdap/domain/xn--e1afmkfd.xn--p1ai"):
+            return {**DOMAIN, "ldhName": path.rsplit("/", 1)[-1]}
         return None
 
 
@@ -196,6 +196,12 @@ def test_lookup_asks_for_the_registered_domain_under_a_two_label_suffix(rdap: Rd
     assert info.registrar is not None and info.registrar.name == "Example Registrar, Inc."
     assert "/rdap/domain/leak-site.co.uk" in rdap.requests
     assert "/rdap/domain/co.uk" not in rdap.requests
+
+
+def test_lookup_asks_for_an_international_domain_in_a_labels(rdap: RdapServer) -> None:
+    info = lookup("https://фото.пример.рф/альбом")
+    assert info.registrar is not None and info.registrar.name == "Example Registrar, Inc."
+    assert "/rdap/domain/xn--e1afmkfd.xn--p1ai" in rdap.requests
 
 
 def test_lookup_offline_is_a_clear_error(offline: None) -> None:
