@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -183,8 +184,11 @@ def test_only_get_and_batch_and_each_resource_once() -> None:
 def test_inner_batch_429s_are_retried_after_retry_after() -> None:
     rule = FaultRule("graph", "/v1.0/me/drive/items/*/permissions", "429", retry_after=1, times=2)
     with Sandbox("compromised", faults=[rule]) as sb:
+        began = time.monotonic()
         run = run_microsoft(sb)
+        waited = time.monotonic() - began
         batches = [r for r in sb.requests if r.path == "/v1.0/$batch"]
+    assert waited >= 1.0, "the inner Retry-After was honoured"
     assert len(by_check(run)["microsoft.onedrive_public_media"]) == 2
     assert statuses(run, "microsoft.onedrive_people_media") == [Status.REVIEW]
     assert len(batches) == 3  # permissions, the throttled ones again, and the grants' app names
