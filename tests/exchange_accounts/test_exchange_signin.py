@@ -110,8 +110,30 @@ def test_a_stored_account_without_its_password_says_how_to_sign_in_again() -> No
         case.delete_secret(secret_name("exchange", target))
         run = audit_case(case, settings)
     assert {f.status for f in run.findings} == {Status.ERROR}
-    assert "auditor account add exchange" in run.findings[0].detail
+    assert "`auditor account add exchange --case sam`" in run.findings[0].detail
     assert "no password is stored" in run.findings[0].detail
+
+
+@pytest.mark.parametrize(
+    ("account_settings", "secret", "why"),
+    [
+        ({"auth": "oauth"}, PASSWORD.encode(), "names no password scheme"),  # never sent as a bearer token
+        ({}, b"\xff\xfe", "unreadable"),
+    ],
+)
+def test_a_damaged_stored_account_is_an_error_saying_how_to_sign_in_again(
+    account_settings: dict, secret: bytes, why: str
+) -> None:
+    with Sandbox("clean") as sb, CaseStore.create("sam case", "pw") as case:
+        settings = settings_for(sb, "sam.example@contoso.example")
+        case.add_account("exchange", "sam.example@contoso.example", {"url": sb.ews_url, **account_settings})
+        case.put_secret(secret_name("exchange", "sam.example@contoso.example"), secret)
+        run = audit_case(case, settings)
+        requests = [r for r in sb.requests if r.provider == "ews"]
+    assert run.findings and {f.status for f in run.findings} == {Status.ERROR}
+    assert why in run.findings[0].detail
+    assert '`auditor account add exchange --case "sam case"`' in run.findings[0].detail
+    assert requests == []
 
 
 def test_a_password_changed_since_sign_in_is_error_never_clear() -> None:

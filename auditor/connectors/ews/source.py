@@ -28,11 +28,14 @@ def make_client(request: SourceRequest, url: str, login: Any, mailbox: str | Non
     )
 
 
-def sign_in_again(target: str) -> str:
-    return (
-        f"Couldn't use the stored sign-in for {target}: sign in again with "
-        f"`auditor account add exchange --case NAME` (the case's name)."
-    )
+def sign_in_again(target: str, case_name: str | None = None) -> str:
+    case = (f'"{case_name}"' if " " in case_name else case_name) if case_name else "NAME"
+    command = f"auditor account add exchange --case {case}"
+    return f"Couldn't use the stored sign-in for {target}: sign in again with `{command}`."
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, AuditorError) else f"unexpected failure: {type(exc).__name__}: {exc}"
 
 
 async def _open(request: SourceRequest, client: Any, fallback: str, *, stored: bool) -> Source:
@@ -40,9 +43,12 @@ async def _open(request: SourceRequest, client: Any, fallback: str, *, stored: b
     try:
         await client.read_all()
         target = await client.mailbox_address()
-    except AuditorError as exc:
+    except Exception as exc:  # whatever went wrong, the mailbox is reported as not checked, never dropped
         await client.aclose()
-        reason = f"{sign_in_again(fallback)} ({exc})" if stored else f"Couldn't reach the Exchange mailbox: {exc}"
+        if stored:
+            reason = f"{sign_in_again(fallback, getattr(request.case, 'name', None))} ({_why(exc)})"
+        else:
+            reason = f"Couldn't reach the Exchange mailbox: {_why(exc)}"
         return Source(KIND, client.mailbox or fallback, error=reason, practice=request.practice)
     return Source(KIND, target, clients={CLIENT: client}, practice=request.practice, closers=[client.aclose])
 
@@ -51,22 +57,27 @@ async def _stored(request: SourceRequest, account: dict[str, Any]) -> Source:
     from auditor.connectors.ews.client import ExchangeLogin
 
     target = str(account["target"])
+    again = sign_in_again(target, getattr(request.case, "name", None))
     saved = dict(account.get("settings") or {})
     url = request.endpoints.ews or saved.get("url") or request.settings.exchange.url
     if not url:
         return Source(
             KIND,
             target,
-            error=f"{sign_in_again(target)} (the case does not say which Exchange server it is on)",
+            error=f"{again} (the case does not say which Exchange server it is on)",
             practice=request.practice,
         )
     secret = request.case.get_secret(secret_name(KIND, target))
     if not secret:
-        return Source(
-            KIND, target, error=f"{sign_in_again(target)} (no password is stored for it)", practice=request.practice
-        )
+        return Source(KIND, target, error=f"{again} (no password is stored for it)", practice=request.practice)
     auth = str(saved.get("auth") or request.settings.exchange.auth)
-    login = ExchangeLogin(auth=auth, secret=secret.decode("utf-8"), username=saved.get("username"))  # type: ignore[arg-type]
+    if auth not in ("ntlm", "basic"):  # a stored password is never sent as a bearer token
+        return Source(KIND, target, error=f"{again} (the case names no password scheme)", practice=request.practice)
+    try:
+        password = secret.decode("utf-8")
+    except UnicodeDecodeError:
+        return Source(KIND, target, error=f"{again} (the stored password is unreadable)", practice=request.practice)
+    login = ExchangeLogin(auth=auth, secret=password, username=saved.get("username"))  # type: ignore[arg-type]
     return await _open(request, make_client(request, str(url), login, target), target, stored=True)
 
 
