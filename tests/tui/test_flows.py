@@ -111,9 +111,31 @@ async def test_not_mine_turns_the_finding_into_found() -> None:
         await open_finding(pilot, review)
         await click(pilot, "#not-mine")
         assert app.case.decision_records()[review.fingerprint][0] == "not-mine"
+        await wait_for(pilot, lambda: not app.screen.query("#not-mine"), "the question to go")
+        shown = await text_near(pilot, "#finding-title")
+        assert any(line.startswith("Found ") for line in shown.splitlines()) and "Is this yours?" not in shown
         await wait_for(pilot, lambda: not any(w.group == "recheck" for w in app.workers), "the check to run again")
         again = app.book.get(review.fingerprint)
         assert again is not None and again.status is Status.FOUND
+        await pilot.press("ctrl+q")
+
+
+async def test_a_guided_check_answered_on_its_finding_shows_the_answer_in_words() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        manual = first(app, Status.MANUAL)
+        await open_finding(pilot, manual)
+        await click(pilot, "#manual-note")
+        await pilot.press(*"checked the phone")
+        await click(pilot, "#answer-found-something")
+        assert app.case.decision_records()[manual.fingerprint] == ("found-something", "checked the phone")
+        await wait_for(pilot, lambda: app.screen.query_one("#manual-note", Input).value == "", "the screen to redraw")
+        shown = await text_near(pilot, "#finding-title")
+        answered = app.book.get(manual.fingerprint)
+        assert answered is not None and answered.status is Status.FOUND
+        assert any(line.startswith("Found ") for line in shown.splitlines())
+        assert not any(line.startswith("Check by hand ") for line in shown.splitlines())
         await pilot.press("ctrl+q")
 
 

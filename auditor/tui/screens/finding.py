@@ -186,6 +186,7 @@ class FindingScreen(AuditorScreen):
             self.auditor.decide(self.finding, "not-mine")
             self.notify("Recorded as not yours: it is an access path. Follow the steps below.", title="Found")
             self.finding = self.auditor.book.get(self.fingerprint)
+            self.refresh(recompose=True)  # the status words change to Found; the question goes
 
     @on(Button.Pressed, ".buttons Button")
     def manual_answer(self, event: Button.Pressed) -> None:
@@ -196,6 +197,7 @@ class FindingScreen(AuditorScreen):
         updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
         self.finding = updated
         self.notify(literal(updated.title), title="Answer saved", markup=False)
+        self.refresh(recompose=True)  # the status words show the answer
 
     @on(Button.Pressed, ".safety-answer")
     def safety_plan_answered(self, event: Button.Pressed) -> None:
