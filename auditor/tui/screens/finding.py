@@ -82,7 +82,12 @@ class FindingScreen(AuditorScreen):
             saved = saved_evidence(case, finding.fingerprint) if case is not None else None
             yield Static(self.evidence_words(saved), id="evidence-status")
             with Horizontal(classes="buttons"):
-                yield Button("Save as evidence", id="save-evidence", variant="primary", tooltip="e")
+                yield Button(
+                    "Save as evidence",
+                    id="save-evidence",
+                    variant="primary",
+                    tooltip="Keep this finding's record and its SHA-256 in the case's timeline (e)",
+                )
                 yield Button("Check again", id="recheck", tooltip="Run just this check again (r)")
             for index, playbook in enumerate(playbooks):
                 done = case.steps_done(finding.fingerprint, playbook.id) if case is not None else set()
@@ -112,7 +117,7 @@ class FindingScreen(AuditorScreen):
         yield Input(placeholder="a note for the case (optional)", id="manual-note")
         with Horizontal(classes="buttons"):
             for answer, words in MANUAL_BUTTONS:
-                yield Button(words, id=f"answer-{answer}")
+                yield Button(words, id=f"answer-{answer}", tooltip="Saved in the case with the note")
 
     def safety_prompt(self, prompt: SafetyPrompt, index: int) -> ComposeResult:
         """Asked before the playbook's first step the other person could notice. It informs and never blocks:
