@@ -115,6 +115,28 @@ def test_only_reads_and_server_side_drive_filters() -> None:
     assert len(settings) == len(set(settings)), "a settings resource was fetched twice"
 
 
+def test_media_shared_with_a_whole_domain_is_reported() -> None:
+    from auditor.sandbox import load_scenario
+    from auditor.sandbox.google import DriveFile
+
+    scenario = load_scenario("clean")
+    scenario.sections["google"].drive.append(DriveFile(name="IMG_0001.jpg", visibility="domainWithLink"))
+    with Sandbox(scenario) as sb:
+        run = run_google(sb)
+    people = by_check(run)["google.drive_people_media"]
+    assert [(f.status, f.subject) for f in people] == [(Status.REVIEW, "everyone at gmail.com")]
+    assert people[0].evidence["files"][0]["name"] == "IMG_0001.jpg"
+
+
+def test_a_drive_permission_google_does_not_name_is_never_dropped() -> None:
+    from auditor.checks.google.drive_shared_people import UNNAMED, people
+
+    assert people({"type": "user", "role": "reader"}) == [UNNAMED]
+    assert people({"type": "group", "role": "writer", "emailAddress": "g@example.org"}) == ["g@example.org"]
+    assert people({"type": "user", "role": "owner", "emailAddress": "me@example.org"}) == []
+    assert people({"type": "anyone", "role": "reader"}) == []  # the anyone-with-the-link check reports these
+
+
 @pytest.mark.parametrize("kind", ["429", "500", "503", "reset"])
 def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
     rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=0, times=2)  # type: ignore[arg-type]

@@ -20,15 +20,33 @@ SPEC = CheckSpec(
 )
 
 
+UNNAMED = "someone Google did not name"
+
+
+def people(permission: dict[str, Any]) -> list[str]:
+    """Who a permission lets in besides the owner: a person or group, a whole domain, or someone unnamed."""
+    if permission.get("role") == "owner" or permission.get("type") == "anyone":
+        return []  # the owner is you; anyone-with-the-link is the link check's
+    if permission.get("emailAddress"):
+        return [str(permission["emailAddress"])]
+    if permission.get("domain"):
+        return [f"everyone at {permission['domain']}"]
+    # A permission that lets someone in is never dropped because Google left out who it is.
+    return [UNNAMED]
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
     files = await ctx.client("google").media_shared_with_people()
     by_person: dict[str, list[dict[str, Any]]] = {}
+    unread: list[dict[str, Any]] = []
     for item in files:
-        for permission in item.get("permissions", []):
-            who = permission.get("emailAddress") or permission.get("domain")
-            if permission.get("role") == "owner" or not who:
-                continue
-            by_person.setdefault(str(who), []).append({k: item.get(k) for k in ("id", "name", "webViewLink")})
+        permissions = item.get("permissions")
+        if not isinstance(permissions, list):
+            unread.append({k: item.get(k) for k in ("id", "name", "webViewLink")})
+            continue
+        for permission in permissions:
+            for who in people(permission if isinstance(permission, dict) else {}):
+                by_person.setdefault(who, []).append({k: item.get(k) for k in ("id", "name", "webViewLink")})
     findings = []
     for person, shared in sorted(by_person.items()):
         shown = literal(person, 200)
@@ -42,4 +60,13 @@ async def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
+    if unread:
+        names = ", ".join(literal(f["name"], 60) for f in unread[:5]) + (" …" if len(unread) > 5 else "")
+        findings.append(
+            ctx.not_read(
+                f"Couldn't see who can open {len(unread)} of your photos or videos",
+                f"Google Drive did not list who can open: {names}",
+                key="permissions",
+            )
+        )
     return findings or [ctx.clear("None of your photos or videos in Drive is shared with other people")]

@@ -49,8 +49,9 @@ MEDIA_FIELDS = (
     "nextPageToken, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
     "permissions(type,role,allowFileDiscovery))"
 )
+# Shared with named people ('limited'), or with everyone in a Workspace domain (by link or findable there).
 PEOPLE_QUERY = (
-    "visibility = 'limited' and 'me' in owners and "
+    "(visibility = 'limited' or visibility = 'domainWithLink' or visibility = 'domainCanFind') and 'me' in owners and "
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 )
 PEOPLE_FIELDS = "nextPageToken, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
