@@ -37,9 +37,11 @@ async def test_create_a_case_then_a_wrong_passphrase_is_refused_and_the_right_on
         await pilot.press(*"my-case")
         app.screen.query_one("#passphrase", Input).value = "correct horse"
         app.screen.query_one("#passphrase-again", Input).value = "correct horse"
+        unlock = app.screen
         await click(pilot, "#create")
         await wait_for(pilot, lambda: app.case is not None, "the new case")
         assert app.current_mode == "overview"
+        assert [unlock.query_one(f, Input).value for f in ("#passphrase", "#passphrase-again")] == ["", ""]
         assert "Case: my-case" in screen_text(app)
         await pilot.press("ctrl+q")
     assert app.return_code == 0

@@ -95,6 +95,8 @@ class UnlockScreen(AuditorScreen):
         if create and passphrase != self.query_one("#passphrase-again", Input).value:
             self.say("The two passphrases are not the same. Nothing was created.")
             return
+        for field in ("#passphrase", "#passphrase-again"):  # not kept in the screen once the case is open
+            self.query_one(field, Input).value = ""
         self.say("Creating the case…" if create else "Unlocking…")
         self.query_one("#open", Button).disabled = True
         self.query_one("#create", Button).disabled = True
