@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
+from auditor.safetext import literal
 
 SCOPES = (
     "https://www.googleapis.com/auth/gmail.settings.basic",
@@ -185,7 +186,7 @@ class GoogleClient:
                     return s.files().list(q=query, fields=fields, pageSize=1000, pageToken=page_token, spaces="drive")
 
                 page = await self._run(page_request, "drive")
-                files += page.get("files", [])
+                files += _records(page, "files")
                 token = page.get("nextPageToken")
                 if not token:
                     return files
@@ -207,7 +208,7 @@ class GoogleClient:
             seen: set[str] = set()
             for _ in range(MAX_PAGES):
                 page = await self._run(functools.partial(make, page_token=token), service)
-                out += page.get(items) or []
+                out += _records(page, items)
                 token = page.get("nextPageToken")
                 if not token:
                     return out
@@ -239,15 +240,15 @@ class GoogleClient:
 
     async def forwarding_addresses(self) -> list[dict[str, Any]]:
         body = await self._call("forwarding", lambda s: self._settings(s).forwardingAddresses().list(userId="me"))
-        return list(body.get("forwardingAddresses", []))
+        return _records(body, "forwardingAddresses")
 
     async def filters(self) -> list[dict[str, Any]]:
         body = await self._call("filters", lambda s: self._settings(s).filters().list(userId="me"))
-        return list(body.get("filter", []))  # Gmail's key is singular, and absent when there are none
+        return _records(body, "filter")  # Gmail's key is singular, and absent when there are none
 
     async def send_as(self) -> list[dict[str, Any]]:
         body = await self._call("sendAs", lambda s: self._settings(s).sendAs().list(userId="me"))
-        return list(body.get("sendAs", []))
+        return _records(body, "sendAs")
 
     async def imap(self) -> dict[str, Any]:
         return dict(await self._call("imap", lambda s: self._settings(s).getImap(userId="me")))
@@ -257,7 +258,7 @@ class GoogleClient:
 
     async def delegates(self) -> list[dict[str, Any]]:
         body = await self._call("delegates", lambda s: self._settings(s).delegates().list(userId="me"))
-        return list(body.get("delegates", []))
+        return _records(body, "delegates")
 
     async def media_shared_by_link(self) -> list[dict[str, Any]]:
         return await self._pages("media-link", MEDIA_QUERY, MEDIA_FIELDS)
@@ -272,11 +273,11 @@ class GoogleClient:
 
     async def app_tokens(self, email: str) -> list[dict[str, Any]]:
         body = await self._call(f"tokens:{email}", lambda s: s.tokens().list(userKey=email), "directory")
-        return list(body.get("items") or [])
+        return _records(body, "items")
 
     async def app_passwords(self, email: str) -> list[dict[str, Any]]:
         body = await self._call(f"asps:{email}", lambda s: s.asps().list(userKey=email), "directory")
-        return list(body.get("items") or [])
+        return _records(body, "items")
 
     async def mobile_devices(self, email: str) -> list[dict[str, Any]]:
         devices = await self._listing(
@@ -304,6 +305,17 @@ class GoogleClient:
         )
 
 
+def _records(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A listing's records. Google leaves the key out when there are none; anything but a list of objects is an
+    error, never a shorter list judged clear."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ProviderError(f"Google sent {key!r} that is not a list of records")
+    return list(value)
+
+
 def _error_body(exc: Any) -> dict[str, Any]:
     try:
         body = json.loads(exc.content.decode("utf-8"))
@@ -321,7 +333,8 @@ def _reason(exc: Any) -> str:
 
 
 def _message(exc: Any) -> str:
-    return str(_error_body(exc).get("message") or exc.resp.reason or "no message")
+    """What Google said, shown literally: it reaches the terminal in error messages."""
+    return literal(_error_body(exc).get("message") or exc.resp.reason or "no message", 300)
 
 
 def _retry_after(exc: Any, attempt: int) -> float:
