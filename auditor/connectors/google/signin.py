@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from auditor.connectors.signin import guided_steps, pre_connection_warning, secret_name
 from auditor.errors import AuditorError, AuthError, ConfigError, NetworkError, UsageError
+from auditor.safetext import literal
 
 KIND = "google"
 SIGN_IN_TIMEOUT = 300  # seconds the loopback server waits for the browser to come back
@@ -173,10 +174,12 @@ def connect(
             "box ticked: the tool only ever reads with them."
         ) from None
     except OAuth2Error as exc:
-        words = "you did not allow access" if exc.error == "access_denied" else f"Google said {exc.error}"
+        words = "you did not allow access" if exc.error == "access_denied" else f"Google said {literal(exc.error, 100)}"
         raise AuthError(f"signing in to Google did not finish: {words}; nothing was stored") from None
     except (OSError, ValueError) as exc:
-        raise NetworkError(f"signing in to Google failed ({type(exc).__name__}: {exc}); nothing was stored") from None
+        raise NetworkError(
+            f"signing in to Google failed ({type(exc).__name__}: {literal(exc, 300)}); nothing was stored"
+        ) from None
     if not credentials.refresh_token:
         raise AuthError("Google gave no refresh token; nothing was stored. Remove the app's access and try again")
     try:
@@ -304,12 +307,12 @@ def _revoke_token(token: str, token_uri: str, settings: Any) -> str | None:
             timeout=settings.request_timeout,
         )
     except httpx.HTTPError as exc:
-        return f"the connection to Google failed ({type(exc).__name__}: {exc})"
+        return f"the connection to Google failed ({type(exc).__name__}: {literal(exc, 300)})"
     if response.status_code == 200:
         return None
     try:
         body = response.json()
-        said = str(body.get("error_description") or body.get("error") or "")
-    except ValueError:
+        said = literal(body.get("error_description") or body.get("error") or "", 200)
+    except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
         said = ""
     return f"Google answered {response.status_code}" + (f" ({said})" if said else "")
