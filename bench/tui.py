@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -37,10 +38,8 @@ def terminal_first_frame(home: Path) -> float:
     try:
         subprocess.run([*base, "new-session", "-d", "-s", "b", "-x", "100", "-y", "32", "sleep 60"], check=True)
         began = time.perf_counter()
-        subprocess.run(
-            [*base, "respawn-pane", "-k", "-t", "b", f"env AUDITOR_HOME={home} TERM=xterm-256color {auditor} demo"],
-            check=True,
-        )
+        command = f"env AUDITOR_HOME={shlex.quote(str(home))} TERM=xterm-256color {shlex.quote(str(auditor))} demo"
+        subprocess.run([*base, "respawn-pane", "-k", "-t", "b", command], check=True)
         while True:
             pane = subprocess.run([*base, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout
             if "PRACTICE" in pane:
