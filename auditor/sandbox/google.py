@@ -595,13 +595,22 @@ class GoogleApp:
 
     # -- Admin SDK (Workspace) ---------------------------------------------------------------------
 
-    def _admin(self) -> tuple[Workspace | None, SandboxResponse | None]:
+    def _admin(self) -> Workspace | SandboxResponse:
+        """The Workspace the caller administers, or Google's 403 (a consumer account, or not an administrator)."""
         workspace = self.data.workspace
-        if workspace is None:
-            return None, google_error(403, "Not Authorized to access this resource/api", "forbidden")
-        if not workspace.caller_is_admin:
-            return None, google_error(403, "Not Authorized to access this resource/api", "forbidden")
-        return workspace, None
+        if workspace is None or not workspace.caller_is_admin:
+            return google_error(403, "Not Authorized to access this resource/api", "forbidden")
+        return workspace
+
+    def _admin_of(self, key: str) -> tuple[Workspace, WorkspaceUser] | SandboxResponse:
+        """The administered Workspace and its user ``key``, or Google's 403 or 404."""
+        workspace = self._admin()
+        if isinstance(workspace, SandboxResponse):
+            return workspace
+        user = self._admin_user(workspace, key)
+        if user is None:
+            return google_error(404, "Resource Not Found: userKey", "notFound")
+        return workspace, user
 
     def _admin_user(self, workspace: Workspace, key: str) -> WorkspaceUser | None:
         email = self.account if key == "me" else key
@@ -627,29 +636,25 @@ class GoogleApp:
         }
 
     def admin_users(self, request: SandboxRequest) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
+        workspace = self._admin()
+        if isinstance(workspace, SandboxResponse):
+            return workspace
         return SandboxResponse.json(
             {"kind": "admin#directory#users", "users": [self._user_record(u) for u in workspace.users]}
         )
 
     def admin_user(self, request: SandboxRequest, key: str) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
-        user = self._admin_user(workspace, key)
-        if user is None:
-            return google_error(404, "Resource Not Found: userKey", "notFound")
+        found = self._admin_of(key)
+        if isinstance(found, SandboxResponse):
+            return found
+        _, user = found
         return SandboxResponse.json(self._user_record(user))
 
     def admin_tokens(self, request: SandboxRequest, key: str) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
-        user = self._admin_user(workspace, key)
-        if user is None:
-            return google_error(404, "Resource Not Found: userKey", "notFound")
+        found = self._admin_of(key)
+        if isinstance(found, SandboxResponse):
+            return found
+        workspace, user = found
         items = [
             {
                 "kind": "admin#directory#token",
@@ -662,12 +667,10 @@ class GoogleApp:
         return SandboxResponse.json({"kind": "admin#directory#tokenList", "items": items})
 
     def admin_asps(self, request: SandboxRequest, key: str) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
-        user = self._admin_user(workspace, key)
-        if user is None:
-            return google_error(404, "Resource Not Found: userKey", "notFound")
+        found = self._admin_of(key)
+        if isinstance(found, SandboxResponse):
+            return found
+        workspace, user = found
         items = [
             {
                 "kind": "admin#directory#asp",
@@ -680,9 +683,9 @@ class GoogleApp:
         return SandboxResponse.json({"kind": "admin#directory#aspList", "items": items})
 
     def admin_mobile(self, request: SandboxRequest, customer: str) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
+        workspace = self._admin()
+        if isinstance(workspace, SandboxResponse):
+            return workspace
         if customer not in ("my_customer", workspace.customer_id):
             return google_error(404, "Resource Not Found: customerId", "notFound")
         devices = [
@@ -697,9 +700,9 @@ class GoogleApp:
         return SandboxResponse.json({"kind": "admin#directory#mobiledevices", "mobiledevices": devices})
 
     def admin_activity(self, request: SandboxRequest, key: str, application: str) -> SandboxResponse:
-        workspace, denied = self._admin()
-        if denied or workspace is None:
-            return denied or google_error(403, "Not Authorized to access this resource/api")
+        workspace = self._admin()
+        if isinstance(workspace, SandboxResponse):
+            return workspace
         if application != "login":
             return SandboxResponse.json({"kind": "admin#reports#activities", "items": []})
         items = []
