@@ -183,3 +183,20 @@ def test_account_add_with_a_piped_password_then_audit_and_forget_from_the_comman
         assert forgot.returncode == 0 and "change it" in forgot.stdout
         after = auditor("audit", "--case", "ann", "--only", "exchange")
     assert after.returncode == 2 and "auditor account add exchange" in after.stderr
+
+
+def test_without_a_case_the_password_lives_in_memory_for_the_run(isolated_home: Path) -> None:
+    with Sandbox("compromised") as sb:
+        settings = settings_for(sb)
+        target = signin.connect(None, settings, show=lambda _: None, password=lambda _: PASSWORD)
+        try:
+            run = audit_case(None, settings)  # type: ignore[arg-type]
+        finally:
+            message = signin.forget(None, target, settings)
+        with pytest.raises(UsageError, match="no Exchange mailbox to audit"):
+            audit_case(None, settings)  # type: ignore[arg-type]
+    assert target == ANN and {f.target for f in run.findings} == {ANN}
+    assert not [f for f in run.findings if f.status is Status.ERROR]
+    assert [f.status for f in run.findings if f.check == "exchange.inbox_rules"] == [Status.FOUND]
+    assert "Removed" in message
+    assert not [p for p in isolated_home.rglob("*") if p.is_file()], "nothing is written without a case"

@@ -24,8 +24,18 @@ from auditor.errors import AuditorError, ConfigError, UsageError
 KIND = "exchange"
 URL_ENV = "AUDITOR_EWS_URL"
 
-# Passwords of mailboxes signed in without a case: this process only.
-_MEMORY: dict[str, str] = {}
+# Mailboxes signed in without a case: address -> (password, the account's settings), this process only.
+_MEMORY: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def memory_accounts() -> list[dict[str, Any]]:
+    """The mailboxes signed in without a case, shaped like a case's accounts."""
+    return [{"kind": KIND, "target": address, "settings": dict(saved)} for address, (_, saved) in _MEMORY.items()]
+
+
+def memory_password(address: str) -> bytes | None:
+    kept = _MEMORY.get(address)
+    return kept[0].encode("utf-8") if kept else None
 
 
 def warning(settings: Any) -> str:
@@ -108,11 +118,12 @@ def connect(
         raise type(exc)(f"the Exchange sign-in did not work: {exc}") from None
     finally:
         client.close()
+    saved = {"url": url, "auth": auth, "username": user}
     if case is None:
-        _MEMORY[address] = secret
+        _MEMORY[address] = (secret, saved)
     else:
         case.put_secret(secret_name(KIND, address), secret.encode("utf-8"))
-        case.add_account(KIND, address, {"url": url, "auth": auth, "username": user})
+        case.add_account(KIND, address, saved)
     show(f"Signed in: {address}.")
     return address
 

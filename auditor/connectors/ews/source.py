@@ -2,8 +2,9 @@
 
 - AUDITOR_EWS_URL + AUDITOR_BEARER_TOKEN: the mailbox that token opens on that server, with no case and no
   sign-in (tests, practice mode, scripts). The mailbox's address is asked of the server.
-- A case's stored Exchange accounts: each opened with the password kept in the case (see ``signin``), on the
-  server it was signed in to (AUDITOR_EWS_URL, when set without a token, points them at a practice server).
+- A case's stored Exchange accounts: each opened with the password kept in the case (see ``signin``; signed in
+  without a case, with the one kept in this process's memory), on the server it was signed in to
+  (AUDITOR_EWS_URL, when set without a token, points them at a practice server).
 """
 
 from __future__ import annotations
@@ -67,7 +68,12 @@ async def _stored(request: SourceRequest, account: dict[str, Any]) -> Source:
             error=f"{again} (the case does not say which Exchange server it is on)",
             practice=request.practice,
         )
-    secret = request.case.get_secret(secret_name(KIND, target))
+    if request.case is not None:
+        secret = request.case.get_secret(secret_name(KIND, target))
+    else:
+        from auditor.connectors.ews.signin import memory_password
+
+        secret = memory_password(target)
     if not secret:
         return Source(KIND, target, error=f"{again} (no password is stored for it)", practice=request.practice)
     auth = str(saved.get("auth") or request.settings.exchange.auth)
@@ -88,7 +94,12 @@ async def open_sources(request: SourceRequest) -> list[Source]:
     if endpoints.ews and endpoints.token:
         client = make_client(request, endpoints.ews, ExchangeLogin(auth="oauth", secret=endpoints.token), None)
         return [await _open(request, client, "Exchange mailbox", stored=False)]
-    stored = [a for a in (request.case.accounts() if request.case is not None else []) if a["kind"] == KIND]
+    if request.case is not None:
+        stored = [a for a in request.case.accounts() if a["kind"] == KIND]
+    else:
+        from auditor.connectors.ews.signin import memory_accounts
+
+        stored = memory_accounts()  # signed in without a case, in this process
     if stored:
         return [await _stored(request, account) for account in stored]
     if endpoints.ews:
