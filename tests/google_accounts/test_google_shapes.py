@@ -27,9 +27,26 @@ ANSWERS: dict[str, tuple[int, Any]] = {
 }
 
 
+SLOW_DOWN = {
+    "error": {
+        "code": 403,
+        "message": "User Rate Limit Exceeded",
+        "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded", "message": "slow down"}],
+    }
+}
+THROTTLED: list[str] = []  # the requests answered "slow down" (Drive's 403, not a 429)
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        status, body = ANSWERS.get(self.path.split("?")[0], (404, {"error": {"code": 404, "message": "no"}}))
+        path = self.path.split("?")[0]
+        if path == "/drive/v3/about" and len(THROTTLED) < 2:
+            THROTTLED.append(path)
+            status, body = 403, SLOW_DOWN
+        elif path == "/drive/v3/about":
+            status, body = 200, {"user": {"emailAddress": "ann@example.org"}}
+        else:
+            status, body = ANSWERS.get(path, (404, {"error": {"code": 404, "message": "no"}}))
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -67,3 +84,9 @@ def test_what_google_says_in_an_error_is_literal(client: GoogleClient) -> None:
     message = str(caught.value)
     assert "\x1b" not in message and "\x07" not in message and "\u202e" not in message
     assert "\\x1b]8;;https://evil.example\\x07link<U+202E>" in message
+
+
+def test_drive_saying_slow_down_with_a_403_is_retried(client: GoogleClient) -> None:
+    THROTTLED.clear()
+    assert asyncio.run(client.account_email()) == "ann@example.org"
+    assert len(THROTTLED) == 2

@@ -1,7 +1,7 @@
 """Read-only Google connector on google-api-python-client (static discovery documents).
 
 Blocking client calls run in worker threads (one httplib2 connection and service object per thread, since
-neither is thread-safe) with bounded concurrency. Retries on 429 and 5xx honour Retry-After, bounded in
+neither is thread-safe) with bounded concurrency. Retries on 429, 5xx and 403 rate limits honour Retry-After, bounded in
 count and in total time. Each resource is fetched once per audit and shared between checks. The connector
 has no method that changes anything.
 """
@@ -57,6 +57,8 @@ PEOPLE_QUERY = (
 )
 PEOPLE_FIELDS = "nextPageToken, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
 MAX_PAGES = 200
+# Drive and the Admin SDK say "slow down" with a 403 and one of these reasons rather than a 429.
+RATE_LIMIT_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
 
 
 class DelegationUnavailable(ConnectorError):
@@ -132,20 +134,21 @@ class GoogleClient:
                 raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
             except HttpError as exc:
                 status = exc.resp.status
+                throttled = status == 429 or (status == 403 and _reason(exc) in RATE_LIMIT_REASONS)
                 if status == 401:
                     raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
                 if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
                     raise DelegationUnavailable(_message(exc)) from None
-                if status == 403 and service in ADMIN_SERVICES:
+                if status == 403 and service in ADMIN_SERVICES and not throttled:
                     raise AdminAccessDenied(
                         "Google refused to show Workspace administration data "
                         f"({_message(exc)}): this account is not a Workspace administrator, or it was signed in "
                         "without the administrator scopes"
                     ) from None
-                if status not in (429, 500, 502, 503, 504):
+                if not throttled and status not in (500, 502, 503, 504):
                     raise ProviderError(f"Google answered {status}: {_message(exc)}") from None
                 wait = _retry_after(exc, attempt)
-                last: ConnectorError = (RateLimitedError if status == 429 else ProviderError)(
+                last: ConnectorError = (RateLimitedError if throttled else ProviderError)(
                     f"Google answered {status} and kept answering it after {attempt} tries"
                 )
             except TransportError as exc:
