@@ -39,7 +39,11 @@ def register(sub: Any) -> None:
 
 
 def _yes(prompt: str) -> bool:
-    return input(prompt).strip().lower() in ("y", "yes")
+    try:
+        return input(prompt).strip().lower() in ("y", "yes")
+    except EOFError:  # the input ended (Ctrl-D): no
+        print()
+        return False
 
 
 def _open_case(name: str, creating_allowed: bool) -> Any:

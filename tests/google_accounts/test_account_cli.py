@@ -86,8 +86,16 @@ def test_answering_yes_connects(practice: Sandbox, browser: FetchingBrowser, mon
     monkeypatch.setattr("sys.stdin", Terminal("n\ny\n"))
     assert main(["account", "add", "google", "--case", "ann", "--browser", BROWSER]) == 0
     out = capsys.readouterr().out
-    assert "Checking Gmail forwarding by hand" not in out
+    assert "Is forwarding off in Gmail" not in out  # the by-hand steps were declined
     assert f"Connected {ANN}" in out
+
+
+def test_input_that_ends_is_no(practice: Sandbox, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(""))  # Ctrl-D at the first question
+    assert main(["account", "add", "google", "--case", "ann"]) == 0
+    assert "Nothing was connected." in capsys.readouterr().out
+    assert not case_path("ann").exists()
+    assert not [r for r in practice.requests if r.provider == "google-oauth"]
 
 
 def test_missing_client_file_is_a_configuration_error(monkeypatch, capsys) -> None:
