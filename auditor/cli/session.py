@@ -205,7 +205,7 @@ def handle_steps(args: argparse.Namespace) -> int:
     from auditor.errors import UsageError
     from auditor.playbooks import builtin_playbooks
     from auditor.session.interview import yes
-    from auditor.session.safety import prompt_before, record_answer, steps_of
+    from auditor.session.safety import CONTINUE, prompt_before, record_answer, steps_of
 
     playbook = builtin_playbooks().get(args.playbook)
     if playbook is None:
@@ -228,7 +228,7 @@ def handle_steps(args: argparse.Namespace) -> int:
                     has_plan = yes(input, "Do you have a safety plan?")
                     kept = record_answer(case, prompt, has_plan)
                     print("Your answer was kept in the session notes." if kept else "Your answer was not kept.")
-                print("You can go on whenever you are ready, or stop here.")
+                print(CONTINUE)
                 print()
             mark = "  (may be noticed)" if step.noticeable else ""
             print(textwrap.fill(f"[{step.key}] {step.text}{mark}", 100, subsequent_indent="    "))

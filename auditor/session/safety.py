@@ -28,6 +28,8 @@ NOTICEABLE = re.compile(
 )
 
 QUESTION = "This step may be noticed by the person who set this up. Do you have a safety plan for when they notice?"
+# Said after the question whatever the answer: the prompt informs, it never blocks.
+CONTINUE = "You can go on whenever you are ready, or stop here."
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from auditor.model import Finding, Status
 from auditor.safetext import literal
-from auditor.session.safety import SafetyPrompt, first_prompt, record_answer, steps_of
+from auditor.session.safety import CONTINUE, SafetyPrompt, first_prompt, record_answer, steps_of
 from auditor.tui.evidence import NotSavedYet, save_finding_as_evidence, saved_evidence
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import evidence_text, paragraph, status_text
@@ -140,7 +140,7 @@ class FindingScreen(AuditorScreen):
                     tooltip="The help above is there whenever it is needed",
                 )
             yield Static(
-                Text("You can go on whenever you are ready, or stop here.", style="italic"),
+                Text(CONTINUE, style="italic"),
                 id=f"safety-answer-{index}",
             )
 
@@ -213,9 +213,7 @@ class FindingScreen(AuditorScreen):
             return
         kept = record_answer(case, prompt, has_plan=answer == "yes")
         words = "Kept in the session notes." if kept else "Not written down (no session with notes in this case)."
-        self.query_one(f"#safety-answer-{index}", Static).update(
-            Text(f"{words} You can go on whenever you are ready, or stop here.", style="italic")
-        )
+        self.query_one(f"#safety-answer-{index}", Static).update(Text(f"{words} {CONTINUE}", style="italic"))
 
     @on(Checkbox.Changed, ".step")
     def step_ticked(self, event: Checkbox.Changed) -> None:
