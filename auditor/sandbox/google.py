@@ -160,7 +160,17 @@ class LoginEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
     time: str
     ipAddress: str
-    event: Literal["login_success", "login_failure", "login_verification", "suspicious_login"] = "login_success"
+    event: Literal[
+        "login_success",
+        "login_failure",
+        "login_verification",
+        "suspicious_login",
+        "account_disabled_password_leak",
+        "2sv_disable",
+        "password_edit",
+        "recovery_email_edit",
+        "recovery_phone_edit",
+    ] = "login_success"
     user: str | None = None
 
 

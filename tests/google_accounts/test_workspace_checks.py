@@ -112,6 +112,26 @@ def test_sign_ins_by_place_and_decisions() -> None:
     assert after == {"login:203.0.113.9": Status.FOUND, "login_failure:203.0.113.9": Status.REVIEW}
 
 
+def test_changes_to_protection_and_recovery_are_asked_about_and_a_leak_is_found() -> None:
+    data = Workspace(
+        users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)],
+        logins=[
+            LoginEvent(time="2026-11-22T03:00:00.000Z", ipAddress="203.0.113.9", event="recovery_phone_edit"),
+            LoginEvent(time="2026-11-22T03:01:00.000Z", ipAddress="203.0.113.9", event="2sv_disable"),
+            LoginEvent(time="2026-11-22T04:00:00.000Z", ipAddress="0.0.0.0", event="account_disabled_password_leak"),
+        ],
+    )
+    with Sandbox(with_workspace(data, "clean")) as sb:
+        found = workspace(run_google(sb))["google.workspace_logins"]
+    assert sorted((f.status, f.subject) for f in found) == [
+        (Status.FOUND, "account_disabled_password_leak:0.0.0.0"),
+        (Status.REVIEW, "2sv_disable:203.0.113.9"),
+        (Status.REVIEW, "recovery_phone_edit:203.0.113.9"),
+    ]
+    phone = next(f for f in found if f.subject.startswith("recovery_phone_edit"))
+    assert phone.title.startswith("The recovery phone was changed from 203.0.113.9 (1×")
+
+
 def test_app_token_decisions() -> None:
     data = Workspace(
         users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)],

@@ -26,6 +26,16 @@ ALARMING = {
     "suspicious_programmatic_login": "Google flagged a suspicious automated sign-in",
     "gov_attack_warning": "Google warned of a government-backed attack",
     "login_failure": "failed sign-ins",
+    "account_disabled_password_leak": "Google found the password in a leak",
+    "account_disabled_hijacked": "Google disabled the account as taken over",
+}
+# Changes to how the account is protected or recovered: the person may have made them, so they are asked about.
+CHANGES = {
+    "2sv_disable": "2-Step Verification was turned off",
+    "password_edit": "The password was changed",
+    "recovery_email_edit": "The recovery email was changed",
+    "recovery_phone_edit": "The recovery phone was changed",
+    "recovery_secret_qa_edit": "The security question was changed",
 }
 SUCCESS = {"login_success", "login_verification"}
 
@@ -49,9 +59,12 @@ async def run(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     alarms: dict[tuple[str, str], list[str]] = {}
     places: dict[str, list[str]] = {}
+    changes: dict[tuple[str, str], list[str]] = {}
     for name, address, when in events:
         if name in ALARMING:
             alarms.setdefault((name, address), []).append(when)
+        elif name in CHANGES:
+            changes.setdefault((name, address), []).append(when)
         elif name in SUCCESS:
             places.setdefault(address, []).append(when)
     for (name, address), times in sorted(alarms.items()):
@@ -80,6 +93,18 @@ async def run(ctx: CheckContext) -> list[Finding]:
                 evidence=evidence,
             )
         )
+    for (name, address), times in sorted(changes.items()):
+        shown = literal(address, 60)
+        made = ctx.review_or_found(
+            f"{CHANGES[name]} from {shown} ({len(times)}×), and it wasn't you",
+            f"{CHANGES[name]} from {shown} ({len(times)}×, last {literal(max(times), 40)}) — was this you?",
+            subject=f"{name}:{address}",
+            detail="Whoever changes how an account is protected or recovered can keep getting back in, or lock "
+            "you out.",
+            evidence={"event": name, "ipAddress": address, "times": sorted(times)},
+        )
+        if made:
+            findings.append(made)
     for address, times in sorted(places.items()):
         shown = literal(address, 60)
         made = ctx.review_or_found(
