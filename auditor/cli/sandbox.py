@@ -10,7 +10,9 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sandbox", help="run the practice servers that imitate Google, Microsoft and Exchange (no account needed)")
+    p = sub.add_parser(
+        "sandbox", help="run the practice servers that imitate Google, Microsoft and Exchange (no account needed)"
+    )
     actions = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     serve = actions.add_parser(
         "serve",
