@@ -55,13 +55,17 @@ class FindingBook:
         return sorted(order, key=lambda t: order[t])
 
     def grouped(self, include_clear: bool = False) -> list[tuple[str, list[Finding]]]:
-        """Findings by account or device, most severe account first, most severe finding first."""
+        """Findings by account or device, most severe account first, most severe finding first.
+
+        The group's label names the kind too: one address can be a Microsoft 365 account and a mailbox on an
+        Exchange server, audited and closed separately."""
         from auditor.model import Status
+        from auditor.render import heading
 
         shown = [f for f in self.all() if f.status is not Status.SKIPPED and (include_clear or f.status in counted())]
         out: dict[str, list[Finding]] = {}
         for finding in shown:
-            out.setdefault(finding.target, []).append(finding)
+            out.setdefault(heading(finding.check.split(".", 1)[0], finding.target, 200), []).append(finding)
         return list(out.items())
 
     def counts(self, target: str | None = None) -> dict[Status, int]:
