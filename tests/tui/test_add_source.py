@@ -110,3 +110,63 @@ async def test_practice_mode_shows_the_warning_but_connects_nothing() -> None:
         assert app.screen.query_one("#connect", Button).disabled
         assert "In practice mode nothing real is connected" in screen_text(app)
         await pilot.press("ctrl+q")
+
+
+def exchange_settings(tmp_path: Path, sb: Sandbox) -> Path:
+    path = tmp_path / "settings.yaml"
+    path.write_text(
+        f"exchange:\n  url: {sb.ews_url}\n  username: ann.example@contoso.example\n  auth: basic\n", encoding="utf-8"
+    )
+    return path
+
+
+async def test_exchange_asks_for_the_password_in_the_app_and_keeps_it_only_in_the_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Sandbox("compromised") as sb:
+        monkeypatch.setenv("AUDITOR_CONFIG", str(exchange_settings(tmp_path, sb)))
+        # Nothing may be read from the terminal while the app owns it.
+        monkeypatch.setattr("sys.stdin", None)
+        app = AuditorApp(include_device=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await create_case(pilot, app)
+            await open_add_screen(pilot, app)
+            field = app.screen.query_one("#exchange-password", Input)
+            assert not field.display  # no password field for Google, Microsoft or a phone
+            await click(pilot, "#kind-exchange")
+            assert "administrators can see sign-ins" in await text_near(pilot, "#warning")
+            assert field.display and field.password
+
+            await click(pilot, "#connect")  # without a password nothing is tried
+            assert "Type the mailbox password first" in screen_text(app)
+            assert sb.requests == []
+
+            field.value = "practice-only"
+            await click(pilot, "#connect")
+            await wait_for(pilot, lambda: "Connected" in screen_text(app), "the sign-in to finish", timeout=60)
+            assert field.value == ""
+            assert "practice-only" not in screen_text(app)
+            assert [(a["kind"], a["target"]) for a in app.case.accounts()] == [
+                ("exchange", "ann.example@contoso.example")
+            ]
+            assert app.case.get_secret("token:exchange:ann.example@contoso.example") == b"practice-only"
+            await pilot.press("ctrl+q")
+
+
+async def test_a_wrong_exchange_password_is_said_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Sandbox("compromised") as sb:
+        monkeypatch.setenv("AUDITOR_CONFIG", str(exchange_settings(tmp_path, sb)))
+        app = AuditorApp(include_device=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await create_case(pilot, app)
+            await open_add_screen(pilot, app)
+            await click(pilot, "#kind-exchange")
+            app.screen.query_one("#exchange-password", Input).value = "wrong"
+            await click(pilot, "#connect")
+            await wait_for(pilot, lambda: "Not connected" in screen_text(app), "the refusal", timeout=60)
+            assert "refused the sign-in" in screen_text(app)
+            assert app.case.accounts() == []
+            assert app.case.get_secret("token:exchange:ann.example@contoso.example") is None
+            await pilot.press("ctrl+q")

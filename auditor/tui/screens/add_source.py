@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from auditor.safetext import literal_multiline
 from auditor.tui.messages import SignInComplete, SignInNote
@@ -30,6 +30,14 @@ class AddSourceScreen(AuditorScreen):
                     yield Button(words, id=f"kind-{kind}")
                 yield Button("Android phone", id="kind-android", tooltip="Read over adb when the phone is plugged in")
             yield Static("", id="warning")
+            # Exchange signs in with the mailbox password; asking for it on the terminal would fight the app.
+            yield Input(
+                placeholder="Exchange password (kept only in this encrypted case)",
+                password=True,
+                id="exchange-password",
+                classes="hidden",
+                tooltip="The password you sign in to Outlook on the web with",
+            )
             with Horizontal(classes="buttons", id="connect-buttons"):
                 yield Button(
                     "Connect",
@@ -66,6 +74,8 @@ class AddSourceScreen(AuditorScreen):
         self.query_one("#by-hand", Button).disabled = False
         connect = self.query_one("#connect", Button)
         connect.disabled = self.auditor.practice
+        no_password = self.kind != "exchange" or self.auditor.practice
+        self.query_one("#exchange-password", Input).set_class(no_password, "hidden")
         self.say("In practice mode nothing real is connected." if self.auditor.practice else "")
 
     @on(Button.Pressed, "#kind-android")
@@ -90,12 +100,20 @@ class AddSourceScreen(AuditorScreen):
     def connect_pressed(self) -> None:
         if self.kind is None or self.auditor.case is None:
             return
+        password: str | None = None
+        if self.kind == "exchange":
+            field = self.query_one("#exchange-password", Input)
+            password, field.value = field.value, ""  # the case keeps it from here on, the form does not
+            if not password:
+                self.say(Text("Type the mailbox password first.", style="bold"))
+                field.focus()
+                return
         self.query_one("#connect", Button).disabled = True
         self.say("Connecting… follow what appears here.")
-        self.connect(self.kind)
+        self.connect(self.kind, password)
 
     @work(thread=True, exclusive=True, group="signin", name="sign in")
-    def connect(self, kind: str) -> None:
+    def connect(self, kind: str, password: str | None = None) -> None:
         from auditor.config import load_settings
         from auditor.connectors.signin import signin_module
 
@@ -105,7 +123,12 @@ class AddSourceScreen(AuditorScreen):
             def show(text: str) -> None:
                 self.post_message(SignInNote(text))
 
-            target = module.connect(self.auditor.case, load_settings(), show=show)
+            if password is not None:  # Exchange: the password typed into the form, not the terminal
+                from auditor.connectors.ews.signin import connect as connect_exchange
+
+                target = connect_exchange(self.auditor.case, load_settings(), show=show, password=lambda _: password)
+            else:
+                target = module.connect(self.auditor.case, load_settings(), show=show)
         except Exception as exc:  # shown to the person, in their words
             self.post_message(SignInComplete(None, str(exc)))
             return
