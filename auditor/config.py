@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.errors import ConfigError
+from auditor.weburl import checked_url
 from auditor.yamlfile import read_yaml, validate
 
 APP_NAME = "auditor"
@@ -78,6 +79,16 @@ class ExchangeSettings(BaseModel):
     username: str | None = None
     auth: Literal["ntlm", "basic", "oauth"] = Field(default="ntlm", description="ntlm, basic or oauth")
 
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return checked_url(value, "the address")
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -114,10 +125,15 @@ class Endpoints:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
         env = os.environ if env is None else env
+
+        def address(name: str) -> str | None:
+            value = env.get(name) or None
+            return checked_url(value, name) if value else None
+
         return cls(
-            google=env.get("AUDITOR_GOOGLE_API_URL") or None,
-            graph=env.get("AUDITOR_GRAPH_API_URL") or None,
-            ews=env.get("AUDITOR_EWS_URL") or None,
+            google=address("AUDITOR_GOOGLE_API_URL"),
+            graph=address("AUDITOR_GRAPH_API_URL"),
+            ews=address("AUDITOR_EWS_URL"),
             token=env.get("AUDITOR_BEARER_TOKEN") or None,
         )
 

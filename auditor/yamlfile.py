@@ -92,6 +92,7 @@ def validate(
         loc: Location = (*base, *first["loc"])
         field = ".".join(str(part) for part in loc) or None
         message = first["msg"].replace("a valid tuple", "a list").replace("a valid dictionary", "a mapping")
+        message = message.removeprefix("Value error, ")  # our own validators' words need no pydantic label
         raise error(located.path, message, line=located.line_of(loc), field=field) from None
 
 

@@ -65,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = handler(args)
         return code
     except AuditorError as exc:
-        print(f"auditor: {exc}", file=sys.stderr)
+        from auditor.safetext import literal_multiline
+
+        # Messages can carry what a server, a file or an environment variable said: shown literally.
+        print(f"auditor: {literal_multiline(exc, None)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # The reader went away (e.g. `auditor checks | head`): not an error of ours.

@@ -127,7 +127,9 @@ def install_from_files(sources: Sequence[Path], where: Paths | None = None) -> I
 def download_upstream(url: str | None = None, timeout: float = 30.0) -> tuple[str, bytes]:
     import httpx
 
-    url = url or os.environ.get("AUDITOR_IOCS_URL") or UPSTREAM_URL
+    from auditor.weburl import checked_url
+
+    url = checked_url(url or os.environ.get("AUDITOR_IOCS_URL") or UPSTREAM_URL, "the indicator set's address")
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
         response.raise_for_status()

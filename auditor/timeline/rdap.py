@@ -187,10 +187,17 @@ def lookup(url: str, env: Mapping[str, str] | None = None) -> HostInfo:
     Raises :class:`RdapUnavailable` when no RDAP server could be reached at all.
     """
     env = os.environ if env is None else env
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
     if not host:
         raise RdapUnavailable(f"{url!r} has no host name to look up")
     base = env.get("AUDITOR_RDAP_BOOTSTRAP_URL") or None
+    if base:
+        from auditor.weburl import checked_url
+
+        checked_url(base, "AUDITOR_RDAP_BOOTSTRAP_URL")
     session = _session(trust_env=base is None)
     try:
         _bootstrap(session, base)

@@ -81,13 +81,15 @@ def ask_password(prompt: str) -> str:
 
 
 def server_url(settings: Any) -> str:
+    from auditor.weburl import checked_url
+
     url = os.environ.get(URL_ENV) or settings.exchange.url
     if not url:
         raise ConfigError(
             "no Exchange server is set: put its address in settings.yaml as exchange.url "
             "(https://mail.example.org/EWS/Exchange.asmx — ask the IT team if unsure)"
         )
-    return str(url)
+    return checked_url(str(url), URL_ENV if os.environ.get(URL_ENV) else "exchange.url")
 
 
 def connect(

@@ -59,7 +59,9 @@ def scopes_for(work: bool) -> list[str]:
 
 
 def authority(settings: Any) -> str:
-    base = os.environ.get(AUTHORITY_ENV) or LOGIN_URL
+    from auditor.weburl import checked_url
+
+    base = checked_url(os.environ.get(AUTHORITY_ENV) or LOGIN_URL, AUTHORITY_ENV)
     return f"{base.rstrip('/')}/{settings.microsoft.authority}"
 
 
