@@ -66,7 +66,9 @@ def client() -> Iterator[GoogleClient]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield GoogleClient(f"http://127.0.0.1:{server.server_port}/", Credentials("t"), timeout=2, retry_budget=2)
+        google = GoogleClient(f"http://127.0.0.1:{server.server_port}/", Credentials("t"), timeout=2, retry_budget=2)
+        yield google
+        google.close()
     finally:
         server.shutdown()
         server.server_close()

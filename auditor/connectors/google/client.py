@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
@@ -89,6 +90,9 @@ class GoogleClient:
         self.retry_budget = retry_budget
         self.max_retries = max_retries
         self._gate = asyncio.Semaphore(concurrency)
+        # googleapiclient blocks; its calls get threads of their own, as many as may run at once. asyncio's
+        # shared pool (a few threads on a small machine) would queue Drive's chained pages behind Gmail reads.
+        self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="auditor-google")
         self._local = threading.local()
         self._cache: dict[str, asyncio.Future[Any]] = {}
 
@@ -176,7 +180,12 @@ class GoogleClient:
 
     async def _run(self, make: Callable[[Any], Any], service: str) -> Any:
         async with self._gate:
-            return await asyncio.to_thread(self._execute, make, service)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, functools.partial(self._execute, make, service))
+
+    def close(self) -> None:
+        """Let the request threads go (a request still running finishes; nothing new starts)."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def _pages(self, key: str, query: str, fields: str) -> list[dict[str, Any]]:
         async def collect() -> list[dict[str, Any]]:

@@ -122,7 +122,10 @@ def _identify(credentials: Any, settings: Any, endpoint: str | None) -> str:
     from auditor.connectors.google.client import GoogleClient
 
     client = GoogleClient(endpoint, credentials, timeout=settings.request_timeout, retry_budget=settings.retry_budget)
-    address = asyncio.run(client.account_email())
+    try:
+        address = asyncio.run(client.account_email())
+    finally:
+        client.close()
     if not address:
         raise AuthError("Google signed in but did not say which account it is; nothing was stored")
     return address

@@ -52,6 +52,7 @@ def client_for(request: SourceRequest, credentials: Any = None, *, admin_scopes:
         credentials,
         timeout=settings.request_timeout,
         retry_budget=settings.retry_budget,
+        concurrency=settings.concurrency,
         workspace_admin=settings.google.workspace_admin or request.practice or admin_scopes,
     )
 
@@ -84,6 +85,7 @@ async def _open_environment_account(request: SourceRequest) -> Source:
     try:
         address = await client.account_email()
     except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
+        client.close()
         return Source(
             "google",
             "Google account",
@@ -92,7 +94,8 @@ async def _open_environment_account(request: SourceRequest) -> Source:
         )
     if request.practice and not request.settings.google.workspace_admin:
         await _practice_admin(client, address)
-    return Source("google", address or "Google account", clients={"google": client}, practice=request.practice)
+    target = address or "Google account"
+    return Source("google", target, clients={"google": client}, practice=request.practice, closers=[client.close])
 
 
 def _why(exc: Exception) -> str:
@@ -141,6 +144,7 @@ async def _open_stored_account(request: SourceRequest, store: Any, target: str) 
     try:
         address = await client.account_email()
     except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
+        client.close()
         return Source(
             "google",
             target,
@@ -149,10 +153,12 @@ async def _open_stored_account(request: SourceRequest, store: Any, target: str) 
         )
     persist_refreshed()
     if address and address.lower() != target.lower():
+        client.close()
         return Source(
             "google",
             target,
             error=f"The token stored for this account now opens {address}. {sign_in_again(case_name)}",
             practice=request.practice,
         )
-    return Source("google", target, clients={"google": client}, practice=request.practice, closers=[persist_refreshed])
+    closers = [client.close, persist_refreshed]  # run last to first: the refreshed token is saved, then closed
+    return Source("google", target, clients={"google": client}, practice=request.practice, closers=closers)
