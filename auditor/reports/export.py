@@ -23,7 +23,8 @@ def render_export(timeline: Timeline, fmt: str, choices: Choices, now: datetime 
         return to_timesketch_csv(data)
     from auditor.reports.html_report import access_map_fragment, render
 
-    fragment = access_map_fragment(timeline.case) if choices.access_map and choices.findings else None
+    show_map = choices.access_map and choices.findings
+    fragment = access_map_fragment(timeline.case, choices.notes) if show_map else None
     document = render(data, fragment)
     if fmt == "html":
         return document.encode("utf-8")

@@ -7,7 +7,6 @@ control or bidi characters) and then HTML escaping, so it reads exactly as store
 from __future__ import annotations
 
 import html
-import importlib
 from importlib import resources
 from typing import Any
 
@@ -30,20 +29,14 @@ def _table(headers: tuple[str, ...], rows: list[list[str]], classes: tuple[str, 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def access_map_fragment(case: Any) -> str | None:
-    """The access map drawn by ``auditor.session.access_map.html_fragment(case)`` when that module exists.
+def access_map_fragment(case: Any, notes: bool = True) -> str:
+    """The case's access map as the session draws it: its own already-escaped HTML and inline SVG.
 
-    The fragment is that module's own, already-escaped HTML or inline SVG.
+    ``notes=False`` leaves out the notes typed with guided answers, as the rest of an export without notes.
     """
-    try:
-        module = importlib.import_module("auditor.session.access_map")
-    except ImportError:
-        return None
-    make = getattr(module, "html_fragment", None)
-    if make is None:
-        return None
-    fragment = make(case)
-    return str(fragment) if fragment else None
+    from auditor.session.access_map import access_map_html
+
+    return access_map_html(case, notes)
 
 
 def render(data: dict[str, Any], access_map: str | None = None) -> str:

@@ -123,8 +123,13 @@ def build_map(
     decisions: dict[str, tuple[str, str]] | None = None,
     intake: Intake | None = None,
     run_dates: Sequence[str] = (),
+    notes: bool = True,
 ) -> AccessMap:
-    """The map from stored runs (oldest first), the person's decisions and the session intake."""
+    """The map from stored runs (oldest first), the person's decisions and the session intake.
+
+    ``notes=False`` draws it without the notes the person typed with guided answers (for an export that
+    leaves notes out).
+    """
     decisions = decisions or {}
     amap = AccessMap()
     people = _people_by_address(intake)
@@ -148,7 +153,7 @@ def build_map(
             is_open, why = False, f"gone in the audit of {when}"
         else:
             is_open, why = True, ""
-        for path in paths_of(finding):
+        for path in paths_of(finding, notes):
             person = people.get(_key(path.holder), "")
             holder = amap.add(Node(f"{path.holder_kind}:{_key(path.holder)}", path.holder_kind, path.holder, person))
             amap.edges.append(Edge(source, holder, path.how, is_open, finding.check, fp, why, history.first_seen))
@@ -175,7 +180,7 @@ def _people_by_address(intake: Intake | None) -> dict[str, str]:
     return out
 
 
-def case_map(case: CaseStore) -> AccessMap:
+def case_map(case: CaseStore, notes: bool = True) -> AccessMap:
     """The map of an open case: all its runs, decisions and the latest session intake."""
     from auditor.session.store import latest_session
 
@@ -183,7 +188,7 @@ def case_map(case: CaseStore) -> AccessMap:
     runs = [case.findings_of(r.id) for r in summaries]
     dates = [(r.finished_at or r.started_at)[:10] for r in summaries]
     session = latest_session(case)
-    return build_map(runs, case.decision_records(), session.intake if session else None, dates)
+    return build_map(runs, case.decision_records(), session.intake if session else None, dates, notes)
 
 
 # --- plain text ----------------------------------------------------------------------------------------
@@ -301,14 +306,10 @@ def render_html(amap: AccessMap) -> str:
     return '<section class="access-map"><h2>Access map</h2>' + "".join(svg) + summary + "".join(table) + "</section>"
 
 
-def access_map_html(case: CaseStore) -> str:
+def access_map_html(case: CaseStore, notes: bool = True) -> str:
     """The access map of an open case as a self-contained, escaped HTML fragment (for reports)."""
-    return render_html(case_map(case))
+    return render_html(case_map(case, notes))
 
 
 def access_map_text(case: CaseStore) -> str:
     return render_text(case_map(case))
-
-
-# The name the HTML/PDF report looks for.
-html_fragment = access_map_html

@@ -120,8 +120,8 @@ def _device_software(f: Finding) -> list[PathRead]:
     return [PathRead(str(name), "program", "runs on the device and can report to whoever installed it")]
 
 
-def _answered_by_hand(f: Finding) -> list[PathRead]:
-    note = f.evidence.get("note")
+def _answered_by_hand(f: Finding, notes: bool) -> list[PathRead]:
+    note = f.evidence.get("note") if notes else None
     holder = f"Found by hand: {note}" if note else "Something found by hand"
     return [PathRead(str(holder), "found", f.title)]
 
@@ -150,10 +150,13 @@ RULES: dict[str, Callable[[Finding], list[PathRead]]] = {
 }
 
 
-def paths_of(finding: Finding) -> list[PathRead]:
-    """The access paths one finding shows (found, review, or a guided answer of "found something")."""
+def paths_of(finding: Finding, notes: bool = True) -> list[PathRead]:
+    """The access paths one finding shows (found, review, or a guided answer of "found something").
+
+    ``notes=False`` leaves out the note the person typed with a guided answer (an export without notes).
+    """
     if "answer" in finding.evidence and "question" in finding.evidence:
-        return _answered_by_hand(finding)
+        return _answered_by_hand(finding, notes)
     rule = RULES.get(finding.check)
     if rule is not None:
         try:
@@ -165,5 +168,5 @@ def paths_of(finding: Finding) -> list[PathRead]:
     return [PathRead(_subject(finding), "found", finding.title)]
 
 
-def all_paths(findings: Iterable[Finding]) -> list[tuple[Finding, PathRead]]:
-    return [(f, p) for f in findings for p in paths_of(f)]
+def all_paths(findings: Iterable[Finding], notes: bool = True) -> list[tuple[Finding, PathRead]]:
+    return [(f, p) for f in findings for p in paths_of(f, notes)]

@@ -127,20 +127,37 @@ def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Pa
         assert_inert(out)
 
 
-def test_access_map_hook_is_used_when_present(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
-
+def test_the_access_map_is_left_out_when_asked(filled: Path) -> None:
     from auditor.reports.data import Choices
     from auditor.reports.export import render_export
 
-    module = types.ModuleType("auditor.session.access_map")
-    module.html_fragment = lambda case: '<svg id="access-map-test"></svg>'  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "auditor.session.access_map", module)
     with CaseStore.open("c1", "pw") as store:
         timeline = Timeline(store)
-        assert b'<svg id="access-map-test">' in render_export(timeline, "html", Choices())
-        assert b"access-map-test" not in render_export(timeline, "html", Choices(access_map=False))
+        assert b'<section class="access-map">' in render_export(timeline, "html", Choices())
+        without = render_export(timeline, "html", Choices(access_map=False)).decode()
+        assert "access-map" not in without and "<svg" not in without
+        assert "keep@evil.example" in without, "the access paths table stays: only the map was left out"
+
+
+def test_notes_typed_with_guided_answers_stay_out_of_an_export_without_notes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("consent: {accounts: true, notes: true}\nitems: [{kind: apple, label: ann@icloud.example}]\n")
+    assert cli("session", "start", "--case", "c1", "--from", str(intake))[0] == 0
+    note = "GUIDED-NOTE " + HOSTILE
+    assert cli("session", "answer", "--case", "c1", "apple.find_my", "found-something", "--note", note)[0] == 0
+    assert cli("audit", "--case", "c1", "--only", "apple")[0] == 1
+    for fmt in ("html", "pdf"):
+        content, _, _ = export(cli, tmp_path, fmt)
+        shown = content.decode() if fmt == "html" else pdf_text(tmp_path / "report.pdf")
+        assert "Found by hand: GUIDED-NOTE" in shown, "with notes, the map shows what was found"
+        content, _, _ = export(cli, tmp_path, fmt, "--no-notes")
+        shown = content.decode() if fmt == "html" else pdf_text(tmp_path / "report.pdf")
+        assert "GUIDED-NOTE" not in shown, fmt
+        assert "Something found by hand" in shown, "the path itself stays on the map"
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_the_sessions_access_map_is_in_the_report_once(filled: Path) -> None:
