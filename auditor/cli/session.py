@@ -238,10 +238,16 @@ def handle_steps(args: argparse.Namespace) -> int:
 def handle_map(args: argparse.Namespace) -> int:
     from auditor.session.access_map import case_map, render_html, render_text
 
+    if args.html is not None:
+        from auditor.reports.output import UNENCRYPTED_WARNING
+
+        print(UNENCRYPTED_WARNING, file=sys.stderr)  # before anything is written, so the person can stop
     with _open(args.case) as case:
         amap = case_map(case)
     print(render_text(amap))
     if args.html is not None:
-        args.html.write_text(render_html(amap), encoding="utf-8")
-        print(f"Wrote the map to {args.html}.")
+        from auditor.reports.output import write_file
+
+        digest = write_file(args.html, render_html(amap).encode("utf-8"))
+        print(f"Wrote the map to {args.html}. It is NOT encrypted. SHA-256 {digest}")
     return 0

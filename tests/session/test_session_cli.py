@@ -179,3 +179,22 @@ def test_interactive_start_and_safety_answer_in_a_terminal(
     with CaseStore.open("tty", "pw") as case:
         assert [n.kind for n in notes(case)] == ["safety-plan"]
         assert ("carrier", "My phone plan") in {(a["kind"], a["target"]) for a in case.accounts()}
+
+
+def test_map_written_as_html_is_said_to_be_unencrypted_and_kept_private(
+    started: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+    import stat
+
+    capsys.readouterr()
+    out_file = tmp_path / "map.html"
+    assert main(["session", "map", "--case", "ann", "--html", str(out_file)]) == 0
+    out, err = capsys.readouterr()
+    assert "NOT encrypted" in err and "NOT encrypted" in out
+    assert f"SHA-256 {hashlib.sha256(out_file.read_bytes()).hexdigest()}" in out
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600, "only the owner can read it"
+    missing = tmp_path / "no-such-folder" / "map.html"
+    assert main(["session", "map", "--case", "ann", "--html", str(missing)]) == 2
+    assert "does not exist; nothing was written" in capsys.readouterr().err
+    assert not missing.parent.exists()
