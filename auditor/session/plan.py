@@ -2,7 +2,8 @@
 
 Pure ordering logic over check metadata. The order follows the safety principles: when mail may be
 forwarded, the by-hand forwarding checks come before anything that needs an account connection (connecting
-can send a "new app has access" alert, which forwarded mail would carry to the other person). Checks that
+can send a "new app has access" alert, which forwarded mail would carry to the other person). Apple's Safety
+Check, which changes nothing and lists who else has access, leads its phase. Checks that
 only read this computer or a phone come next, then the guided questions, then connected account checks.
 Within a phase, checks that answer one of the person's concerns come first, then by severity and the
 guided ``order`` field.
@@ -23,6 +24,11 @@ LOCAL_KINDS = ("device", "android")  # read here, no account connection
 CONNECTED_KINDS = ("google", "microsoft", "exchange")  # need a sign-in, which can alert the other person
 MAIL_KINDS = ("google", "microsoft", "exchange", "apple")
 FORWARDING_CONCERNS = (Concern.ACCOUNTS_HACKED, Concern.UNKNOWN_LOGINS, Concern.IMAGES_SHARED)
+# Looks that change nothing, tell no one, and list who else has access: asked before anything else. Apple's
+# Safety Check ("Manage Sharing & Access") shows the people, apps and devices with access on the iPhone
+# itself — before the iCloud Mail check, which means signing in at icloud.com, and that sign-in is announced
+# on every trusted device.
+FIRST_LOOKS = ("apple.safety_check",)
 
 _FORWARDING = ("*forwarding*", "*.gmail_filters", "*.gmail_autoforward", "*inbox_rules", "*.delegates")
 RELEVANT: Mapping[Concern, tuple[str, ...]] = {
@@ -60,6 +66,7 @@ RELEVANT: Mapping[Concern, tuple[str, ...]] = {
         "device.monitoring_software",
     ),
     Concern.IMAGES_SHARED: (
+        "apple.safety_check",
         "google.drive_*",
         "google.manual_photos_sharing",
         "microsoft.onedrive_*",
@@ -71,8 +78,9 @@ RELEVANT: Mapping[Concern, tuple[str, ...]] = {
         "android.stalkerware_packages",
         *_FORWARDING,
     ),
-    Concern.DEVICE_STRANGE: ("device.*", "android.*", "apple.iphone_*"),
+    Concern.DEVICE_STRANGE: ("device.*", "android.*", "apple.safety_check", "apple.iphone_*"),
     Concern.UNKNOWN_LOGINS: (
+        "apple.safety_check",
         "*devices",
         "*.manual_devices",
         "*sign_in*",
@@ -99,7 +107,9 @@ class Phase(IntEnum):
 
 
 _PHASE_TITLES = {
-    Phase.FORWARDING_FIRST: "First, before connecting any account: check mail and call forwarding by hand",
+    Phase.FORWARDING_FIRST: (
+        "First, before connecting any account: by hand, who else has access and where mail and calls are forwarded"
+    ),
     Phase.LOCAL: "This computer and phones (read here, nothing is connected)",
     Phase.GUIDED: "Guided questions (answered by looking, with the steps shown)",
     Phase.CONNECTED: "Connected account checks (connecting can send the account a security alert)",
@@ -141,7 +151,8 @@ def mail_may_be_forwarded(intake: Intake) -> bool:
 
 
 def phase_of(spec: CheckSpec, forwarding_first: bool) -> Phase:
-    if not spec.automated and forwarding_first and fnmatchcase(spec.id, "*forwarding*"):
+    first_look = spec.id in FIRST_LOOKS or fnmatchcase(spec.id, "*forwarding*")
+    if not spec.automated and forwarding_first and first_look:
         return Phase.FORWARDING_FIRST
     if spec.automated and spec.kind in LOCAL_KINDS:
         return Phase.LOCAL
@@ -173,7 +184,15 @@ def propose_plan(intake: Intake, specs: Iterable[CheckSpec], orders: Mapping[str
         if spec.kind in kinds
     ]
     steps.sort(
-        key=lambda s: (s.phase, not s.concerns, s.severity.rank, orders.get(s.check, 100), kinds.index(s.kind), s.check)
+        key=lambda s: (
+            s.phase,
+            s.check not in FIRST_LOOKS,
+            not s.concerns,
+            s.severity.rank,
+            orders.get(s.check, 100),
+            kinds.index(s.kind),
+            s.check,
+        )
     )
     return steps
 

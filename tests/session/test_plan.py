@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.model import CheckSpec
 from auditor.session.intake import Concern, parse_intake
 from auditor.session.plan import Phase, PlanStep, kinds_in_scope, plan_for, propose_plan
@@ -32,7 +34,9 @@ def test_forwarding_by_hand_comes_before_any_connected_check() -> None:
     steps = plan_for(intake)
     order = ids(steps)
     forwarding = [s.check for s in steps if s.phase is Phase.FORWARDING_FIRST]
+    assert forwarding[0] == "apple.safety_check", "the look that changes nothing and tells no one leads"
     assert set(forwarding) == {
+        "apple.safety_check",
         "microsoft.manual_forwarding",
         "google.manual_forwarding",
         "apple.icloud_mail_forwarding",
@@ -43,6 +47,21 @@ def test_forwarding_by_hand_comes_before_any_connected_check() -> None:
     assert {s.kind for s in steps} == {"device", "google", "microsoft", "apple"}  # what the person named
     gmail = next(s for s in steps if s.check == "google.gmail_autoforward")
     assert gmail.phase is Phase.CONNECTED and gmail.targets == ("ann@gmail.example",)
+
+
+@pytest.mark.parametrize("concern", [None, *Concern])
+def test_safety_check_is_the_first_apple_step_whatever_the_concern(concern: Concern | None) -> None:
+    concerns = f"concerns: [{concern.value}]\n" if concern else ""
+    for items in ("items: [{kind: apple, label: ann@icloud.example}]\n", ""):
+        if not items and concern is None:
+            continue  # nothing named and no concern: no Apple questions at all
+        steps = plan_for(parse_intake("consent: {}\n" + concerns + items))
+        apple = [s.check for s in steps if s.kind == "apple"]
+        assert apple, (concern, items)
+        assert apple[0] == "apple.safety_check", (concern, items, apple[:3])
+        assert apple.index("apple.safety_check") < apple.index("apple.icloud_mail_forwarding")
+        (safety,) = [s for s in steps if s.check == "apple.safety_check"]
+        assert concern is None or concern in safety.concerns, "Safety Check answers every concern"
 
 
 def test_without_mail_concerns_or_mail_accounts_forwarding_is_not_singled_out() -> None:
