@@ -70,6 +70,15 @@ def test_each_platform_is_covered_by_the_social_questions() -> None:
     text = " ".join(line for m in social for line in m.where_to_look)
     for platform in ("Facebook", "Instagram", "WhatsApp", "Snapchat", "TikTok", "X:"):
         assert platform in text, platform
+    by_id = {m.id: m for m in social}
+    # Sessions and devices, linked accounts, two-factor, third-party apps: each says where to look on every one
+    # of the six platforms (or that the platform has no such list).
+    for check in ("social.sessions", "social.two_factor", "social.linked_accounts", "social.third_party_apps"):
+        lines = by_id[check].where_to_look
+        for platform in ("Facebook", "Instagram", "WhatsApp", "Snapchat", "TikTok", "X:"):
+            assert any(line.startswith(platform) or f" {platform}" in line for line in lines), (check, platform)
+    linked = " ".join(by_id["social.linked_accounts"].where_to_look)
+    assert "Trusted contacts" in linked and "recover" in by_id["social.linked_accounts"].question
 
 
 @pytest.mark.parametrize(("kind", "count"), [("apple", 14), ("social", 6), ("carrier", 4)])
