@@ -63,7 +63,9 @@ def test_compromised_account() -> None:
     assert [(f.status, f.subject) for f in people] == [(Status.REVIEW, "mark.ex@gmail.example")]
     assert sorted(f.subject for f in found["google.gmail_pop_imap"]) == ["imap", "pop"]
     assert [f.subject for f in found["google.gmail_send_as"]] == ["ann.backup@outlook.example"]
-    assert [f.status for f in found["google.gmail_delegates"]] == [Status.MANUAL]  # no delegation: by hand
+    # Without domain-wide delegation the guided check asks instead (and keeps the answer).
+    assert [f.status for f in found["google.gmail_delegates"]] == [Status.SKIPPED]
+    assert [f.status for f in found["google.manual_delegation"]] == [Status.MANUAL]
     assert run.exit_code == 1
 
 
@@ -73,8 +75,9 @@ def test_clean_account_is_clear_everywhere() -> None:
     not_clear = {(f.check, f.status) for f in run.findings if f.status is not Status.CLEAR}
     assert {check for check, status in not_clear if status not in (Status.MANUAL, Status.SKIPPED)} == set()
     skipped = {check for check, status in not_clear if status is Status.SKIPPED}
-    assert skipped == {c for c in by_check(run) if c.startswith("google.workspace_")}  # not an administrator
-    assert ("google.gmail_delegates", Status.MANUAL) in not_clear
+    # not an administrator; delegates are looked at by hand
+    assert skipped == {c for c in by_check(run) if c.startswith("google.workspace_")} | {"google.gmail_delegates"}
+    assert ("google.manual_delegation", Status.MANUAL) in not_clear
     assert run.exit_code == 0
 
 
@@ -264,3 +267,51 @@ def test_guided_manual_checks_and_answers() -> None:
     assert after["google.manual_recovery"].evidence["note"] == "the recovery phone is his"
     assert after["google.manual_devices"].status is Status.CLEAR
     assert second.exit_code == 1
+
+
+def test_gmail_delegation_by_hand_is_answered(capsys, monkeypatch) -> None:
+    """Without domain-wide delegation, the guided check is asked, answered from the command line, and the answer
+    becomes the finding of the next audit."""
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    with Sandbox("clean") as sb:
+        for key, value in sb.env.items():
+            monkeypatch.setenv(key, value)
+        assert main(["audit", "--case", "ann", "--only", "google", "--quiet"]) == 0
+        capsys.readouterr()
+        target = "sam.example@gmail.com"  # the clean practice account
+        assert (
+            main(
+                [
+                    "session",
+                    "answer",
+                    "--case",
+                    "ann",
+                    "google.manual_delegation",
+                    "found-something",
+                    "--target",
+                    target,
+                    "--note",
+                    "his address is listed",
+                ]
+            )
+            == 0
+        )
+        assert "Gmail delegation" in capsys.readouterr().out
+        assert main(["audit", "--case", "ann", "--only", "google", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    by = {f["check"]: f for f in data["findings"]}
+    assert by["google.manual_delegation"]["status"] == "found"
+    assert by["google.manual_delegation"]["evidence"]["note"] == "his address is listed"
+    assert "Grant access to your account" in " ".join(by["google.manual_delegation"]["evidence"]["where_to_look"])
+    assert by["google.gmail_delegates"]["status"] == "skipped"
+    assert "Gmail delegation" in by["google.gmail_delegates"]["detail"]
+
+
+def test_with_domain_wide_delegation_the_guided_look_stays_asked() -> None:
+    """Delegates read through the API do not replace the by-hand look, which stays a question until answered."""
+    scenario = load_scenario("clean")
+    scenario.sections["google"].domain_wide_delegation = True
+    with Sandbox(scenario) as sb:
+        run = run_google(sb)
+    assert statuses(run, "google.gmail_delegates") == [Status.CLEAR]
+    assert statuses(run, "google.manual_delegation") == [Status.MANUAL]
