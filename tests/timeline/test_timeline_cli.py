@@ -195,3 +195,23 @@ def test_a_file_named_like_a_data_url_gives_no_media_type_from_its_name(cli, mad
     assert "application/octet-stream" in out and "\\x1b[31m[bold]evil<U+202E>" in out
     with CaseStore.open("c1", "pw") as store:
         assert Timeline(store).evidence()[0].media_type == "application/octet-stream"
+
+
+def test_the_removal_window_comes_from_the_settings_file(cli, made: None, isolated_home: Path) -> None:  # type: ignore[no-untyped-def]
+    from auditor.config import paths
+
+    settings = paths().settings_file
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("followup_hours: 72\n", encoding="utf-8")
+    cli("timeline", "add", "--case", "c1", "--url", "https://a.example/1", "--platform", "Site A")
+    code, out, _ = cli(
+        "timeline", "report", "--case", "c1", "--channel", "platform-ncii", "--location", "1",
+        "--when", "2026-11-01T10:00:00Z",
+    )  # fmt: skip
+    assert code == 0 and "due 2026-11-04 10:00 UTC" in out, out
+    settings.write_text("concurrency: 4\nfollowup_hours: 0\n", encoding="utf-8")
+    before = counts()
+    code, _, err = cli("timeline", "report", "--case", "c1", "--channel", "take-it-down", "--location", "1")
+    assert code == 2
+    assert f"{settings}, line 2" in err and "followup_hours" in err, err
+    assert counts() == before
