@@ -215,3 +215,45 @@ def test_the_removal_window_comes_from_the_settings_file(cli, made: None, isolat
     assert code == 2
     assert f"{settings}, line 2" in err and "followup_hours" in err, err
     assert counts() == before
+
+
+def test_follow_up_done_and_extract_from_the_command_line(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    cli("timeline", "add", "--case", "c1", "--url", "https://a.example/1", "--platform", "Site A")
+    sent = tmp_path / "sent.txt"
+    sent.write_text("Please remove https://a.example/1 " + HOSTILE, encoding="utf-8")
+    code, out, _ = cli(
+        "timeline", "report", "--case", "c1", "--channel", "hosting-abuse", "--location", "1",
+        "--sent-file", str(sent), "--when", "2026-11-01",
+    )  # fmt: skip
+    assert code == 0 and "Follow-up 1 is due 2026-11-08 00:00 UTC" in out
+    with CaseStore.open("c1", "pw") as store:
+        assert Timeline(store).report(1).sent_text == sent.read_text(encoding="utf-8")
+    code, _, err = cli("timeline", "follow-up", "--case", "c1", "--due", "next week", "--what", "call them")
+    assert code == 2 and "--due 'next week' is not an ISO 8601" in err
+    code, out, _ = cli(
+        "timeline", "follow-up", "--case", "c1", "--due", "2026-11-02T09:00:00Z", "--what", HOSTILE, "--location", "1"
+    )
+    assert code == 0 and "Follow-up 2 is due 2026-11-02 09:00 UTC" in out
+    code, out, _ = cli("timeline", "list", "--case", "c1", "--now", "2026-11-03")
+    assert_inert(out)
+    assert "OVERDUE (1)" in out and "[bold red]boom[/]" in out and "follow-up 2" in out
+    assert cli("timeline", "done", "--case", "c1", "2")[0] == 0
+    code, out, _ = cli("timeline", "list", "--case", "c1", "--now", "2026-11-03")
+    assert "OVERDUE" not in out
+    code, _, err = cli("timeline", "done", "--case", "c1", "9")
+    assert code == 2 and "no follow-up 9" in err
+
+    shot = tmp_path / "shot.bin"
+    shot.write_bytes(os.urandom(3000))
+    cli("evidence", "add", "--case", "c1", str(shot))
+    copy = tmp_path / "copy.bin"
+    code, out, err = cli("evidence", "extract", "--case", "c1", "1", "--out", str(copy))
+    assert code == 0 and "NOT encrypted" in err
+    assert copy.read_bytes() == shot.read_bytes()
+    assert f"SHA-256 {hashlib.sha256(shot.read_bytes()).hexdigest()}" in out
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    code, _, err = cli("evidence", "extract", "--case", "c1", "5", "--out", str(tmp_path / "none.bin"))
+    assert code == 2 and "no evidence item 5" in err
+    assert not (tmp_path / "none.bin").exists()
