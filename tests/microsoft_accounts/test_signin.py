@@ -219,3 +219,31 @@ def test_account_command_adds_lists_audits_and_forgets(identity_env, capsys, mon
 def test_manual_steps_offered_before_connecting() -> None:
     steps = signin.manual_steps(Settings())
     assert "Settings (the gear) › Mail › Forwarding" in steps and "Rules" in steps
+
+
+def test_an_account_signed_in_without_a_case_is_audited(identity_env, isolated_home: Path) -> None:
+    """Signed in without a case, the account's cache is in memory: the run's audit uses it, and once forgotten
+    there is nothing to audit."""
+    import asyncio
+
+    from auditor.audit import audit
+    from auditor.errors import UsageError
+
+    with Sandbox("compromised") as sb:
+        identity_env(sb)
+        settings = signin_settings(authority="organizations")
+        endpoints = sb.endpoints()
+        endpoints = type(endpoints)(google=None, graph=endpoints.graph, ews=None, token=None)  # no bearer token
+        target = signin.connect(None, settings, show=lambda m: None)
+        try:
+            run = asyncio.run(audit(["microsoft"], settings=settings, endpoints=endpoints))
+        finally:
+            signin.forget(None, target, settings)
+        with pytest.raises(UsageError, match="AUDITOR_BEARER_TOKEN is not"):  # nothing signed in now
+            asyncio.run(audit(["microsoft"], settings=settings, endpoints=endpoints))
+    assert {f.target for f in run.findings} == {target}
+    rules = [f for f in run.findings if f.check == "microsoft.outlook_inbox_rules"]
+    assert rules and {f.status for f in rules} == {Status.FOUND}
+    methods = [f for f in run.findings if f.check == "microsoft.auth_methods"]
+    assert methods and {f.status for f in methods} == {Status.REVIEW}  # a work account, its work scopes asked for
+    assert not any(p.is_file() for p in isolated_home.rglob("*"))

@@ -36,8 +36,16 @@ CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"  # the tenant of every 
 BASE_SCOPES = ("User.Read", "MailboxSettings.Read", "Files.Read", "Files.Read.All")
 WORK_SCOPES = ("UserAuthenticationMethod.Read", "Directory.Read.All")
 
-# Token caches of accounts signed in without a case: this process only.
+# Token caches of accounts signed in without a case, and what a case would record of them: this process only.
 _MEMORY: dict[str, Any] = {}
+_MEMORY_SETTINGS: dict[str, dict[str, Any]] = {}
+
+
+def memory_accounts() -> list[dict[str, Any]]:
+    """The accounts signed in without a case, shaped like a case's accounts."""
+    return [
+        {"kind": KIND, "target": address, "settings": dict(_MEMORY_SETTINGS.get(address, {}))} for address in _MEMORY
+    ]
 
 
 def warning(settings: Any) -> str:
@@ -116,11 +124,13 @@ def connect(case: Any, settings: Any, *, show: Callable[[str], None], work: bool
     if not address:
         raise AuthError("Microsoft signed in but did not say which account it was")
     account_type = "personal" if claims.get("tid") == CONSUMER_TENANT else "work"
+    saved = {"account_type": account_type, "work_scopes": work}
     if case is None:
         _MEMORY[address] = cache
+        _MEMORY_SETTINGS[address] = saved
     else:
         case.put_secret(secret_name(KIND, address), cache.serialize().encode("utf-8"))
-        case.add_account(KIND, address, {"account_type": account_type, "work_scopes": work})
+        case.add_account(KIND, address, saved)
     return address
 
 
@@ -155,10 +165,9 @@ def silent_token(case: Any, target: str, settings: Any) -> str:
         accounts = app.get_accounts(username=target)
     if not accounts:
         raise AuthError(f"the stored sign-in has no account {literal(target, 200)}")
-    work = False
-    if case is not None:
-        stored = [a for a in case.accounts() if a["kind"] == KIND and a["target"] == target]
-        work = bool(stored and stored[0]["settings"].get("work_scopes"))
+    stored = memory_accounts() if case is None else case.accounts()
+    saved = [a["settings"] for a in stored if a["kind"] == KIND and a["target"] == target]
+    work = bool(saved and saved[0].get("work_scopes"))
     with _service_errors():
         result = app.acquire_token_silent(scopes_for(work), account=accounts[0])
     if case is not None and cache.has_state_changed:
@@ -170,8 +179,8 @@ def silent_token(case: Any, target: str, settings: Any) -> str:
 
 def forget(case: Any, target: str, settings: Any) -> str:
     """Delete the account's tokens and the account from the case (nothing is sent to Microsoft)."""
-    _MEMORY.pop(target, None)
-    had_token = False
+    had_token = _MEMORY.pop(target, None) is not None
+    _MEMORY_SETTINGS.pop(target, None)
     if case is not None:
         had_token = case.get_secret(secret_name(KIND, target)) is not None
         case.delete_secret(secret_name(KIND, target))

@@ -3,7 +3,8 @@
 - AUDITOR_GRAPH_API_URL + AUDITOR_BEARER_TOKEN: that server's signed-in user, with no case and no sign-in
   (tests, practice mode, scripts).
 - A case's stored Microsoft accounts: each opened with its token cache from the case (a silent token
-  request; a refreshed cache is saved back). Graph is https://graph.microsoft.com/v1.0, or
+  request; a refreshed cache is saved back). Without a case, the accounts signed in during this run, whose
+  caches live in memory. Graph is https://graph.microsoft.com/v1.0, or
   AUDITOR_GRAPH_API_URL when it is set without a bearer token (practice servers).
 """
 
@@ -74,7 +75,12 @@ async def open_sources(request: SourceRequest) -> list[Source]:
     endpoints = request.endpoints
     if endpoints.graph and endpoints.token:
         return [await _open(request, _client(request, endpoints.graph, endpoints.token), "Microsoft account", None)]
-    stored = [a for a in (request.case.accounts() if request.case is not None else []) if a["kind"] == KIND]
+    if request.case is not None:
+        stored = [a for a in request.case.accounts() if a["kind"] == KIND]
+    else:
+        from auditor.connectors.graph.signin import memory_accounts
+
+        stored = memory_accounts()  # signed in without a case, in this process
     if stored:
         return list(await asyncio.gather(*(_stored(request, a) for a in stored)))
     if endpoints.graph:
