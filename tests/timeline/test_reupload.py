@@ -59,3 +59,14 @@ def test_files_that_are_not_images_get_no_perceptual_hash(timeline: Timeline, tm
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
     assert timeline.add_evidence_file(page).perceptual_hash is None
     assert timeline.add_evidence_file(broken).perceptual_hash is None
+
+
+def test_pictures_too_plain_for_a_confident_hash_are_never_linked(timeline: Timeline, tmp_path: Path) -> None:
+    # A flat picture gives PDQ nothing to go on (quality under 50): even the very same picture again is not
+    # claimed as a reupload, because a match between low-quality hashes means nothing.
+    flat = Image.new("RGB", (300, 300), (200, 180, 170))
+    first = timeline.add_evidence_file(saved(flat, tmp_path / "flat.png", "PNG"))
+    assert first.perceptual_hash is not None and (first.perceptual_quality or 0) < perceptual.MIN_QUALITY
+    again = timeline.add_evidence_file(saved(flat, tmp_path / "flat-again.jpg", "JPEG", quality=90))
+    assert again.perceptual_hash is not None
+    assert again.reupload_of is None
