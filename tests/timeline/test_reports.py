@@ -110,6 +110,8 @@ def test_pdf_renders_with_pages_and_literal_text(cli, filled: Path, tmp_path: Pa
     assert "<U+202E>gnp.exe" in flat
     assert hashlib.sha256(filled.read_bytes()).hexdigest() in flat
     assert "\u202e" not in text
+    # the access map is drawn in the PDF too: its heading, the open path and the one closed since
+    assert "Accessmap" in flat and "1openaccesspaths,1closed" in flat
 
 
 def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Path) -> None:  # type: ignore[no-untyped-def]
