@@ -135,8 +135,10 @@ def handle_report(args: argparse.Namespace) -> int:
 
     if not args.location:
         raise UsageError("name the content the report is about with --location ID (repeat for several)")
-    if args.follow_up_hours is not None and args.follow_up_hours < 1:
-        raise UsageError("--follow-up-hours must be 1 or more")
+    if args.follow_up_hours is not None:
+        from auditor.timeline.model import check_followup_hours
+
+        check_followup_hours(args.follow_up_hours, "--follow-up-hours")
     sent = _when(args.when, "--when")
     text = args.sent_text
     if args.sent_file is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -76,6 +76,12 @@ class Outcome(str, Enum):
 
 # How long to wait before chasing a report to a channel outside the TAKE IT DOWN Act's window.
 OTHER_FOLLOWUP_HOURS = 7 * 24
+# The longest wait a follow-up can be set to (ten years): a typo of extra digits is refused, not stored.
+MAX_FOLLOWUP_HOURS = 10 * 366 * 24
+# The dates a timeline holds: wide enough for any real record, narrow enough that a follow-up window added
+# to one never runs off the calendar.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,19 @@ def parse_when(text: str, what: str = "date") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01 with a zone east of UTC
+        value = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= value < LATEST:
+        raise UsageError(f"{what} {text!r} is not a date from {EARLIEST.year} to {LATEST.year - 1}")
+    return value
+
+
+def check_followup_hours(hours: int, what: str = "the follow-up time") -> int:
+    if not 1 <= hours <= MAX_FOLLOWUP_HOURS:
+        raise UsageError(f"{what} must be from 1 to {MAX_FOLLOWUP_HOURS} hours (ten years); it is {hours}")
+    return hours
 
 
 def check_url(text: str) -> str:

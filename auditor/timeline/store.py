@@ -31,6 +31,7 @@ from auditor.timeline.model import (
     Report,
     Response,
     TimelineEntry,
+    check_followup_hours,
     check_url,
 )
 
@@ -64,7 +65,7 @@ class Timeline:
 
     def __init__(self, case: CaseStore, followup_hours: int = 48) -> None:
         self.case = case
-        self.followup_hours = followup_hours
+        self.followup_hours = check_followup_hours(followup_hours, "followup_hours in the settings")
 
     # -- content locations --------------------------------------------------------------------------
 
@@ -290,6 +291,7 @@ class Timeline:
             self.location(location_id)
         sent = sent_at or utcnow()
         hours = follow_up_hours or (self.followup_hours if channel.covered_platform else OTHER_FOLLOWUP_HOURS)
+        check_followup_hours(hours)
         with self.case.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO reports (channel, sent_at, reference, sent_text, recipient, note) "

@@ -67,6 +67,7 @@ def test_add_report_answer_and_list_with_overdue_first(cli, made: None) -> None:
         (("--url", "https://[::1/broken", "--platform", "X"), "not a web address"),
         (("--url", "https://a.example/1", "--platform", "X", "--when", "last tuesday"), "not an ISO 8601"),
         (("--url", "https://a.example/1", "--platform", "X", "--when", "2026-02-30"), "not an ISO 8601"),
+        (("--url", "https://a.example/1", "--platform", "X", "--when", "0001-01-01T00:00+05:00"), "not a date from"),
     ],
 )
 def test_malformed_input_is_named_and_adds_nothing(cli, made: None, argv: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -232,6 +233,10 @@ def test_follow_up_done_and_extract_from_the_command_line(cli, made: None, tmp_p
         assert Timeline(store).report(1).sent_text == sent.read_text(encoding="utf-8")
     code, _, err = cli("timeline", "follow-up", "--case", "c1", "--due", "next week", "--what", "call them")
     assert code == 2 and "--due 'next week' is not an ISO 8601" in err
+    code, _, err = cli(
+        "timeline", "report", "--case", "c1", "--channel", "dmca", "--location", "1", "--follow-up-hours", "10" * 6
+    )
+    assert code == 2 and "--follow-up-hours must be from 1 to" in err
     code, out, _ = cli(
         "timeline", "follow-up", "--case", "c1", "--due", "2026-11-02T09:00:00Z", "--what", HOSTILE, "--location", "1"
     )

@@ -242,3 +242,24 @@ def test_a_case_at_schema_2_is_migrated_forward(isolated_home: Path) -> None:
         loc = timeline.add_location("https://a.example/1", "Site")
         assert timeline.location(loc.id).url == "https://a.example/1"
         assert store.table_counts()["events"] == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31T23:00:00Z", "0001-01-01T00:00:00+05:00", "0001-01-01", "1969-12-31T23:59:59Z", "2200-01-01"]
+)
+def test_dates_off_the_calendar_are_named_not_a_traceback(text: str) -> None:
+    with pytest.raises(UsageError, match=r"--when .* is not a date from 1970 to 2199"):
+        parse_when(text, "--when")
+
+
+def test_follow_up_windows_past_ten_years_are_refused_and_add_nothing(timeline: Timeline) -> None:
+    loc = timeline.add_location("https://a.example/1", "Site A")
+    before = timeline.case.table_counts()
+    for hours in (10**11, 10 * 366 * 24 + 1, -3):
+        with pytest.raises(UsageError, match="must be from 1 to 87840 hours"):
+            timeline.add_report(Channel.DMCA, [loc.id], T0, follow_up_hours=hours)
+    assert timeline.case.table_counts() == before
+    with pytest.raises(UsageError, match="followup_hours in the settings"):
+        Timeline(timeline.case, followup_hours=0)
+    report = timeline.add_report(Channel.DMCA, [loc.id], parse_when("2199-12-31T00:00:00Z"), follow_up_hours=24)
+    assert timeline.followups()[0].due_at.year == 2200 and report.id == 1
