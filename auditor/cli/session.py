@@ -182,10 +182,18 @@ def handle_answer(args: argparse.Namespace) -> int:
     manual = manual_definitions().get(args.check)
     if manual is None:
         raise UsageError(f"{args.check!r} is not a guided check; `auditor checks` lists them")
+    if args.target is not None and not args.target.strip():
+        raise UsageError("--target is empty: name the account the answer is about")
+    added = False
     with _open(args.case) as case:
         targets = [a["target"] for a in case.accounts() if a["kind"] == manual.kind]
         if args.target:
             target = args.target
+            if target not in targets:
+                # An answer about an account the case does not know would never be asked about again: the
+                # account joins the case, so the next audit asks its questions and applies this answer.
+                case.add_account(manual.kind, target)
+                added = True
         elif len(targets) == 1:
             target = targets[0]
         else:
@@ -197,6 +205,10 @@ def handle_answer(args: argparse.Namespace) -> int:
             if not target:
                 raise UsageError(f"the case has no {manual.kind} account: say which with --target")
         case.set_decision(fingerprint(manual.id, target, ""), args.answer, args.note)
+    if added:
+        from auditor.safetext import literal
+
+        print(f"{literal(target, 200)} is now a {manual.kind} account of the case: its questions are asked too.")
     print(f"Recorded: {manual.title} — {args.answer.replace('-', ' ')}. The next audit of the case uses it.")
     return 0
 

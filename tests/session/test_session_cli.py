@@ -198,3 +198,22 @@ def test_map_written_as_html_is_said_to_be_unencrypted_and_kept_private(
     assert main(["session", "map", "--case", "ann", "--html", str(missing)]) == 2
     assert "does not exist; nothing was written" in capsys.readouterr().err
     assert not missing.parent.exists()
+
+
+def test_an_answer_about_an_account_the_case_did_not_know_adds_it(
+    started: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = "TikTok [bold]@ann[/] \x1b[31mred\u202e"
+    capsys.readouterr()
+    argv = ["session", "answer", "--case", "ann", "social.sessions", "found-something", "--note", "a login in Leeds"]
+    assert main([*argv, "--target", hostile]) == 0
+    out = capsys.readouterr().out
+    assert "TikTok [bold]@ann[/] \\x1b[31mred<U+202E> is now a social account" in out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert main(["audit", "--case", "ann", "--only", "social", "--format", "json"]) == 1
+    found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["status"] == "found"]
+    assert [(f["check"], f["target"], f["evidence"]["note"]) for f in found] == [
+        ("social.sessions", hostile, "a login in Leeds")
+    ]
+    assert main(["session", "answer", "--case", "ann", "social.sessions", "looks-fine", "--target", " "]) == 2
+    assert "--target is empty" in capsys.readouterr().err
