@@ -186,6 +186,14 @@ def handle_answer(args: argparse.Namespace) -> int:
         raise UsageError("--target is empty: name the account the answer is about")
     added = False
     with _open(args.case) as case:
+        from auditor.session.store import latest_session
+
+        session = latest_session(case)
+        if args.note and session is not None and not session.intake.consent.notes:
+            raise UsageError(
+                "the person did not agree to notes being kept in this session; nothing was written "
+                "(answer again without --note)"
+            )
         targets = [a["target"] for a in case.accounts() if a["kind"] == manual.kind]
         if args.target:
             target = args.target

@@ -217,3 +217,20 @@ def test_an_answer_about_an_account_the_case_did_not_know_adds_it(
     ]
     assert main(["session", "answer", "--case", "ann", "social.sessions", "looks-fine", "--target", " "]) == 2
     assert "--target is empty" in capsys.readouterr().err
+
+
+def test_an_answer_note_is_refused_when_notes_were_not_agreed_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("consent: {accounts: true}\nitems: [{kind: apple, label: ann@icloud.example}]\n")
+    assert main(["session", "start", "--case", "c", "--from", str(intake)]) == 0
+    with CaseStore.open("c", "pw") as case:
+        before = case.table_counts()
+    capsys.readouterr()
+    assert main(["session", "answer", "--case", "c", "apple.find_my", "found-something", "--note", "Mark"]) == 2
+    assert "did not agree to notes" in capsys.readouterr().err
+    with CaseStore.open("c", "pw") as case:
+        assert case.table_counts() == before
+    assert main(["session", "answer", "--case", "c", "apple.find_my", "found-something"]) == 0
