@@ -25,6 +25,8 @@ def render_export(timeline: Timeline, fmt: str, choices: Choices, now: datetime 
 
     show_map = choices.access_map and choices.findings
     fragment = access_map_fragment(timeline.case, choices.notes) if show_map else None
+    # The report says what it holds: the map is drawn only in HTML and PDF, so only they list it.
+    data = {**data, "included": {**data["included"], "access_map": fragment is not None}}
     document = render(data, fragment)
     if fmt == "html":
         return document.encode("utf-8")

@@ -138,6 +138,7 @@ def test_the_access_map_is_left_out_when_asked(filled: Path) -> None:
         assert b'<section class="access-map">' in render_export(timeline, "html", Choices())
         without = render_export(timeline, "html", Choices(access_map=False)).decode()
         assert "access-map" not in without and "<svg" not in without
+        assert "Left out by choice: access map." in without
         assert "keep@evil.example" in without, "the access paths table stays: only the map was left out"
 
 
