@@ -76,7 +76,10 @@ def handle_start(args: argparse.Namespace) -> int:
     if args.intake_file is not None:
         intake = load_intake(args.intake_file)  # read before the case is touched: a bad file changes nothing
     elif _tty():
-        intake = interview(input, print)
+        try:
+            intake = interview(input, print)
+        except EOFError:  # Ctrl-D: the intake ends unfinished, and an unfinished intake is not kept
+            raise UsageError("the intake ended before it was finished (input closed); nothing was recorded") from None
     else:
         raise UsageError("no terminal to ask the intake questions in: give them in a file with --from FILE")
     with _open(args.case, creating_allowed=True) as case:
@@ -245,9 +248,16 @@ def handle_steps(args: argparse.Namespace) -> int:
                 for e in prompt.help:
                     print(textwrap.fill(f"{e.when}: {e.where}", 100, initial_indent="  • ", subsequent_indent="    "))
                 if _tty():
-                    has_plan = yes(input, "Do you have a safety plan?")
-                    kept = record_answer(case, prompt, has_plan)
-                    print("Your answer was kept in the session notes." if kept else "Your answer was not kept.")
+                    try:
+                        has_plan: bool | None = yes(input, "Do you have a safety plan?")
+                    except EOFError:  # Ctrl-D: no answer, and the steps still follow
+                        has_plan = None
+                        print()
+                    if has_plan is None:
+                        print("No answer was given; nothing was kept.")
+                    else:
+                        kept = record_answer(case, prompt, has_plan)
+                        print("Your answer was kept in the session notes." if kept else "Your answer was not kept.")
                 print(CONTINUE)
                 print()
             mark = "  (may be noticed)" if step.noticeable else ""

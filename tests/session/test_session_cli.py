@@ -234,3 +234,34 @@ def test_an_answer_note_is_refused_when_notes_were_not_agreed_to(
     with CaseStore.open("c", "pw") as case:
         assert case.table_counts() == before
     assert main(["session", "answer", "--case", "c", "apple.find_my", "found-something"]) == 0
+
+
+def test_input_closed_mid_intake_records_nothing_and_mid_steps_still_shows_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import auditor.cli.session as session_cli
+    from auditor.session.store import notes
+
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
+    monkeypatch.setattr(session_cli, "_tty", lambda: True)
+    answers = iter(["y", "y", "y", "y", "y"])
+
+    def closing_input(prompt: str = "") -> str:
+        for answer in answers:
+            return answer
+        raise EOFError  # what input() raises on Ctrl-D
+
+    monkeypatch.setattr("builtins.input", closing_input)
+    assert main(["session", "start", "--case", "eof"]) == 2
+    assert "the intake ended before it was finished" in capsys.readouterr().err
+    assert not case_path("eof").exists()
+    intake = tmp_path / "intake.yaml"
+    intake.write_text("consent: {notes: true}\n")
+    assert main(["session", "start", "--case", "eof", "--from", str(intake)]) == 0
+    capsys.readouterr()
+    assert main(["session", "steps", "--case", "eof", "carrier-account-security"]) == 0
+    out = capsys.readouterr().out
+    assert "No answer was given; nothing was kept." in out and "You can go on whenever you are ready" in out
+    assert out.index("No answer was given") < out.rindex("(may be noticed)")
+    with CaseStore.open("eof", "pw") as case:
+        assert notes(case) == []
