@@ -303,9 +303,12 @@ async def test_audit_screen_lists_every_check_with_its_status_in_words() -> None
         await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
         text = screen_text(app)
         assert "The audit finished" in text
-        assert "Found" in text and "Check by hand" in text
+        assert "Found" in text
         assert "Gmail filters that forward or hide your mail" in text
         assert "ann.example@gmail.com" in text
+        app.screen.query_one("#checks").scroll_end(animate=False, immediate=True)  # the guided checks come last
+        await pilot.pause()
+        assert "Check by hand" in screen_text(app).split("Account or device", 1)[1]
         await pilot.press("ctrl+q")
 
 
@@ -320,4 +323,116 @@ async def test_a_practice_case_open_elsewhere_says_so_instead_of_waiting() -> No
             assert second.case is None
             assert "is open in another window or program" in screen_text(second)
             await other.press("ctrl+q")
+        await pilot.press("ctrl+q")
+
+
+async def test_the_passphrase_is_never_shown_as_typed() -> None:
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#passphrase")
+        await pilot.press(*"tulip-harbour-42")
+        await click(pilot, "#passphrase-again")
+        await pilot.press(*"tulip-harbour-42")
+        assert app.screen.query_one("#passphrase", Input).value == "tulip-harbour-42"
+        shown = screen_text(app)
+        assert "tulip" not in shown and "harbour" not in shown
+        assert "•" * 16 in shown  # each character is shown as a dot, so the person sees that typing works
+        await pilot.press("ctrl+q")
+
+
+async def test_findings_are_grouped_by_account_and_kind_most_severe_first() -> None:
+    from auditor.tui.widgets.findings_list import FindingsList
+
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        listing = app.screen.query_one(FindingsList)
+        options = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+        groups: list[tuple[str, list[str]]] = []
+        for option in options:
+            if option.disabled:
+                groups.append((str(option.prompt), []))
+            else:
+                groups[-1][1].append(str(option.id))
+        assert [g for g, _ in groups] == [label for label, _ in app.book.grouped()]
+        assert len(groups) >= 3 and any("(Exchange server)" in g for g, _ in groups)
+        firsts = []
+        for label, fingerprints in groups:
+            findings = [app.book.get(fp) for fp in fingerprints]
+            assert all(f is not None for f in findings)
+            keys = [f.sort_key for f in findings if f is not None]
+            assert keys == sorted(keys), f"{label}: not most severe first"
+            assert len({f.target for f in findings if f is not None}) == 1, f"{label}: mixes accounts"
+            firsts.append(keys[0])
+        assert firsts == sorted(firsts)  # the account with the most severe finding comes first
+        await pilot.press("ctrl+q")
+
+
+async def test_during_an_audit_checks_show_live_findings_arrive_and_the_app_stays_usable() -> None:
+    # The Gmail filters answer slowly, so the audit is still running while the rest has arrived.
+    slow = "google:/gmail/v1/users/*/settings/filters:latency:seconds=6"
+    app = AuditorApp(practice=True, include_device=False, faults=(slow,))
+    async with app.run_test(size=SIZE) as pilot:
+        found = lambda: sum(1 for f in app.book.all() if f.status is Status.FOUND)  # noqa: E731
+        await wait_for(pilot, lambda: app.audit_running and found() >= 3, "findings while the audit runs")
+        assert app.audit_running
+        await settled(pilot)
+        assert app.current_mode == "findings"
+        text = screen_text(app)
+        assert "Checking… findings appear here as each check finishes." in text
+        assert any(line.startswith("Found ") for line in text.splitlines())
+
+        await pilot.press("ctrl+p", *"audit progress", "enter")
+        await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
+        assert app.audit_running
+        text = screen_text(app)
+        assert "checks done" in text and "running" in text
+        assert "Checking…" in text.split("Account or device", 1)[1]  # a row still being checked
+        assert "Gmail filters that forward" in text
+
+        await pilot.press("o")  # the other screens work meanwhile
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        assert app.audit_running
+        assert "an audit is running" in screen_text(app)
+
+        await wait_for_audit(pilot)
+        filters = [f for f in app.book.all() if f.check == "google.gmail_filters"]
+        assert filters and filters[0].status is Status.FOUND
+        await pilot.press("ctrl+q")
+
+
+async def test_a_finding_puts_safety_then_saving_evidence_before_the_steps() -> None:
+    from textual.widgets import Static
+
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        await open_finding(pilot, first(app, Status.FOUND, "google.gmail"))
+        shown = list(app.screen.query_one("#finding-detail").children)
+        words = [str(w.content) if isinstance(w, Static) else "" for w in shown]
+
+        def at(heading: str) -> int:
+            return next(i for i, w in enumerate(words) if w.startswith(heading))
+
+        first_step = next(i for i, w in enumerate(shown) if isinstance(w, StepBox))
+        assert at("Why it matters") < at("Before you do anything — safety") < at("Save this as evidence first")
+        assert at("Save this as evidence first") < shown.index(app.screen.query_one("#evidence-status")) < first_step
+        assert shown.index(app.screen.query_one("#save-evidence").parent) < first_step  # type: ignore[arg-type]
+        assert words[at("Before you do anything — safety") + 1].startswith("• ")
+        await pilot.press("ctrl+q")
+
+
+async def test_check_again_runs_just_that_check_and_notes_it_in_the_case() -> None:
+    app = practice_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        found = first(app, Status.FOUND, "google.gmail_filters")
+        await open_finding(pilot, found)
+        app.check_states.clear()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.check_states, "the check to start")
+        await wait_for(pilot, lambda: not any(w.group == "recheck" for w in app.workers), "the check to run again")
+        assert {check for check, _ in app.check_states} == {found.check}
+        assert [e["payload"] for e in app.case.events() if e["kind"] == "recheck"] == [{"check": found.check}]
+        assert app.book.get(found.fingerprint) is not None  # it is still there: nothing was changed
         await pilot.press("ctrl+q")

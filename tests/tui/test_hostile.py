@@ -64,3 +64,24 @@ async def test_a_problem_quoting_hostile_text_is_notified_literally() -> None:
         assert "\\x1b]0;title\\x07" in shown and "in<U+202E>voice" in shown
         assert_nothing_raw(app)
         await pilot.press("ctrl+q")
+
+
+async def test_what_a_sign_in_says_is_shown_literally_on_the_add_screen() -> None:
+    from auditor.tui.messages import SignInComplete, SignInNote
+
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.case is not None, "the practice case")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.current_mode == "add_source", "the add screen")
+        app.screen.post_message(SignInNote(f"Open {MARKUP} \x1b]8;;https://evil.example/\x07here\x1b]8;;\x07"))
+        await wait_for(pilot, lambda: "Open [bold red]" in screen_text(app), "the sign-in note")
+        shown = screen_text(app)
+        assert f"Open {MARKUP}" in shown and "\\x1b]8;;https://evil.example/\\x07here" in shown
+        assert_nothing_raw(app)
+        app.screen.post_message(SignInComplete(None, "denied by [i]admin[/i] \u202eevil\u200b"))
+        await wait_for(pilot, lambda: "Not connected" in screen_text(app), "the refusal")
+        shown = screen_text(app)
+        assert "denied by [i]admin[/i] <U+202E>evil<U+200B>" in shown
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")

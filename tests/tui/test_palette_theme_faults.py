@@ -51,5 +51,9 @@ async def test_a_failing_server_shows_couldnt_check_never_clear() -> None:
         assert "Couldn't check" in screen_text(app)
         await pilot.press("o")
         await settled(pilot)
-        assert "Couldn't check" in screen_text(app)
+        text = screen_text(app)
+        assert "Couldn't" in text and "check" in text  # the column's heading, on two lines
+        gmail = next(line for line in text.splitlines() if "ann.example@gmail.com" in line)
+        error = [int(n) for n in gmail.split(")", 1)[1].split()][2]  # Found, Is this yours?, Couldn't check, …
+        assert error == app.book.counts("ann.example@gmail.com")[Status.ERROR] >= 1
         await pilot.press("ctrl+q")

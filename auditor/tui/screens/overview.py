@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +30,8 @@ class OverviewScreen(AuditorScreen):
     def body(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("", id="case-line")
-            yield DataTable(id="counts", cursor_type="row", zebra_stripes=True)
+            # Two-line headings keep the four counts and the account's name within 80 columns.
+            yield DataTable(id="counts", cursor_type="row", zebra_stripes=True, header_height=2)
             yield Static("", id="changes")
             with Horizontal(classes="buttons"):
                 yield Button("Audit now", id="audit-now", variant="primary", tooltip="Run every check (a)")
@@ -40,7 +43,8 @@ class OverviewScreen(AuditorScreen):
         table = self.query_one("#counts", DataTable)
         table.add_column("Account or device", key="target")
         for status in counted():
-            table.add_column(Text(status.label, style=STATUS_STYLE[status]), key=status.value)
+            heading = "\n".join(textwrap.wrap(status.label, 8))
+            table.add_column(Text(heading, style=STATUS_STYLE[status]), key=status.value)
         self.refresh_all()
 
     def refresh_all(self) -> None:
