@@ -7,8 +7,9 @@ Microsoft's EWS reference ("GetInboxRules operation", "GetDelegate operation", "
 operation", MS-OXWSRULES, MS-OXWSDLGM). Every other operation would change the mailbox or is not imitated:
 the server around this app refuses it with a SOAP fault.
 
-Auth: ``Authorization: Bearer <sandbox token>`` (Exchange's OAuth) or HTTP Basic with the scenario's
-``basic_auth`` user; anything else gets 401 with ``WWW-Authenticate`` naming both schemes. Throttling (the
+Auth: ``Authorization: Bearer <sandbox token>`` (Exchange's OAuth), or the scenario's ``basic_auth`` user and
+password over NTLM (what on-premises Exchange offers; :mod:`auditor.sandbox.ntlm`) or HTTP Basic; anything else
+gets 401 with ``WWW-Authenticate`` naming the schemes. Throttling (the
 ``429`` fault) is answered as on-premises Exchange does: HTTP 500 with an ErrorServerBusy fault carrying
 BackOffMilliseconds.
 """
@@ -25,6 +26,7 @@ from typing import Any
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
 from auditor.sandbox.exchange import ExchangeData, InboxRule, Recipient, RuleActions, RulePredicates
 from auditor.sandbox.hostile import hostile_text
+from auditor.sandbox.ntlm import NtlmAcceptor
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 M_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
@@ -74,6 +76,17 @@ class SoapRequest:
         self.version = version.get("Version", "Exchange2016") if version is not None else "Exchange2016"
 
 
+def _ntlm_token(header: str) -> bytes | None:
+    """The NTLM message in an ``Authorization: NTLM <base64>`` header, or None."""
+    if header[:5].lower() != "ntlm ":
+        return None
+    try:
+        token = base64.b64decode(header[5:].strip(), validate=True)
+    except ValueError:
+        return None
+    return token if token.startswith(b"NTLMSSP\x00") else None
+
+
 def parse_operation(body: bytes) -> SoapRequest | None:
     try:
         return SoapRequest(body)
@@ -88,6 +101,7 @@ class EwsApp:
     def __init__(self, data: ExchangeData, *, token: str) -> None:
         self.data = data
         self.token = token
+        self.ntlm = NtlmAcceptor()
         self.hostile = data.generate.hostile
         self.build = [int(p) for p in data.server_build.split(".")]
         self._operations: dict[str, Callable[[SoapRequest], str]] = {
@@ -123,6 +137,9 @@ class EwsApp:
             return SandboxResponse(
                 404, b"<html><body>404 - File or directory not found.</body></html>", {"Content-Type": "text/html"}
             )
+        challenge = self._ntlm_challenge(request)
+        if challenge is not None:
+            return challenge
         if not self._authorized(request):
             return self._unauthorized()
         if request.method == "GET":
@@ -150,12 +167,28 @@ class EwsApp:
                 return False
             expected = self.data.basic_auth
             return user.lower() == expected.username.lower() and password == expected.password
+        if auth[:5].lower() == "ntlm " and self.data.basic_auth is not None:
+            token = _ntlm_token(auth)
+            expected = self.data.basic_auth
+            return token is not None and self.ntlm.authenticate(token, expected.username, expected.password)
         return False
+
+    def _ntlm_challenge(self, request: SandboxRequest) -> SandboxResponse | None:
+        """The second leg of NTLM: a NEGOTIATE message is answered with 401 and a CHALLENGE."""
+        token = _ntlm_token(request.headers.get("authorization", ""))
+        if token is None or self.data.basic_auth is None or token[8:12] != b"\x01\x00\x00\x00":
+            return None
+        try:
+            challenge = self.ntlm.challenge(token)
+        except ValueError:
+            return self._unauthorized()
+        header = "NTLM " + base64.b64encode(challenge).decode("ascii")
+        return SandboxResponse(401, b"", {"WWW-Authenticate": header, "Content-Type": "text/html"})
 
     def _unauthorized(self) -> SandboxResponse:
         schemes = "Bearer"
         if self.data.basic_auth is not None:
-            schemes = 'Basic realm="127.0.0.1", Bearer'
+            schemes = 'NTLM, Basic realm="127.0.0.1", Bearer'
         return SandboxResponse(401, b"", {"WWW-Authenticate": schemes, "Content-Type": "text/html"})
 
     # -- SOAP framing -------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ class OofSettings(_Model):
 
 
 class BasicAuth(_Model):
-    """On-premises style sign-in: HTTP Basic with this user name (email or DOMAIN\\user) and password."""
+    """On-premises style sign-in: NTLM or HTTP Basic with this user name (email or DOMAIN\\user) and password."""
 
     username: str
     password: str

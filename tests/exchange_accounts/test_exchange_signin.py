@@ -200,3 +200,26 @@ def test_without_a_case_the_password_lives_in_memory_for_the_run(isolated_home: 
     assert [f.status for f in run.findings if f.check == "exchange.inbox_rules"] == [Status.FOUND]
     assert "Removed" in message
     assert not [p for p in isolated_home.rglob("*") if p.is_file()], "nothing is written without a case"
+
+
+def test_ntlm_sign_in_is_checked_stored_and_audited(monkeypatch, isolated_home: Path) -> None:
+    """On-premises Exchange's own scheme: exchangelib's NTLM handshake against the practice server's NTLMv2
+    check of the password, at sign-in and again at every read of the audit."""
+    with Sandbox("compromised") as sb:
+        settings = Settings(exchange=ExchangeSettings(url=sb.ews_url, username=ANN, auth="ntlm"), request_timeout=2.0)
+        with CaseStore.create("ann", "pw") as case:
+            with pytest.raises(AuthError, match="refused the sign-in"):
+                signin.connect(case, settings, show=lambda _: None, password=lambda _: "wrong")
+            assert case.accounts() == [] and case.get_secret(secret_name("exchange", ANN)) is None
+            assert signin.connect(case, settings, show=lambda _: None, password=lambda _: PASSWORD) == ANN
+            [account] = [a for a in case.accounts() if a["kind"] == "exchange"]
+            assert account["settings"]["auth"] == "ntlm"
+            run = audit_case(case, settings)
+        challenged = [r for r in sb.requests if r.provider == "ews" and r.status == 401]
+        answered = [r for r in sb.requests if r.provider == "ews" and r.status == 200]
+    found = {f.check: f.status for f in run.findings}
+    assert found["exchange.inbox_rules"] is Status.FOUND and found["exchange.delegates"] is Status.FOUND
+    assert found["exchange.automatic_replies"] is not Status.ERROR
+    assert len(answered) >= 4 and len(challenged) >= len(answered), "each read went through NTLM's challenge"
+    for path in (p for p in isolated_home.rglob("*") if p.is_file()):
+        assert PASSWORD.encode() not in path.read_bytes(), path
