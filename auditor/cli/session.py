@@ -160,6 +160,9 @@ def handle_note(args: argparse.Namespace) -> int:
         if not args.platform:
             raise UsageError("--impersonation needs --platform NAME (e.g. Instagram)")
         with _open(args.case) as case:
+            from auditor.session.store import refuse_note_without_consent
+
+            refuse_note_without_consent(case, args.text)
             where = record_impersonation(case, args.impersonation, args.platform, args.text)
         print(f"Recorded the profile {where}.")
         return 0
@@ -189,14 +192,9 @@ def handle_answer(args: argparse.Namespace) -> int:
         raise UsageError("--target is empty: name the account the answer is about")
     added = False
     with _open(args.case) as case:
-        from auditor.session.store import latest_session
+        from auditor.session.store import refuse_note_without_consent
 
-        session = latest_session(case)
-        if args.note and session is not None and not session.intake.consent.notes:
-            raise UsageError(
-                "the person did not agree to notes being kept in this session; nothing was written "
-                "(answer again without --note)"
-            )
+        refuse_note_without_consent(case, args.note)
         targets = [a["target"] for a in case.accounts() if a["kind"] == manual.kind]
         if args.target:
             target = args.target

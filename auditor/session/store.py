@@ -102,6 +102,19 @@ def require_session(case: CaseStore) -> Session:
     return session
 
 
+NOTES_REFUSED = "the person did not agree to notes being kept in this session; nothing was written"
+
+
+def refuse_note_without_consent(case: CaseStore, text: str) -> None:
+    """A note typed with something else (a guided answer, a profile) is refused when the session refused notes.
+
+    Without any session, the person typing it is the one who decides, so it is allowed.
+    """
+    session = latest_session(case)
+    if text.strip() and session is not None and not session.intake.consent.notes:
+        raise UsageError(NOTES_REFUSED + " (give it again without the note)")
+
+
 def add_note(case: CaseStore, text: str, kind: str = "note") -> Note:
     """Keep a note in the latest session — only if the person agreed to notes being kept."""
     if kind not in NOTE_KINDS:
@@ -110,7 +123,7 @@ def add_note(case: CaseStore, text: str, kind: str = "note") -> Note:
         raise UsageError("the note is empty")
     session = require_session(case)
     if not session.intake.consent.notes:
-        raise UsageError("the person did not agree to notes being kept in this session; nothing was written")
+        raise UsageError(NOTES_REFUSED)
     at = utcnow()
     with case.transaction() as conn:
         cursor = conn.execute(

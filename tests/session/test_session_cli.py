@@ -219,7 +219,7 @@ def test_an_answer_about_an_account_the_case_did_not_know_adds_it(
     assert "--target is empty" in capsys.readouterr().err
 
 
-def test_an_answer_note_is_refused_when_notes_were_not_agreed_to(
+def test_notes_with_answers_and_profiles_are_refused_when_notes_were_not_agreed_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
@@ -233,7 +233,17 @@ def test_an_answer_note_is_refused_when_notes_were_not_agreed_to(
     assert "did not agree to notes" in capsys.readouterr().err
     with CaseStore.open("c", "pw") as case:
         assert case.table_counts() == before
+    url = "https://www.instagram.example/ann.fake"
+    argv = ["session", "note", "--case", "c", "--impersonation", url, "--platform", "Instagram"]
+    assert main([*argv, "posted by Mark"]) == 2
+    assert "did not agree to notes" in capsys.readouterr().err
+    with CaseStore.open("c", "pw") as case:
+        assert case.table_counts() == before
     assert main(["session", "answer", "--case", "c", "apple.find_my", "found-something"]) == 0
+    assert main(argv) == 0
+    with CaseStore.open("c", "pw") as case:
+        [location] = Timeline(case).locations()
+        assert (location.url, location.note) == (url, "")
 
 
 def test_input_closed_mid_intake_records_nothing_and_mid_steps_still_shows_them(
