@@ -78,23 +78,31 @@ def _vcard(entity: Mapping[str, Any]) -> Contact:
     return Contact(name or str(entity.get("handle", "")), tuple(emails), tuple(phones))
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array from an RDAP answer; anything else (a server's mistake) counts as empty."""
+    return value if isinstance(value, list) else []
+
+
+def _roles(entity: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(r).lower() for r in _list(entity.get("roles")))
+
+
 def _entities(obj: Mapping[str, Any]) -> Iterable[tuple[tuple[str, ...], Mapping[str, Any], Mapping[str, Any]]]:
     """Every entity in an RDAP object, nested ones too: (roles, entity, the entity it sits in)."""
-    stack: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = [(e, obj) for e in obj.get("entities") or []]
+    stack: list[tuple[Any, Mapping[str, Any]]] = [(e, obj) for e in _list(obj.get("entities"))]
     while stack:
         entity, parent = stack.pop(0)
         if not isinstance(entity, Mapping):
             continue
-        roles = tuple(str(r).lower() for r in entity.get("roles") or ())
-        yield roles, entity, parent
-        stack += [(child, entity) for child in entity.get("entities") or []]
+        yield _roles(entity), entity, parent
+        stack += [(child, entity) for child in _list(entity.get("entities"))]
 
 
 def contacts(obj: Mapping[str, Any]) -> tuple[Contact | None, Contact | None, Contact | None, Contact | None]:
     """(registrant/holder, its abuse contact, registrar, the registrar's abuse contact) of an RDAP object."""
     holder = holder_abuse = registrar = registrar_abuse = None
     for roles, entity, parent in _entities(obj):
-        parent_roles = tuple(str(r).lower() for r in parent.get("roles") or ())
+        parent_roles = _roles(parent)
         if "registrar" in roles and registrar is None:
             registrar = _vcard(entity)
         elif "abuse" in roles and "registrar" in parent_roles and registrar_abuse is None:

@@ -118,6 +118,11 @@ class RdapServer:
             return {"version": "1.0", "publication": "2026-11-01T00:00:00Z", "services": bootstrap[path]}
         if path == "/rdap/ip/5.45.67.89":
             return IP_NETWORK
+        if path == "/rdap/ip/5.45.0.66":  # a server's mistakes: arrays that are not arrays
+            odd = [{"roles": "abuse", "entities": 5}, 3, *IP_NETWORK["entities"]]
+            return {**IP_NETWORK, "roles": 7, "entities": odd}
+        if path == "/rdap/ip/5.45.0.67":
+            return {**IP_NETWORK, "entities": {"not": "a list"}}
         if path == "/rdap/domain/leak-site.test":
             return DOMAIN
         if path in ("/rdap/domain/leak-site.co.uk", "/rdap/domain/xn--e1afmkfd.xn--p1ai"):
@@ -166,6 +171,13 @@ def test_lookup_finds_the_hosting_abuse_contact(rdap: RdapServer) -> None:
     assert info.hosting_abuse is not None and info.hosting_abuse.emails == ("abuse@hosting.example",)
     assert info.abuse_emails == ("abuse@hosting.example",)
     assert "/rdap/ip/5.45.67.89" in rdap.requests
+
+
+def test_lookup_reads_past_malformed_parts_of_an_answer(rdap: RdapServer) -> None:
+    info = lookup("http://5.45.0.66/x")
+    assert info.abuse_emails == ("abuse@hosting.example",), "the well-formed entities are still read"
+    with pytest.raises(RdapUnavailable, match=r"RDAP knows nothing about 5\.45\.0\.67"):
+        lookup("http://5.45.0.67/x")
 
 
 def test_lookup_finds_the_registrar_of_a_domain(rdap: RdapServer) -> None:
