@@ -159,6 +159,10 @@ def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
         ("500", "/gmail/v1/users/*/settings/filters", "kept answering"),
         ("429", "/drive/v3/files", "kept answering"),
         ("endless", "/drive/v3/files", "repeated a page token"),
+        ("reset", "/gmail/v1/users/*/settings/filters", "connection to Google failed"),
+        ("503", "/drive/v3/files", "kept answering"),
+        ("malformed", "/drive/v3/files", "not valid JSON"),
+        ("hang", "/drive/v3/files", "did not answer"),
     ],
 )
 def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, path: str, words: str) -> None:
