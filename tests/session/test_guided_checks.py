@@ -58,6 +58,8 @@ def test_every_guided_check_is_well_formed_and_has_its_playbook() -> None:
 
 def test_ios_paths_name_the_version() -> None:
     by_id = {m.id: m for m in guided()}
+    apple_order = sorted((m.order, m.id) for m in guided() if m.kind == "apple")
+    assert apple_order[0][1] == "apple.safety_check", "the questionnaire asks Safety Check first too"
     assert SAFETY_CHECK in by_id["apple.safety_check"].where_to_look[0]
     for check in ("apple.trusted_numbers", "apple.recovery", "apple.family_sharing"):
         text = " ".join(by_id[check].where_to_look)

@@ -81,7 +81,7 @@ def test_location_concern_with_nothing_named_reaches_every_kind_that_can_track()
     steps = plan_for(intake)
     guided = [s for s in steps if s.phase is Phase.GUIDED]
     relevant = [s.check for s in guided if s.concerns]
-    # critical first, then the guided order field (Safety Check is order 5), then the kind
+    # Safety Check leads; then critical first, the guided order field, then the kind
     assert relevant[:5] == [
         "apple.safety_check",
         "carrier.account_holder",
