@@ -60,7 +60,13 @@ def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> 
     }
     if choices.findings:
         open_paths, closed = timeline.findings_summary()
-        data["access_paths"] = {"open": [_finding(f) for f in open_paths], "closed": [_finding(f) for f in closed]}
+        data["access_paths"] = {
+            "audits_stored": len(timeline.case.runs()),
+            "open": [_finding(f) for f in open_paths],
+            "closed": [_finding(f) for f in closed],
+            # A check that could not complete proves nothing: listed, so no one reads its silence as clear.
+            "could_not_check": [_finding(f) for f in timeline.not_checked()],
+        }
     data["content_locations"] = [
         {
             "id": loc.id,

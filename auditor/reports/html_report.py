@@ -68,11 +68,22 @@ def render(data: dict[str, Any], access_map: str | None = None) -> str:
             for state in ("open", "closed")
             for f in paths[state]
         ]
-        out.append(
-            _table(("State", "What was found", "Account or device", "First observed"), rows)
-            if rows
-            else "<p>The audits stored in this case found no access path.</p>"
-        )
+        unknown = paths.get("could_not_check", [])
+        if rows:
+            out.append(_table(("State", "What was found", "Account or device", "First observed"), rows))
+        elif not paths.get("audits_stored"):
+            out.append("<p>No audit is stored in this case, so its access paths are not known.</p>")
+        elif unknown:
+            out.append("<p>The audits stored in this case found no access path, but some checks could not run.</p>")
+        else:
+            out.append("<p>The audits stored in this case found no access path.</p>")
+        if unknown:
+            out.append(
+                "<h3>Could not check</h3><p>These checks could not complete the last time they ran: what they look "
+                "at is not known — not clear.</p>"
+            )
+            rows = [[h(f["title"]), h(f["target"]), h(f["observed_at"])] for f in unknown]
+            out.append(_table(("Check", "Account or device", "When"), rows))
     if access_map:
         if "<h2" not in access_map:  # the fragment may bring its own heading
             out.append("<h2>Access map</h2>")

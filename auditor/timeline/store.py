@@ -481,6 +481,19 @@ class Timeline:
             )
         return out
 
+    def not_checked(self) -> list[Finding]:
+        """Checks that could not complete the last time they ran on an account ("couldn't check").
+
+        What they look at is unknown — never to be read as clear in a report.
+        """
+        latest: dict[tuple[str, str], list[Finding]] = {}
+        for run in self.case.runs():
+            in_run: dict[tuple[str, str], list[Finding]] = {}
+            for f in self.case.findings_of(run.id):
+                in_run.setdefault((f.check, f.target), []).append(f)
+            latest.update(in_run)
+        return [f for findings in latest.values() for f in findings if f.status is Status.ERROR]
+
     def findings_summary(self) -> tuple[list[Finding], list[Finding]]:
         """(access paths still open — or not checked again since —, access paths closed since first found)."""
         _, still_open, closed = self._access_paths()

@@ -187,3 +187,29 @@ def test_a_finding_kept_as_evidence_is_left_out_with_the_findings(cli, filled: P
     data = json.loads(export(cli, tmp_path, "json", "--no-findings")[0])
     assert [e["kind"] for e in data["evidence_manifest"]] == ["file"]
     assert sum(e["kind"] == "evidence" for e in data["timeline"]) == 1
+
+
+def test_the_report_never_reads_an_unchecked_account_as_clear(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from auditor.model import Status
+
+    assert cli("case", "create", "c1")[0] == 0
+    page = export(cli, tmp_path, "html")[0].decode()
+    assert "No audit is stored in this case" in page and "found no access path" not in page
+    failed = audit_run(T0, "", status=Status.ERROR)
+    failed = dataclasses.replace(
+        failed, findings=[dataclasses.replace(failed.findings[0], title="Couldn't check " + HOSTILE)]
+    )
+    with CaseStore.open("c1", "pw") as store:
+        store.save_run(failed)
+    page = export(cli, tmp_path, "html")[0].decode()
+    assert "some checks could not run" in page and "<h3>Could not check</h3>" in page
+    assert "Couldn&#x27;t check [bold red]boom[/]" in page and "&lt;script&gt;" in page and "<script" not in page
+    data = json.loads(export(cli, tmp_path, "json")[0])
+    assert [f["target"] for f in data["access_paths"]["could_not_check"]] == ["ann@example.com"]
+    assert data["access_paths"]["audits_stored"] == 1
+    with CaseStore.open("c1", "pw") as store:
+        store.save_run(audit_run(T0 + timedelta(days=1), "", status=Status.CLEAR))
+    page = export(cli, tmp_path, "html")[0].decode()
+    assert "Could not check" not in page and "The audits stored in this case found no access path." in page
