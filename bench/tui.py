@@ -56,7 +56,7 @@ async def in_process(home: Path) -> tuple[float, float, float, int]:
     os.environ["AUDITOR_HOME"] = str(home)
     from auditor.tui.app import AuditorApp
 
-    app = AuditorApp(practice=True)
+    app = AuditorApp(practice=True, own_process=True)  # as `auditor demo` runs it
     lags: list[float] = []
     async with app.run_test(size=(100, 32)) as pilot:
         started = time.perf_counter()

@@ -12,7 +12,7 @@ def run(practice: bool) -> int:
     """Run the app until the person leaves; returns the exit code."""
     from auditor.tui.app import AuditorApp
 
-    app = AuditorApp(practice=practice)
+    app = AuditorApp(practice=practice, own_process=True)
     try:
         code = app.run()
     finally:

@@ -96,8 +96,11 @@ class AuditorApp(App[int]):
         scenario: str = "compromised",
         faults: tuple[str, ...] = (),
         home: Paths | None = None,
+        own_process: bool = False,
     ) -> None:
         super().__init__()
+        # The app runs alone in this process (``auditor``, ``auditor demo``): it may tune the collector.
+        self.own_process = own_process
         self.practice = practice
         self.autostart = practice if autostart is None else autostart
         self.include_device = include_device
@@ -133,6 +136,10 @@ class AuditorApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        if self.own_process:
+            from auditor.tui.heap import tune_collector
+
+            tune_collector()
         if self.practice:
             self.open_practice_case()
 
@@ -153,7 +160,15 @@ class AuditorApp(App[int]):
             self.post_message(CaseFailed(str(exc)))
             return
         preload_screens()
+        self.freeze_loaded()
         self.post_message(CaseReady(case))
+
+    def freeze_loaded(self) -> None:
+        """In the app's own process: what is loaded by now stays for good, so collections stop walking it."""
+        if self.own_process:
+            from auditor.tui.heap import freeze_loaded
+
+            freeze_loaded()
 
     def on_case_ready(self, message: CaseReady) -> None:
         self.case = message.case
@@ -274,6 +289,8 @@ class AuditorApp(App[int]):
             case.save_run(run)
             for kind, target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
                 case.add_account(kind, target)
+            if not self.audits_finished:  # the provider libraries the first audit imported are here for good
+                self.freeze_loaded()
         except AuditCancelled:
             return
         except AuditorError as exc:

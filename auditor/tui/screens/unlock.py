@@ -116,6 +116,7 @@ class UnlockScreen(AuditorScreen):
         from auditor.tui.app import preload_screens
 
         preload_screens()
+        self.auditor.freeze_loaded()
         self.app.post_message(CaseReady(case))
 
     def on_case_failed(self, message: CaseFailed) -> None:
