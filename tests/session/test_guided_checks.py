@@ -61,6 +61,7 @@ def test_ios_paths_name_the_version() -> None:
     apple_order = sorted((m.order, m.id) for m in guided() if m.kind == "apple")
     assert apple_order[0][1] == "apple.safety_check", "the questionnaire asks Safety Check first too"
     assert SAFETY_CHECK in by_id["apple.safety_check"].where_to_look[0]
+    assert any("Quick Exit" in line for line in by_id["apple.safety_check"].where_to_look)
     for check in ("apple.trusted_numbers", "apple.recovery", "apple.family_sharing"):
         text = " ".join(by_id[check].where_to_look)
         assert "iOS 18" in text and "iOS 17" in text, check
