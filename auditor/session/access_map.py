@@ -6,7 +6,8 @@ Built from every audit run stored in the case and the latest session's intake:
   person said it is not theirs;
 - it is **closed** once a later audit of the same check on the same account completed without it, or the
   person decided "mine" (or answered a guided question "looks fine"). An audit in which that check could not
-  complete changes nothing: "couldn't check" never closes a path.
+  complete changes nothing: "couldn't check" never closes a path;
+- a guided question answered "found something" is an open path at once, before the next audit applies it.
 
 Every label can come from an attacker (addresses, display names, file names). The text rendering passes each
 through :func:`~auditor.safetext.literal`; the HTML fragment escapes the literal form as well.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from auditor.model import Finding, Status
@@ -118,6 +119,31 @@ def _histories(runs: Sequence[Sequence[Finding]]) -> tuple[dict[str, _History], 
     return histories, completed
 
 
+def _with_answers(runs: Sequence[Sequence[Finding]], decisions: dict[str, tuple[str, str]]) -> list[list[Finding]]:
+    """A guided question answered "found something" after its latest audit is a path now, not at the next audit.
+
+    The answer is applied to that latest sighting, as the next audit will apply it.
+    """
+    last_run = {f.fingerprint: i for i, findings in enumerate(runs) for f in findings}
+    out: list[list[Finding]] = []
+    for index, findings in enumerate(runs):
+        row = []
+        for f in findings:
+            answer, note = decisions.get(f.fingerprint, ("", ""))
+            if (
+                f.status is Status.MANUAL
+                and answer == "found-something"
+                and "question" in f.evidence
+                and last_run[f.fingerprint] == index
+            ):
+                evidence = {**f.evidence, "answer": answer, **({"note": note} if note else {})}
+                title = "You found something: " + f.title.removeprefix("Check by hand: ")
+                f = replace(f, status=Status.FOUND, title=title, evidence=evidence)
+            row.append(f)
+        out.append(row)
+    return out
+
+
 def build_map(
     runs: Sequence[Sequence[Finding]],
     decisions: dict[str, tuple[str, str]] | None = None,
@@ -131,6 +157,7 @@ def build_map(
     leaves notes out).
     """
     decisions = decisions or {}
+    runs = _with_answers(runs, decisions)
     amap = AccessMap()
     people = _people_by_address(intake)
     histories, completed = _histories(runs)

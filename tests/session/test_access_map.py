@@ -216,3 +216,29 @@ def test_the_html_report_includes_the_map(case: CaseStore, compromised_run: Audi
     fragment = access_map_fragment(case)
     assert fragment == access_map_html(case)
     assert fragment.startswith('<section class="access-map">') and "keepingtabs@proton.example" in fragment
+
+
+def test_a_guided_answer_shows_on_the_map_before_the_next_audit(isolated_home: Path) -> None:
+    import asyncio
+
+    from auditor.audit import audit
+
+    with CaseStore.create("guided", "pw") as case:
+        case.add_account("apple", "ann@icloud.example")
+        case.save_run(asyncio.run(audit(["apple"], case=case)))  # every Apple question: "Check by hand"
+        assert not case_map(case).edges
+        [find_my] = [f for f in case.findings_of(case.runs()[-1].id) if f.check == "apple.find_my"]
+        case.set_decision(find_my.fingerprint, "found-something", "Mark sees where I am")
+        edges = paths(case_map(case), "apple:ann@icloud.example")
+        edge = edges[
+            ("Found by hand: Mark sees where I am", "You found something: Find My location sharing and AirTags")
+        ]
+        assert edge.open and edge.check == "apple.find_my"
+        assert ("Something found by hand", edge.how) in paths(case_map(case, notes=False), "apple:ann@icloud.example")
+        case.set_decision(find_my.fingerprint, "not-sure", "")
+        assert not case_map(case).edges, "an answer taken back leaves nothing drawn"
+        case.set_decision(find_my.fingerprint, "found-something", "")
+        case.save_run(asyncio.run(audit(["apple"], case=case, decisions=case.decisions())))  # now applied
+        case.set_decision(find_my.fingerprint, "looks-fine", "")
+        [closed] = case_map(case).edges
+        assert not closed.open and closed.why_closed == "you checked: looks fine"

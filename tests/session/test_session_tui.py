@@ -116,3 +116,30 @@ def test_map_text_keeps_markup_as_typed() -> None:
     text = access_map_text(build_map([[finding]]))
     assert SAMPLES[0] in text.plain  # "[bold red]Security[/] ..." shown as typed
     assert not any(span.style == "bold red" and text.plain[span.start : span.end] == "Security" for span in text.spans)
+
+
+async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -> None:
+    from textual.widgets import Input
+    from tui.helpers import click, wait_for, wait_for_audit  # type: ignore[import-not-found]
+
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        assert app.case is not None
+        start_session(app.case, parse_intake("consent: {notes: true}\nconcerns: [accounts-hacked]\n"))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
+        question = app.screen.questions()[0]  # type: ignore[attr-defined]
+        await click(pilot, "#manual-note")
+        await pilot.press(*"[red]a phone I do not know")
+        assert app.screen.query_one("#manual-note", Input).value == "[red]a phone I do not know"
+        await click(pilot, "#answer-found-something")
+        await pilot.press("escape")
+        await pilot.press("ctrl+p", *"session and access map", "enter")
+        await wait_for_session_screen(app, pilot)
+        text = screen_strings(app)
+        [line] = [x for x in text.splitlines() if "Found by hand: [red]a phone I do not know" in x]
+        assert line.lstrip().startswith("Open"), "the answer is an open path on the map, markup as typed"
+        assert f"{question.target} ({question.check.split('.')[0]})" in text
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0 and app.case is None
