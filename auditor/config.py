@@ -65,6 +65,9 @@ class GoogleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     client_file: Path | None = Field(default=None, description="OAuth client JSON you created")
     workspace_admin: bool = Field(default=False, description="ask for Admin SDK read-only scopes too")
+    delegation_key_file: Path | None = Field(
+        default=None, description="Workspace service account key with domain-wide delegation: reads Gmail delegates"
+    )
 
 
 class MicrosoftSettings(BaseModel):

@@ -514,7 +514,11 @@ class GoogleApp:
         return self._user(user) or SandboxResponse.json(record)
 
     def delegates_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
-        if not self.data.domain_wide_delegation:
+        # A person's own sign-in never lists delegates; a service account with domain-wide delegation does (the
+        # sandbox's own bearer token stands for whichever the scenario says).
+        grant = self.registry.grant_of(request.bearer) if request.bearer != self.token else None
+        own_sign_in = grant is not None and grant.subject is None
+        if own_sign_in or not self.data.domain_wide_delegation:
             return google_error(
                 403,
                 "Access restricted to service accounts that have been delegated domain-wide authority",
@@ -747,4 +751,8 @@ def build_apps(data: GoogleData, *, token: str, endless: Callable[[str], bool]) 
     """The Google APIs and, beside them, Google's OAuth endpoints; the tokens the second issues, the first
     accepts."""
     registry = TokenRegistry()
-    return [GoogleApp(data, token=token, endless=endless, registry=registry), GoogleOAuthApp(data.oauth, registry)]
+    delegated = data.account if data.domain_wide_delegation else None
+    return [
+        GoogleApp(data, token=token, endless=endless, registry=registry),
+        GoogleOAuthApp(data.oauth, registry, delegated_account=delegated),
+    ]

@@ -11,6 +11,11 @@ Written from Google's "OAuth 2.0 for Mobile & Desktop Apps" and "Using OAuth 2.0
   ``token_type``); errors as ``{"error": "invalid_grant", "error_description": ...}``.
 - ``POST /revoke`` — ``token=...`` (form body or query); 200 ``{}``, or 400 ``invalid_token``. Revoking an
   access token revokes its refresh token too, as Google does.
+- ``POST /token`` with ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` — a Workspace service
+  account's signed JWT (RS256) asking for a user's token (``sub``), as "Using OAuth 2.0 for Server to Server
+  Applications" describes. The practice service account (:func:`service_account_file_text` writes its key
+  file) is granted domain-wide delegation when the scenario says ``domain_wide_delegation: true``, for the
+  scenario's account only; otherwise Google's ``unauthorized_client`` answer.
 
 The client's ``token_uri`` is ``<server>/token``; the revoke endpoint sits beside it at ``<server>/revoke``,
 as ``https://oauth2.googleapis.com/token`` and ``/revoke`` do. Access tokens it issues are accepted by the
@@ -20,6 +25,7 @@ Google API app of the same sandbox, for the scopes granted, until they expire or
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -47,6 +53,9 @@ KNOWN_SCOPES = {
     )
 }
 CODE_LIFETIME = 600.0
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+SERVICE_ACCOUNT = "auditor-delegation@auditor-practice.iam.gserviceaccount.com"
+SERVICE_ACCOUNT_KEY_ID = "practice-delegation-key"
 
 
 class OAuthSettings(BaseModel):
@@ -71,6 +80,7 @@ class Grant:
     refresh_token: str
     revoked: bool = False
     access: dict[str, float] = field(default_factory=dict)  # access token -> expiry (time.time())
+    subject: str | None = None  # a service account's grant: the user it acts for (domain-wide delegation)
 
 
 @dataclass
@@ -99,8 +109,8 @@ class TokenRegistry:
         with self._lock:
             return self._codes.pop(code, None)
 
-    def new_grant(self, client_id: str, scopes: tuple[str, ...]) -> Grant:
-        grant = Grant(client_id, scopes, "1//practice-" + secrets.token_urlsafe(32))
+    def new_grant(self, client_id: str, scopes: tuple[str, ...], subject: str | None = None) -> Grant:
+        grant = Grant(client_id, scopes, "1//practice-" + secrets.token_urlsafe(32), subject=subject)
         with self._lock:
             self._grants.append(grant)
         return grant
@@ -126,6 +136,11 @@ class TokenRegistry:
                 if expiry is not None:
                     return grant.scopes if not grant.revoked and expiry > now else None
         return None
+
+    def grant_of(self, access_token: str | None) -> Grant | None:
+        """The grant a live or expired access token was issued from."""
+        with self._lock:
+            return next((g for g in self._grants if access_token and access_token in g.access), None)
 
     def revoke(self, token: str) -> bool:
         with self._lock:
@@ -165,9 +180,11 @@ class GoogleOAuthApp:
     name = "google-oauth"
     tls = False
 
-    def __init__(self, settings: OAuthSettings, registry: TokenRegistry) -> None:
+    def __init__(self, settings: OAuthSettings, registry: TokenRegistry, delegated_account: str | None = None) -> None:
         self.settings = settings
         self.registry = registry
+        # The account the practice service account may act for (domain-wide delegation), or None.
+        self.delegated_account = delegated_account
 
     # -- the server contract ------------------------------------------------------------------------
 
@@ -244,6 +261,8 @@ class GoogleOAuthApp:
 
     def _token(self, request: SandboxRequest) -> SandboxResponse:
         form = self._form(request)
+        if form.get("grant_type") == JWT_BEARER:  # a service account: its signed JWT replaces the client secret
+            return self._service_account_token(form.get("assertion", ""))
         if form.get("client_id") != self.settings.client_id or form.get("client_secret") != self.settings.client_secret:
             return _oauth_error("invalid_client", "The OAuth client was not found.", 401)
         grant_type = form.get("grant_type")
@@ -286,6 +305,28 @@ class GoogleOAuthApp:
             body["refresh_token"] = grant.refresh_token
         return SandboxResponse.json(body, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
+    def _service_account_token(self, assertion: str) -> SandboxResponse:
+        from google.auth import jwt
+
+        try:
+            claims = jwt.decode(assertion, certs={SERVICE_ACCOUNT_KEY_ID: _practice_key()[1]}, clock_skew_in_seconds=10)
+        except ValueError:  # google-auth: a bad signature, an unknown key id, or an expired token
+            return _oauth_error("invalid_grant", "Invalid JWT Signature.")
+        scopes = tuple(str(claims.get("scope") or "").split())
+        if claims.get("iss") != SERVICE_ACCOUNT or not scopes:
+            return _oauth_error("invalid_grant", "Invalid JWT: iss or scope missing.")
+        if self.delegated_account is None or set(scopes) - KNOWN_SCOPES:
+            return _oauth_error(
+                "unauthorized_client",
+                "Client is unauthorized to retrieve access tokens using this method, or client not authorized for "
+                "any of the scopes requested.",
+                401,
+            )
+        if str(claims.get("sub") or "").lower() != self.delegated_account.lower():
+            return _oauth_error("invalid_grant", "Invalid email or User ID")
+        grant = self.registry.new_grant(SERVICE_ACCOUNT, scopes, subject=self.delegated_account)
+        return self._token_response(grant, with_refresh=False)
+
     # -- revoke ---------------------------------------------------------------------------------------
 
     def _revoke(self, request: SandboxRequest) -> SandboxResponse:
@@ -313,3 +354,42 @@ def client_config(oauth_url: str, settings: OAuthSettings) -> dict[str, Any]:
 
 def client_file_text(oauth_url: str, settings: OAuthSettings) -> str:
     return json.dumps(client_config(oauth_url, settings), indent=2)
+
+
+@functools.lru_cache(maxsize=1)
+def _practice_key() -> tuple[str, str]:
+    """The practice service account's RSA key pair (private PEM, public PEM), made once per process."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    return private, public
+
+
+def service_account_file_text(oauth_url: str) -> str:
+    """A service account key file, as the Google Cloud console downloads it, whose ``token_uri`` is the practice
+    server's. Its key is this process's practice key, which the practice token endpoint checks."""
+    base = oauth_url.rstrip("/")
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "auditor-practice",
+            "private_key_id": SERVICE_ACCOUNT_KEY_ID,
+            "private_key": _practice_key()[0],
+            "client_email": SERVICE_ACCOUNT,
+            "client_id": "100000000000000000001",
+            "auth_uri": f"{base}/o/oauth2/auth",
+            "token_uri": f"{base}/token",
+            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            "universe_domain": "googleapis.com",
+        },
+        indent=2,
+    )

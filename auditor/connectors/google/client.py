@@ -33,6 +33,7 @@ ADMIN_SCOPES = (
     "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly",
     "https://www.googleapis.com/auth/admin.reports.audit.readonly",
 )
+DELEGATION_SERVICE = "gmail-delegation"
 # service -> (API name, version, path added to an endpoint override). Gmail and Admin keep their full paths
 # under api_endpoint; Drive's discovery document has them relative to "drive/v3/".
 SERVICES = {
@@ -40,6 +41,7 @@ SERVICES = {
     "drive": ("drive", "v3", "drive/v3/"),
     "directory": ("admin", "directory_v1", ""),
     "reports": ("admin", "reports_v1", ""),
+    DELEGATION_SERVICE: ("gmail", "v1", ""),  # Gmail with a service account's credentials (delegates only)
 }
 ADMIN_SERVICES = ("directory", "reports")
 LOGIN_DAYS = 30
@@ -81,9 +83,12 @@ class GoogleClient:
         max_retries: int = 5,
         concurrency: int = 8,
         workspace_admin: bool = False,
+        delegation_credentials: Any = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/") + "/" if endpoint else None
         self.credentials = credentials
+        # A Workspace service account acting for this account (domain-wide delegation): lists delegates.
+        self.delegation_credentials = delegation_credentials
         # True when the person administers Google Workspace (or practice mode): the Admin SDK is read.
         self.workspace_admin = workspace_admin
         self.timeout = timeout
@@ -107,7 +112,8 @@ class GoogleClient:
             from google_auth_httplib2 import AuthorizedHttp
             from googleapiclient.discovery import build
 
-            http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+            credentials = self.delegation_credentials if name == DELEGATION_SERVICE else self.credentials
+            http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=self.timeout))
             api, version, suffix = SERVICES[name]
             options = {}
             if self.endpoint:
@@ -133,7 +139,12 @@ class GoogleClient:
                     # googleapiclient hands back the raw text when the body is not JSON
                     raise ProviderError("Google sent data that is not valid JSON")
                 return result
-            except RefreshError:
+            except RefreshError as exc:
+                if service == DELEGATION_SERVICE:
+                    raise AuthError(
+                        "Google refused the Workspace service account's token for reading delegates "
+                        f"({literal(exc, 300)}): check its domain-wide delegation for gmail.settings.basic"
+                    ) from None
                 # A 401 makes the credentials try to refresh; without a refresh token that fails.
                 raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
             except HttpError as exc:
@@ -142,6 +153,8 @@ class GoogleClient:
                 if status == 401:
                     raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
                 if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
+                    if service == DELEGATION_SERVICE:  # delegation was set up, and Google still refused
+                        raise AuthError(f"Google refused the Workspace service account: {_message(exc)}") from None
                     raise DelegationUnavailable(_message(exc)) from None
                 if status == 403 and service in ADMIN_SERVICES and not throttled:
                     raise AdminAccessDenied(
@@ -269,7 +282,8 @@ class GoogleClient:
         return dict(await self._call("pop", lambda s: self._settings(s).getPop(userId="me")))
 
     async def delegates(self) -> list[dict[str, Any]]:
-        body = await self._call("delegates", lambda s: self._settings(s).delegates().list(userId="me"))
+        service = DELEGATION_SERVICE if self.delegation_credentials is not None else "gmail"
+        body = await self._call("delegates", lambda s: self._settings(s).delegates().list(userId="me"), service)
         return _records(body, "delegates")
 
     async def media_shared_by_link(self) -> list[dict[str, Any]]:

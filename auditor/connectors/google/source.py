@@ -8,6 +8,9 @@
   signed-in user is audited with no case and no sign-in. AUDITOR_GOOGLE_API_URL alone sends the stored
   accounts' requests to that server instead of Google.
 
+Gmail delegates are listed with a Workspace service account's credentials when ``google.delegation_key_file``
+names its key (``delegation``); otherwise Gmail does not list them and a guided check asks instead.
+
 The Workspace Admin SDK is read when the person said they administer Workspace (``google.workspace_admin``),
 when the stored token was granted the administrator scopes, or in practice mode when the simulated account
 administers a Workspace domain.
@@ -94,8 +97,23 @@ async def _open_environment_account(request: SourceRequest) -> Source:
         )
     if request.practice and not request.settings.google.workspace_admin:
         await _practice_admin(client, address)
+    _delegate_reads(request, client, address)
     target = address or "Google account"
     return Source("google", target, clients={"google": client}, practice=request.practice, closers=[client.close])
+
+
+def _delegate_reads(request: SourceRequest, client: Any, address: str) -> None:
+    """With ``google.delegation_key_file`` set, delegates are listed by that service account acting for
+    ``address``. A key file that cannot be used is a configuration error (the client is closed first)."""
+    from auditor.connectors.google.delegation import delegation_credentials
+
+    if not address:
+        return
+    try:
+        client.delegation_credentials = delegation_credentials(request.settings, address)
+    except AuditorError:
+        client.close()
+        raise
 
 
 def _why(exc: Exception) -> str:
@@ -160,5 +178,6 @@ async def _open_stored_account(request: SourceRequest, store: Any, target: str) 
             error=f"The token stored for this account now opens {address}. {sign_in_again(case_name)}",
             practice=request.practice,
         )
+    _delegate_reads(request, client, target)
     closers = [client.close, persist_refreshed]  # run last to first: the refreshed token is saved, then closed
     return Source("google", target, clients={"google": client}, practice=request.practice, closers=closers)
