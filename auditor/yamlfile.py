@@ -37,12 +37,25 @@ class LocatedYaml:
         return None
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
 def _index_lines(node: yaml.Node, loc: Location, lines: dict[Location, int]) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key: str | int = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            lines[loc + (key,)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            # YAML keeps the last of two equal keys without a word: a setting or a step would vanish unseen.
+            if isinstance(key, str) and key != "<<":
+                if key in seen:
+                    raise _DuplicateKey(key, line, seen[key])
+                seen[key] = line
+            lines[loc + (key,)] = line
             _index_lines(value_node, loc + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -71,7 +84,10 @@ def parse_yaml(text: str, path: str | Path, error: type[DataFileError] = DataFil
         raise error(name, f"not valid YAML: {exc}") from None
     lines: dict[Location, int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        try:
+            _index_lines(node, (), lines)
+        except _DuplicateKey as dup:
+            raise error(name, f"the key {dup.key!r} appears twice (first on line {dup.first})", line=dup.line) from None
     return LocatedYaml(data, lines, name)
 
 

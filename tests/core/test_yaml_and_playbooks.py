@@ -69,6 +69,22 @@ def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
         load_playbooks([write(tmp_path, bad)])
 
 
+def test_a_key_written_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    # YAML would keep the second `steps` silently and drop the first set of steps.
+    bad = GOOD.replace(
+        "verify: Run the check again.", "steps:\n  linux:\n    - Something else.\nverify: Run the check again."
+    )
+    with pytest.raises(PlaybookError, match=r"p\.yaml, line 12: the key 'steps' appears twice \(first on line 9\)"):
+        load_playbooks([write(tmp_path, bad)])
+
+
+def test_a_merge_key_is_not_a_duplicate(tmp_path: Path) -> None:
+    from auditor.yamlfile import parse_yaml
+
+    located = parse_yaml("base: &b {a: 1}\none:\n  <<: *b\n  b: 2\ntwo:\n  <<: *b\n", tmp_path / "x.yaml")
+    assert located.data["one"] == {"a": 1, "b": 2}
+
+
 def test_duplicate_playbook_id_is_an_error(tmp_path: Path) -> None:
     folder = write(tmp_path, GOOD, "a.yaml")
     write(tmp_path, GOOD, "b.yaml")
