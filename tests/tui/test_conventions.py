@@ -110,3 +110,21 @@ async def test_the_keyboard_alone_reaches_the_add_screen_and_its_warning() -> No
         await pilot.pause()
         assert "Before you connect your Google account" in screen_text(app)
         await pilot.press("ctrl+q")
+
+
+async def test_the_arrow_keys_move_between_the_questions_and_the_screen_says_so() -> None:
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_audit(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: app.current_mode == "manual", "the questionnaire")
+        assert "← → the other questions" in screen_text(app)
+        app.screen.query_one("#answer-not-sure").focus()
+        await pilot.press("right")
+        await pilot.pause()
+        assert "Question 2 of" in screen_text(app)
+        await pilot.press("left", "left")
+        await pilot.pause()
+        total = len(app.screen.questions())  # type: ignore[attr-defined]
+        assert f"Question {total} of {total}" in screen_text(app)  # round to the last one
+        await pilot.press("ctrl+q")

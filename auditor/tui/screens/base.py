@@ -8,9 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from auditor.tui.widgets.banner import PracticeBanner
+from auditor.tui.widgets.footer import AuditorFooter
 
 if TYPE_CHECKING:
     from auditor.tui.app import AuditorApp
@@ -34,7 +35,7 @@ class AuditorScreen(Screen[None]):
             yield PracticeBanner()
         yield Static(Text(self.TITLE_WORDS, style="bold"), classes="screen-title")
         yield from self.body()
-        yield Footer()
+        yield AuditorFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -87,6 +87,8 @@ class ManualScreen(AuditorScreen):
         self.query_one("#manual-steps", Static).update(Text("Where to look:\n" + steps))
         current = Text("Your answer so far: ", style="italic")
         current.append(finding.status.label if finding.status is not Status.MANUAL else "not answered")
+        # The footer cannot list ← and → (the form scrolls with them too), so the way on is said here.
+        current.append("   ← → the other questions", style="dim")
         self.query_one("#manual-answer", Static).update(current)
 
     @on(Button.Pressed)
