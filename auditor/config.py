@@ -101,7 +101,7 @@ class Settings(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=64, description="checks run at once")
     request_timeout: float = Field(default=20.0, gt=0, le=300, description="seconds per provider request")
     retry_budget: float = Field(default=60.0, gt=0, le=900, description="seconds of retrying per request")
-    followup_hours: int = Field(default=48, ge=1, description="TAKE IT DOWN Act removal window")
+    followup_hours: int = Field(default=48, ge=1, le=87840, description="TAKE IT DOWN Act removal window")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

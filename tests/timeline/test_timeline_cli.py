@@ -216,6 +216,11 @@ def test_the_removal_window_comes_from_the_settings_file(cli, made: None, isolat
     assert code == 2
     assert f"{settings}, line 2" in err and "followup_hours" in err, err
     assert counts() == before
+    settings.write_text("followup_hours: 100000000000\n", encoding="utf-8")  # would overflow a date
+    code, _, err = cli("timeline", "report", "--case", "c1", "--channel", "take-it-down", "--location", "1")
+    assert code == 2
+    assert f"{settings}, line 1: followup_hours" in err and "87840" in err, err
+    assert counts() == before
 
 
 def test_follow_up_done_and_extract_from_the_command_line(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
