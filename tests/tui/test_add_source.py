@@ -1,17 +1,24 @@
 """Adding sources from the app: the pre-connection warning comes first; Microsoft connects with real msal
 (device code flow) against the practice identity platform, and the next audit reads the account with the
-token kept in the case; an Android phone is added for the audit to read over adb."""
+token kept in the case; Google signs in with the real installed-app flow when the person opens the address the
+app shows; an Exchange password is typed into the app; an Android phone is added for the audit to read over adb."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import webbrowser
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
+from auditor.connectors.signin import secret_name
 from auditor.model import Status
 from auditor.sandbox import Sandbox
+from auditor.sandbox.google_oauth import client_file_text
 from auditor.tui.app import AuditorApp
 from tui.helpers import SIZE, click, settled, text_near, wait_for  # type: ignore[import-not-found]
 from tui.screen_text import screen_text  # type: ignore[import-not-found]
@@ -169,4 +176,45 @@ async def test_a_wrong_exchange_password_is_said_and_stores_nothing(
             assert "refused the sign-in" in screen_text(app)
             assert app.case.accounts() == []
             assert app.case.get_secret("token:exchange:ann.example@contoso.example") is None
+            await pilot.press("ctrl+q")
+
+
+def open_in_a_browser(url: str) -> httpx.Response:
+    """What the person's browser does with the address shown: Google's page, then back to the app."""
+    with httpx.Client(follow_redirects=True, timeout=20, trust_env=False) as client:
+        return client.get(url)
+
+
+async def test_google_connects_when_the_address_shown_is_opened_and_the_token_is_kept_in_the_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Sandbox("compromised") as sb:
+        client = tmp_path / "client_secret_practice.json"
+        client.write_text(client_file_text(sb.google_oauth_url or "", sb.scenario.sections["google"].oauth))
+        settings = tmp_path / "settings.yaml"
+        settings.write_text(f"google:\n  client_file: {client}\n", encoding="utf-8")
+        monkeypatch.setenv("AUDITOR_CONFIG", str(settings))
+        monkeypatch.setenv("AUDITOR_GOOGLE_API_URL", str(sb.google_url))
+        monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the practice server is plain http on loopback
+        # A computer without a browser the app could start: the person opens the address the app shows.
+        monkeypatch.setattr(webbrowser, "_tryorder", [])
+        monkeypatch.setattr(webbrowser, "_browsers", {})
+        app = AuditorApp(include_device=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await create_case(pilot, app)
+            await open_add_screen(pilot, app)
+            await click(pilot, "#kind-google")
+            assert "Before you connect your Google account" in await text_near(pilot, "#warning")
+            assert sb.requests == []  # showing the warning contacted nothing
+            await click(pilot, "#connect")
+            log = app.screen.query_one("#signin-log", Static)
+            oauth = str(sb.google_oauth_url)
+            await wait_for(pilot, lambda: str(log.content).startswith(oauth), "the address to open", timeout=30)
+            answer = await asyncio.to_thread(open_in_a_browser, str(log.content))
+            assert answer.status_code == 200 and "Signed in" in answer.text
+            await wait_for(pilot, lambda: "Connected" in screen_text(app), "the sign-in to finish", timeout=60)
+            assert "Connected ann.example@gmail.com" in screen_text(app)
+            assert [(a["kind"], a["target"]) for a in app.case.accounts()] == [("google", "ann.example@gmail.com")]
+            token = app.case.get_secret(secret_name("google", "ann.example@gmail.com"))
+            assert token is not None and json.loads(token)["refresh_token"]
             await pilot.press("ctrl+q")
