@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -23,12 +24,20 @@ def shown_bindings(screen: Screen[object]) -> tuple[Hashable, ...]:
 
 
 class AuditorFooter(Footer):
-    _shown: tuple[Hashable, ...] | None = None
+    _shown: tuple[Hashable, ...] | None = None  # what the keys on show were built from
+    _rebuild_pending = False  # a rebuild is on its way; it reads the bindings as they are by then
+
+    def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown = shown_bindings(self.screen)
+            self._rebuild_pending = False
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        shown = shown_bindings(screen)
-        if self._bindings_ready and shown == self._shown:
-            return  # the same keys, words and states: nothing to rebuild
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._shown = shown  # Footer.bindings_changed rebuilds now
+        if self._rebuild_pending:
+            return
+        if self._bindings_ready and shown_bindings(screen) == self._shown:
+            return  # the same keys, words and states as on show: nothing to rebuild
         super().bindings_changed(screen)
+        # Footer.bindings_changed has asked for a rebuild when all of this holds.
+        self._rebuild_pending = bool(screen.app.app_focus and self.is_attached and screen is self.screen)
