@@ -80,3 +80,13 @@ def test_add_source_screen_shows_the_warning_first(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(practice(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_session_screen(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await wait_for_audit(pilot)
+        await pilot.press("ctrl+p", *"session and access", "enter")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "session", "the session screen")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "loaded", False), "the access map")
+
+    assert snap_compare(practice(), terminal_size=SIZE, run_before=run_before)
