@@ -367,10 +367,15 @@ class AuditorApp(App[int]):
         self.recheck(finding.check)
 
     def answer_manual(self, finding: Finding, answer: str, note: str = "") -> Finding:
-        """A guided question answered: recorded in the case, shown as the engine will show it next time."""
+        """A guided question answered: recorded in the case, shown as the engine will show it next time.
+
+        Raises UsageError, recording nothing, when a note comes with it and the session's consent refused notes.
+        """
         from auditor.engine import CheckContext, Decisions, Source
         from auditor.manual import manual_definitions, manual_finding
+        from auditor.session.store import refuse_note_without_consent
 
+        refuse_note_without_consent(self.case, note)
         self.case.set_decision(finding.fingerprint, answer, note)
         manual = manual_definitions()[finding.check]
         ctx = CheckContext(

@@ -143,3 +143,37 @@ async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -
         assert f"{question.target} ({question.check.split('.')[0]})" in text
         await pilot.press("ctrl+q")
     assert app.return_code == 0 and app.case is None
+
+
+async def test_a_note_is_not_kept_when_the_session_refused_notes() -> None:
+    from textual.widgets import Input
+    from tui.helpers import click, wait_for, wait_for_audit  # type: ignore[import-not-found]
+
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        assert app.case is not None
+        start_session(app.case, parse_intake("consent: {notes: false}\nconcerns: [accounts-hacked]\n"))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
+        question = app.screen.questions()[0]  # type: ignore[attr-defined]
+        await click(pilot, "#manual-note")
+        await pilot.press(*"his new number")
+        await click(pilot, "#answer-found-something")
+        assert app.case.decisions().get(question.fingerprint) is None, "nothing is recorded"
+        notices = [n.message for n in app._notifications]
+        assert any("notes" in m and "without the note" in m for m in notices), notices
+        assert app.screen.questions()[0].fingerprint == question.fingerprint  # still on the same question
+
+        app.screen.query_one("#manual-note", Input).value = ""
+        # without the note the answer is kept, once the notice no longer covers the button
+        app.clear_notifications()
+        button = app.screen.query_one("#answer-found-something")
+
+        def uncovered() -> bool:
+            region = button.region
+            return app.screen.get_widget_at(region.x + 1, region.y)[0] is button
+
+        await wait_for(pilot, uncovered, "the notice to go")
+        await click(pilot, "#answer-found-something")
+        await pilot.press("ctrl+q")

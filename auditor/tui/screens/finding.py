@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
+from auditor.errors import AuditorError
 from auditor.model import Finding, Status
 from auditor.safetext import literal
 from auditor.session.safety import CONTINUE, SafetyPrompt, first_prompt, record_answer, steps_of
@@ -199,7 +200,11 @@ class FindingScreen(AuditorScreen):
         if not button_id.startswith("answer-") or self.finding is None:
             return
         note = self.query_one("#manual-note", Input).value
-        updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
+        try:
+            updated = self.auditor.answer_manual(self.finding, button_id.removeprefix("answer-"), note)
+        except AuditorError as exc:  # e.g. a note when the person did not agree to notes: nothing is kept
+            self.notify(literal(exc), title="Not saved", severity="error", markup=False)
+            return
         self.finding = updated
         self.notify(literal(updated.title), title="Answer saved", markup=False)
         self.refresh(recompose=True)  # the status words show the answer

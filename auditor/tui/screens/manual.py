@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from auditor.errors import AuditorError
 from auditor.model import Finding, Status
 from auditor.safetext import literal
 from auditor.tui.screens.base import AuditorScreen
@@ -99,6 +100,10 @@ class ManualScreen(AuditorScreen):
             return
         finding = questions[self.index]
         note = self.query_one("#manual-note", Input).value
-        self.auditor.answer_manual(finding, button_id.removeprefix("answer-"), note)
+        try:
+            self.auditor.answer_manual(finding, button_id.removeprefix("answer-"), note)
+        except AuditorError as exc:  # e.g. a note when the person did not agree to notes: nothing is kept
+            self.notify(literal(exc), title="Not saved", severity="error", markup=False)
+            return
         self.notify("Saved in the case.", title="Answer")
         self.action_move(1)
