@@ -118,22 +118,29 @@ def test_map_text_keeps_markup_as_typed() -> None:
     assert not any(span.style == "bold red" and text.plain[span.start : span.end] == "Security" for span in text.spans)
 
 
-async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -> None:
+async def answer_first_question(pilot: Pilot[int], app: AuditorApp, consent: str, note: str) -> Finding:
+    """After the practice audit: a session with ``consent``, then the questionnaire's first question answered
+    "found something" with ``note`` typed into the note field. Returns the question."""
     from textual.widgets import Input
     from tui.helpers import click, wait_for, wait_for_audit  # type: ignore[import-not-found]
 
+    await wait_for_audit(pilot)
+    assert app.case is not None
+    start_session(app.case, parse_intake(f"consent: {consent}\nconcerns: [accounts-hacked]\n"))
+    await pilot.press("m")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
+    question: Finding = app.screen.questions()[0]  # type: ignore[attr-defined]
+    await click(pilot, "#manual-note")
+    await pilot.press(*note)
+    assert app.screen.query_one("#manual-note", Input).value == note
+    await click(pilot, "#answer-found-something")
+    return question
+
+
+async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -> None:
     app = AuditorApp(practice=True, include_device=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_audit(pilot)
-        assert app.case is not None
-        start_session(app.case, parse_intake("consent: {notes: true}\nconcerns: [accounts-hacked]\n"))
-        await pilot.press("m")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
-        question = app.screen.questions()[0]  # type: ignore[attr-defined]
-        await click(pilot, "#manual-note")
-        await pilot.press(*"[red]a phone I do not know")
-        assert app.screen.query_one("#manual-note", Input).value == "[red]a phone I do not know"
-        await click(pilot, "#answer-found-something")
+        question = await answer_first_question(pilot, app, "{notes: true}", "[red]a phone I do not know")
         await pilot.press("escape")
         await pilot.press("ctrl+p", *"session and access map", "enter")
         await wait_for_session_screen(app, pilot)
@@ -147,33 +154,21 @@ async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -
 
 async def test_a_note_is_not_kept_when_the_session_refused_notes() -> None:
     from textual.widgets import Input
-    from tui.helpers import click, wait_for, wait_for_audit  # type: ignore[import-not-found]
+    from tui.helpers import click, wait_for  # type: ignore[import-not-found]
 
     app = AuditorApp(practice=True, include_device=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_audit(pilot)
+        question = await answer_first_question(pilot, app, "{notes: false}", "his new number")
         assert app.case is not None
-        start_session(app.case, parse_intake("consent: {notes: false}\nconcerns: [accounts-hacked]\n"))
-        await pilot.press("m")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
-        question = app.screen.questions()[0]  # type: ignore[attr-defined]
-        await click(pilot, "#manual-note")
-        await pilot.press(*"his new number")
-        await click(pilot, "#answer-found-something")
         assert app.case.decisions().get(question.fingerprint) is None, "nothing is recorded"
         notices = [n.message for n in app._notifications]
         assert any("notes" in m and "without the note" in m for m in notices), notices
-        assert app.screen.questions()[0].fingerprint == question.fingerprint  # still on the same question
+        assert app.screen.questions()[0].fingerprint == question.fingerprint  # type: ignore[attr-defined]
 
+        # Without the note the answer is kept. (A button ignores presses while it still shows the last one.)
         app.screen.query_one("#manual-note", Input).value = ""
-        # without the note the answer is kept, once the notice no longer covers the button
-        app.clear_notifications()
         button = app.screen.query_one("#answer-found-something")
-
-        def uncovered() -> bool:
-            region = button.region
-            return app.screen.get_widget_at(region.x + 1, region.y)[0] is button
-
-        await wait_for(pilot, uncovered, "the notice to go")
+        await wait_for(pilot, lambda: not button.has_class("-active"), "the button to be pressable again")
         await click(pilot, "#answer-found-something")
+        assert app.case.decisions().get(question.fingerprint) == "found-something:"
         await pilot.press("ctrl+q")
