@@ -85,3 +85,31 @@ async def test_what_a_sign_in_says_is_shown_literally_on_the_add_screen() -> Non
         assert "denied by [i]admin[/i] <U+202E>evil<U+200B>" in shown
         assert_nothing_raw(app)
         await pilot.press("ctrl+q")
+
+
+async def test_open_follow_ups_come_first_on_the_timeline_overdue_ones_marked_in_words() -> None:
+    from datetime import timedelta
+
+    from auditor.model import utcnow
+    from auditor.timeline import Timeline
+
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.case is not None, "the practice case")
+        timeline = Timeline(app.case)
+        now = utcnow()
+        timeline.add_followup(now + timedelta(hours=20, minutes=30), "Ask the host again")
+        hostile = "Window of [bold red]x[/] \x1b]0;t\x07 in\u202evoice"  # what may be pasted from a platform's mail
+        timeline.add_followup(now - timedelta(days=3, hours=2), hostile)
+        done = timeline.add_followup(now - timedelta(days=9), "An answer that came")
+        timeline.complete_followup(done.id)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: app.current_mode == "timeline", "the timeline")
+        text = screen_text(app)
+        assert "1 follow-up(s) OVERDUE, listed first." in text
+        overdue = next(line for line in text.splitlines() if "OVERDUE by 3 days" in line)
+        assert "Window of [bold red]x[/] \\x1b]0;t\\x07 in<U+202E>voice" in overdue
+        assert text.index("OVERDUE by 3 days") < text.index("due in 20 h")
+        assert "An answer that came" not in text.split("When (UTC)")[0]  # done: not among the open ones
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")
