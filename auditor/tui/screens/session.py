@@ -3,19 +3,21 @@ the access map of the case."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
 from auditor.model import Status
 from auditor.safetext import literal
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.screens.intake import IntakeScreen
 from auditor.tui.widgets.access_map import AccessMapView
 from auditor.tui.widgets.text import STATUS_STYLE
 
@@ -39,12 +41,20 @@ class SessionRead(Message):
         self.problem = problem  # set when the case could not be read: said, never shown as an empty map
 
 
+START_TOOLTIP = "Ask what may be kept, the chief concerns, and the devices and accounts; keep only what is agreed"
+
+
 class SessionScreen(AuditorScreen):
     TITLE_WORDS = "Session and access map"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start_session", "Start a session", id="start-session", tooltip=START_TOOLTIP),
+    ]
     loaded = False  # the first reading of the case is on the screen
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="session-scroll"):
+            with Horizontal(classes="buttons"):
+                yield Button("Start a session", id="start-session", tooltip=START_TOOLTIP)
             yield Static("", id="session-summary")
             yield Static(Text("Access map", style="bold underline"), classes="section-title")
             yield AccessMapView("", id="access-map")
@@ -54,6 +64,11 @@ class SessionScreen(AuditorScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.refresh_all()
+
+    @on(Button.Pressed, "#start-session")
+    def action_start_session(self) -> None:
+        if self.auditor.case is not None:
+            self.app.push_screen(IntakeScreen())
 
     def refresh_all(self) -> None:
         case = self.auditor.case
@@ -89,7 +104,10 @@ class SessionScreen(AuditorScreen):
         session = message.session
         if session is None:
             self.query_one("#session-summary", Static).update(
-                Text("No session yet. Start one with `auditor session start --case NAME`.", style="dim")
+                Text(
+                    "No session yet. Start one with the button above (or `auditor session start --case NAME`).",
+                    style="dim",
+                )
             )
             self.query_one("#session-plan", Static).update("")
             return
