@@ -15,6 +15,7 @@ from auditor.tui.app import AuditorApp
 from auditor.tui.screens.intake import IntakeScreen
 from auditor.tui.screens.session import SessionScreen
 from tui.helpers import click, wait_for  # type: ignore[import-not-found]
+from tui.screen_text import screen_text  # type: ignore[import-not-found]
 from tui.test_hostile import assert_nothing_raw  # type: ignore[import-not-found]
 
 SIZE = (80, 24)
@@ -171,6 +172,9 @@ async def test_hostile_label_and_person_are_shown_literally() -> None:
         # Escapes and bidi controls cannot be typed with keys: put them in as a paste would.
         screen.query_one("#item-label", Input).value = HOSTILE
         screen.query_one("#item-person", Input).value = HOSTILE
+        await pilot.pause()
+        assert_nothing_raw(app)  # not even while still in the fields: there they are drawn visibly
+        assert "[bold red]x[/] ␛]0;t␇ in\ufffdvoice" in screen_text(app)
         await click(pilot, "#add-item")
         listed = rendered(app, "#intake-items")
         assert "[bold red]x[/] \\x1b]0;t\\x07 in<U+202E>voice" in listed, listed

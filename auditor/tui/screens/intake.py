@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ValidationError
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -43,6 +44,36 @@ KIND_WORDS = {
 }
 
 WHEN_WORDS = ((When.HAS, "has access now"), (When.HAD, "had access before"))
+
+
+def one_cell_each(value: str) -> str:
+    """``value`` with every control, bidi and zero-width character as one visible cell: ESC as ␛, BEL as ␇,
+    anything else unprintable as �. One character for one, so the field's cursor stays where it is."""
+    shown = []
+    for ch in value:
+        if literal(ch) == ch:
+            shown.append(ch)
+        elif ord(ch) < 0x20:
+            shown.append(chr(0x2400 + ord(ch)))
+        else:
+            shown.append("\ufffd")
+    return "".join(shown)
+
+
+class LiteralInput(Input):
+    """A text field that never sends what was pasted into it to the terminal raw.
+
+    Labels are often copied from an attacker's message or profile; Textual's Input would draw an escape or a
+    bidi control as it is, so this one draws them visibly (and counts the cursor over the same cells)."""
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        return Text(one_cell_each(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(one_cell_each(self.value[:position]))
 
 
 class SessionStarted(Message):
@@ -107,13 +138,15 @@ class IntakeScreen(AuditorScreen):
                     id="item-kind",
                     tooltip="What kind of device or account",
                 )
-                yield Input(
-                    placeholder="Which one: an address, a phone's name",
+                yield LiteralInput(
+                    placeholder="Which one (address, phone's name)",
                     id="item-label",
                     tooltip="e.g. ann@icloud.example, Ann's iPhone",
                 )
             with Horizontal(classes="intake-row"):
-                yield Input(placeholder="Who has or had access (optional)", id="item-person", tooltip="A name or role")
+                yield LiteralInput(
+                    placeholder="Who has or had access (optional)", id="item-person", tooltip="A name or role"
+                )
                 yield Select(
                     [(words, when.value) for when, words in WHEN_WORDS],
                     allow_blank=False,
@@ -121,7 +154,7 @@ class IntakeScreen(AuditorScreen):
                     tooltip="Now, or only in the past",
                 )
             with Horizontal(classes="intake-row"):
-                yield Input(
+                yield LiteralInput(
                     placeholder="Their addresses or numbers, comma-separated (optional)",
                     id="item-addresses",
                     tooltip="Their e-mail addresses or phone numbers, if known",
