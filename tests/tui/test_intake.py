@@ -123,6 +123,7 @@ async def test_nothing_ticked_keeps_only_the_consent_choices() -> None:
     app = AuditorApp(practice=True, include_device=False, autostart=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_intake(app, pilot, keyboard=True)
+        assert app.focused is app.screen.query_one("#consent-concerns", Checkbox), "consent first, for the keyboard"
         await type_into(pilot, "#item-label", "ann@icloud.example")
         await click(pilot, "#add-item")
         await click(pilot, "#concern-location-known")

@@ -170,6 +170,10 @@ class IntakeScreen(AuditorScreen):
                 )
             yield Static("", id="intake-problem")
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#consent-concerns", Checkbox).focus()  # consent first, for the keyboard too
+
     def say(self, text: Text | str) -> None:
         self.query_one("#intake-problem", Static).update(text)
 
