@@ -113,3 +113,23 @@ async def test_open_follow_ups_come_first_on_the_timeline_overdue_ones_marked_in
         assert "An answer that came" not in text.split("When (UTC)")[0]  # done: not among the open ones
         assert_nothing_raw(app)
         await pilot.press("ctrl+q")
+
+
+async def test_hostile_text_pasted_into_a_note_field_never_reaches_the_terminal_raw() -> None:
+    from textual.widgets import Input
+
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: app.current_mode == "manual", "the questionnaire")
+        field = app.screen.query_one("#manual-note", Input)
+        assert field.display and app.screen.questions()  # type: ignore[attr-defined]
+        field.focus()
+        pasted = "[bold red]x[/] \x1b]0;owned\x07 in\u202evoice\u200b"
+        field.insert_text_at_cursor(pasted)  # as a paste lands
+        await pilot.pause()
+        assert field.value == pasted  # kept exactly as typed
+        assert "[bold red]x[/] ␛]0;owned␇ in\ufffdvoice" in screen_text(app)
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")

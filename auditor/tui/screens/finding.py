@@ -18,6 +18,7 @@ from auditor.safetext import literal
 from auditor.session.safety import CONTINUE, SafetyPrompt, first_prompt, record_answer, steps_of
 from auditor.tui.evidence import NotSavedYet, save_finding_as_evidence, saved_evidence
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.literal_input import LiteralInput
 from auditor.tui.widgets.text import evidence_text, paragraph, status_text
 
 MANUAL_BUTTONS = (("looks-fine", "Looks fine"), ("found-something", "Found something"), ("not-sure", "Not sure"))
@@ -115,7 +116,7 @@ class FindingScreen(AuditorScreen):
         yield Static(Text("Check by hand", style="bold underline"), classes="section")
         yield Static(Text(manual.question, style="bold"))
         yield Static(Text("\n".join(f"{n}. {line}" for n, line in enumerate(manual.where_to_look, 1))))
-        yield Input(placeholder="a note for the case (optional)", id="manual-note")
+        yield LiteralInput(placeholder="a note for the case (optional)", id="manual-note")
         with Horizontal(classes="buttons"):
             for answer, words in MANUAL_BUTTONS:
                 yield Button(words, id=f"answer-{answer}", tooltip="Saved in the case with the note")

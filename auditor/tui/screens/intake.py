@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ValidationError
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +18,7 @@ from auditor.model import KINDS
 from auditor.safetext import literal
 from auditor.session.intake import Access, Concern, Consent, Intake, Item, When
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.literal_input import LiteralInput
 
 if TYPE_CHECKING:
     from auditor.session.store import Session
@@ -44,36 +44,6 @@ KIND_WORDS = {
 }
 
 WHEN_WORDS = ((When.HAS, "has access now"), (When.HAD, "had access before"))
-
-
-def one_cell_each(value: str) -> str:
-    """``value`` with every control, bidi and zero-width character as one visible cell: ESC as ␛, BEL as ␇,
-    anything else unprintable as �. One character for one, so the field's cursor stays where it is."""
-    shown = []
-    for ch in value:
-        if literal(ch) == ch:
-            shown.append(ch)
-        elif ord(ch) < 0x20:
-            shown.append(chr(0x2400 + ord(ch)))
-        else:
-            shown.append("\ufffd")
-    return "".join(shown)
-
-
-class LiteralInput(Input):
-    """A text field that never sends what was pasted into it to the terminal raw.
-
-    Labels are often copied from an attacker's message or profile; Textual's Input would draw an escape or a
-    bidi control as it is, so this one draws them visibly (and counts the cursor over the same cells)."""
-
-    @property
-    def _value(self) -> Text:
-        if self.password:
-            return super()._value
-        return Text(one_cell_each(self.value), no_wrap=True, overflow="ignore", end="")
-
-    def _position_to_cell(self, position: int) -> int:
-        return cell_len(one_cell_each(self.value[:position]))
 
 
 class SessionStarted(Message):

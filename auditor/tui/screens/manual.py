@@ -16,6 +16,7 @@ from auditor.model import Finding, Status
 from auditor.safetext import literal
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.screens.finding import MANUAL_BUTTONS
+from auditor.tui.widgets.literal_input import LiteralInput
 
 
 class ManualScreen(AuditorScreen):
@@ -34,7 +35,7 @@ class ManualScreen(AuditorScreen):
             yield Static("", id="manual-progress")
             yield Static("", id="manual-question")
             yield Static("", id="manual-steps")
-            yield Input(placeholder="a note for the case (optional)", id="manual-note")
+            yield LiteralInput(placeholder="a note for the case (optional)", id="manual-note")
             with Horizontal(classes="buttons"):
                 for answer, words in MANUAL_BUTTONS:
                     yield Button(words, id=f"answer-{answer}", tooltip="Saved in the case")

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 from auditor.safetext import literal
 from auditor.tui.messages import CaseFailed, CaseReady
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.literal_input import LiteralInput
 
 
 class CaseNames(Message):
@@ -37,7 +38,7 @@ class UnlockScreen(AuditorScreen):
             )
             yield Static("", id="case-names")
             yield Label("Case name")
-            yield Input(placeholder="for example: my-case", id="case-name")
+            yield LiteralInput(placeholder="for example: my-case", id="case-name")
             yield Label("Passphrase")
             yield Input(password=True, placeholder="your passphrase", id="passphrase")
             yield Label("Passphrase again (only when creating a new case)")
