@@ -84,9 +84,7 @@ def render(data: dict[str, Any], access_map: str | None = None) -> str:
             )
             rows = [[h(f["title"]), h(f["target"]), h(f["observed_at"])] for f in unknown]
             out.append(_table(("Check", "Account or device", "When"), rows))
-    if access_map:
-        if "<h2" not in access_map:  # the fragment may bring its own heading
-            out.append("<h2>Access map</h2>")
+    if access_map:  # the session's fragment, with its own heading
         out.append(access_map)
     out.append("<h2>Where the content appeared</h2>")
     rows = [

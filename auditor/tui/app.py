@@ -348,7 +348,7 @@ class AuditorApp(App[int]):
         self.notify(reason, title="The case did not open", severity="error", timeout=15, markup=False)
         say = getattr(self.screen, "say", None)
         if callable(say):  # the opening screen says it too, where the person is looking
-            say(message.reason)
+            say(reason)
 
     # -- answers ------------------------------------------------------------------------------------
 

@@ -133,3 +133,23 @@ async def test_hostile_text_pasted_into_a_note_field_never_reaches_the_terminal_
         assert "[bold red]x[/] ␛]0;owned␇ in\ufffdvoice" in screen_text(app)
         assert_nothing_raw(app)
         await pilot.press("ctrl+q")
+
+
+async def test_a_case_that_did_not_open_is_said_literally_where_the_person_looks() -> None:
+    from auditor.tui.messages import CaseFailed
+
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#unlock-status"), "the unlock screen")
+        app.post_message(CaseFailed("the case [bold red]x[/] \x1b]0;t\x07 in\u202evoice is damaged"))
+        await wait_for(pilot, lambda: "is damaged" in text_of_status(app), "the problem on the screen")
+        assert "the case [bold red]x[/] \\x1b]0;t\\x07 in<U+202E>voice is damaged" in text_of_status(app)
+        assert_nothing_raw(app)
+        await pilot.press("ctrl+q")
+
+
+def text_of_status(app: AuditorApp) -> str:
+    from textual.widgets import Static
+
+    rendered = app.screen.query_one("#unlock-status", Static).render()
+    return str(getattr(rendered, "plain", rendered))

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Static
 from auditor.safetext import literal_multiline
 from auditor.tui.messages import SignInComplete, SignInNote
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.text import paragraph
 
 ACCOUNT_KINDS = (("google", "Google"), ("microsoft", "Microsoft"), ("exchange", "Exchange (on-premises)"))
 
@@ -55,7 +56,8 @@ class AddSourceScreen(AuditorScreen):
             yield Static("", id="signin-log")
 
     def say(self, text: Text | str) -> None:
-        self.query_one("#signin-log", Static).update(text)
+        """A plain string is shown literally (it may quote a provider), never read as markup."""
+        self.query_one("#signin-log", Static).update(paragraph(text) if isinstance(text, str) else text)
 
     @on(Button.Pressed, "#kind-google, #kind-microsoft, #kind-exchange")
     def account_chosen(self, event: Button.Pressed) -> None:

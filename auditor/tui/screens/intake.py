@@ -19,6 +19,7 @@ from auditor.safetext import literal
 from auditor.session.intake import Access, Concern, Consent, Intake, Item, When
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.literal_input import LiteralInput
+from auditor.tui.widgets.text import paragraph
 
 if TYPE_CHECKING:
     from auditor.session.store import Session
@@ -145,7 +146,8 @@ class IntakeScreen(AuditorScreen):
         self.query_one("#consent-concerns", Checkbox).focus()  # consent first, for the keyboard too
 
     def say(self, text: Text | str) -> None:
-        self.query_one("#intake-problem", Static).update(text)
+        """A plain string is shown literally, never read as markup."""
+        self.query_one("#intake-problem", Static).update(paragraph(text) if isinstance(text, str) else text)
 
     def action_back(self) -> None:
         self.dismiss()

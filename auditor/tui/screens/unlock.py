@@ -13,6 +13,7 @@ from auditor.safetext import literal
 from auditor.tui.messages import CaseFailed, CaseReady
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.literal_input import LiteralInput
+from auditor.tui.widgets.text import paragraph
 
 
 class CaseNames(Message):
@@ -72,7 +73,7 @@ class UnlockScreen(AuditorScreen):
             self.query_one("#passphrase", Input).focus()
 
     def say(self, words: str) -> None:
-        self.query_one("#unlock-status", Static).update(Text(words))
+        self.query_one("#unlock-status", Static).update(paragraph(words))
 
     @on(Input.Submitted, "#passphrase")
     @on(Button.Pressed, "#open")
