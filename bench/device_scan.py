@@ -1,6 +1,6 @@
 """Device-scan figures: indicator load time, 10,000 package-name matches, and a whole scan of this machine.
 
-Usage: python bench/device_scan.py [--iocs FOLDER]   (default: ../shared/iocs beside the repository)
+Usage: python bench/device_scan.py [--iocs FOLDER]   (default: the set shipped in auditor/iocs/data)
 Targets: whole scan under 1 s on 2 cores; 10,000 matches under 50 ms.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default = Path(__file__).resolve().parents[2] / "shared" / "iocs"
+    default = Path(__file__).resolve().parents[1] / "auditor" / "iocs" / "data"
     parser.add_argument("--iocs", type=Path, default=default)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED_IOCS = Path(__file__).resolve().parents[2] / "shared" / "iocs"
+# The stalkerware indicator set shipped inside the package: tests read nothing outside the repository.
+SHIPPED_IOCS = Path(__file__).resolve().parents[1] / "auditor" / "iocs" / "data"
 
 _ENV = (
     "AUDITOR_HOME",
@@ -30,7 +31,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_iocs() -> Path:
-    """The real stalkerware indicator data set shipped beside the repository (never copied into it)."""
-    assert (SHARED_IOCS / "ioc.yaml").is_file(), f"indicator data set missing at {SHARED_IOCS}"
-    return SHARED_IOCS
+def shipped_iocs() -> Path:
+    """The real stalkerware indicator data set (Echap, CC-BY 4.0) as shipped inside the package."""
+    assert (SHIPPED_IOCS / "ioc.yaml").is_file(), f"indicator data set missing at {SHIPPED_IOCS}"
+    return SHIPPED_IOCS

@@ -39,6 +39,25 @@ def print_run(run: AuditRun, fmt: str, details: bool = False) -> None:
     sys.stdout.write(text + "\n")
 
 
+# The kinds whose checks match against the stalkerware indicator set.
+INDICATOR_KINDS = frozenset({"device", "android"})
+
+
+def say_if_indicators_stale(kinds: list[str], case: bool = False) -> None:
+    """One line on standard error (never in the JSON) when the indicator set a scan uses is past its age."""
+    if not (case or INDICATOR_KINDS.intersection(kinds)):
+        return
+    from auditor.errors import AuditorError
+    from auditor.iocs import current_meta, stale_notice
+
+    try:
+        notice = stale_notice(current_meta())
+    except AuditorError:
+        return  # the checks themselves say the set could not be loaded
+    if notice:
+        print(f"auditor: {notice}", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     from auditor.audit import audit, kinds_to_audit
     from auditor.config import Endpoints, load_settings
@@ -46,6 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     settings = load_settings()
     endpoints = Endpoints.from_env()
     kinds = kinds_to_audit(args.only, endpoints)
+    say_if_indicators_stale(kinds, case=bool(args.case))
     if args.case:
         from auditor.cli.case import audit_case
 

@@ -44,7 +44,7 @@ def handle(args: argparse.Namespace) -> int:
         return run_app(practice=True)
 
     from auditor.audit import audit
-    from auditor.cli.audit import print_run
+    from auditor.cli.audit import print_run, say_if_indicators_stale
     from auditor.config import paths
     from auditor.sandbox import Sandbox
     from auditor.sources import available_kinds
@@ -54,6 +54,7 @@ def handle(args: argparse.Namespace) -> int:
         kinds = ["device"] + [
             k for k in ("google", "microsoft", "exchange") if endpoints.for_kind(k) and k in available_kinds()
         ]
+        say_if_indicators_stale(kinds)
         run = asyncio.run(audit(kinds, endpoints=endpoints, practice=True))
     print_run(run, args.format or "table")
     return run.exit_code if args.exit_code else 0

@@ -47,17 +47,25 @@ def handle_update(args: argparse.Namespace) -> int:
 
 def handle_status(args: argparse.Namespace) -> int:
     from auditor.errors import CheckUnavailable
-    from auditor.iocs import installed_indicators, read_meta
+    from auditor.iocs import current_meta, describe_age, installed_indicators, stale_notice
 
     try:
         indicators = installed_indicators()
+        meta = current_meta()
     except CheckUnavailable as exc:
         print(str(exc))
         return exc.exit_code
-    meta = read_meta()
-    assert meta is not None
     print(f"Source:     {meta.source}")
-    print(f"Installed:  {meta.installed_at}")
+    if meta.bundled:
+        print(f"Commit:     {meta.commit}")
+        print(f"Dated:      {meta.published_at}")
+        print(f"Licence:    CC-BY 4.0 — {meta.attribution}")
+    else:
+        print(f"Installed:  {meta.installed_at}")
     print(f"Files:      {', '.join(sorted(meta.files))}")
+    print(f"Age:        {describe_age(meta)}")
     _print_counts(indicators)
+    notice = stale_notice(meta)
+    if notice:
+        print(notice)
     return 0

@@ -2,9 +2,15 @@
 
 from auditor.iocs.installed import (
     NOT_INSTALLED,
+    STALE_AFTER,
+    InstalledMeta,
+    bundled_meta,
+    current_meta,
+    describe_age,
     install_from_files,
     installed_indicators,
     read_meta,
+    stale_notice,
     update_from_upstream,
 )
 from auditor.iocs.loader import load_indicator_files
@@ -12,13 +18,19 @@ from auditor.iocs.model import IndicatorApp, IndicatorCounts, IndicatorMatch, In
 
 __all__ = [
     "NOT_INSTALLED",
+    "STALE_AFTER",
     "IndicatorApp",
     "IndicatorCounts",
     "IndicatorMatch",
+    "InstalledMeta",
     "Indicators",
+    "bundled_meta",
+    "current_meta",
+    "describe_age",
     "install_from_files",
     "installed_indicators",
     "load_indicator_files",
     "read_meta",
+    "stale_notice",
     "update_from_upstream",
 ]

@@ -1,4 +1,5 @@
-"""The indicator set installed under AUDITOR_HOME: validated before an atomic replace, kept on failure."""
+"""The indicator set in use: one installed under AUDITOR_HOME (validated before an atomic replace, kept on
+failure), or else the set shipped inside the package, so a first scan needs no download."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from auditor.config import Paths, paths
@@ -18,9 +19,14 @@ from auditor.iocs.model import Indicators
 
 UPSTREAM_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-indicators/master/ioc.yaml"
 META_FILE = "installed.json"
+BUNDLED_FOLDER = Path(__file__).resolve().parent / "data"
+BUNDLED_RECORD = "bundled.json"
+# Stalkerware vendors rename apps and move servers; past this age the set is offered for updating.
+STALE_AFTER = timedelta(days=60)
 NOT_INSTALLED = (
-    "No stalkerware indicator set is installed, so this could not be checked. Run `auditor iocs update` "
-    "(needs the internet) or `auditor iocs update --from FILE` with an ioc.yaml you downloaded from "
+    "No stalkerware indicator set could be loaded (the copy shipped with auditor is missing or damaged), so "
+    "this could not be checked. Reinstall auditor, run `auditor iocs update` (needs the internet), or "
+    "`auditor iocs update --from FILE` with an ioc.yaml you downloaded from "
     "github.com/AssoEchap/stalkerware-indicators."
 )
 
@@ -30,6 +36,53 @@ class InstalledMeta:
     source: str
     installed_at: str
     files: dict[str, str]  # file name -> sha256
+    # When the data itself dates from: the upstream commit for the shipped set, the download otherwise.
+    published_at: str = ""
+    bundled: bool = False
+    commit: str = ""
+    attribution: str = ""
+
+    @property
+    def dated(self) -> datetime:
+        return _parse_time(self.published_at or self.installed_at)
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        return (now or datetime.now(timezone.utc)) - self.dated
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        return self.age(now) > STALE_AFTER
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def bundled_meta() -> InstalledMeta:
+    """The record of the set shipped inside the package (Echap's data, CC-BY 4.0)."""
+    record_path = BUNDLED_FOLDER / BUNDLED_RECORD
+    try:
+        data = json.loads(record_path.read_text(encoding="utf-8"))
+        meta = InstalledMeta(
+            source=data["source"],
+            installed_at=data["published_at"],
+            files=dict(data["files"]),
+            published_at=data["published_at"],
+            bundled=True,
+            commit=data["commit"],
+            attribution=data["attribution"],
+        )
+        meta.dated  # noqa: B018 - a bad date is a damaged record, said here rather than at first use
+    except FileNotFoundError:
+        raise CheckUnavailable(NOT_INSTALLED) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndicatorError(str(record_path), f"the shipped set's record is damaged ({exc})") from None
+    return meta
+
+
+def current_meta(where: Paths | None = None) -> InstalledMeta:
+    """The record of the set scans use: the installed one if there is one, else the shipped one."""
+    return read_meta(where) or bundled_meta()
 
 
 def _folder(where: Paths | None) -> Path:
@@ -51,21 +104,38 @@ _cache: dict[tuple[str, float], Indicators] = {}
 
 
 def installed_indicators(where: Paths | None = None) -> Indicators:
-    """The installed set, built once and cached until its record changes."""
+    """The set in use (installed, else shipped), built once and cached until its record changes."""
     folder = _folder(where)
     meta_path = folder / META_FILE
     try:
         stamp = meta_path.stat().st_mtime
     except FileNotFoundError:
-        raise CheckUnavailable(NOT_INSTALLED) from None
+        folder, meta_path = BUNDLED_FOLDER, BUNDLED_FOLDER / BUNDLED_RECORD
+        try:
+            stamp = meta_path.stat().st_mtime
+        except FileNotFoundError:
+            raise CheckUnavailable(NOT_INSTALLED) from None
     key = (str(folder), stamp)
     if key not in _cache:
-        meta = read_meta(where)
+        meta = read_meta(where) if folder != BUNDLED_FOLDER else bundled_meta()
         assert meta is not None
+        if meta.bundled:
+            _verify_hashes(folder, meta)
         indicators = load_indicator_files([folder / name for name in sorted(meta.files)])
         _cache.clear()
         _cache[key] = Indicators(indicators.apps, source=meta.source)
     return _cache[key]
+
+
+def _verify_hashes(folder: Path, meta: InstalledMeta) -> None:
+    """The shipped files must be the ones their record names: a changed copy is not Echap's data."""
+    for name, digest in meta.files.items():
+        try:
+            actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise IndicatorError(str(folder / name), f"cannot be read: {exc.strerror or exc}") from None
+        if actual != digest:
+            raise IndicatorError(str(folder / name), "does not match the SHA-256 in bundled.json; reinstall auditor")
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -149,3 +219,21 @@ def download_upstream(url: str | None = None, timeout: float = 30.0) -> tuple[st
 def update_from_upstream(url: str | None = None, where: Paths | None = None) -> Indicators:
     source, data = download_upstream(url)
     return install_texts([("ioc.yaml", data)], source, where)
+
+
+def describe_age(meta: InstalledMeta, now: datetime | None = None) -> str:
+    """A plain sentence on how old the set is, e.g. for the app's overview and the reports."""
+    days = max(meta.age(now).days, 0)
+    when = meta.dated.date().isoformat()
+    which = "shipped with auditor" if meta.bundled else "installed"
+    return f"Stalkerware indicator set {which}, dated {when} ({days} day{'s' if days != 1 else ''} old)."
+
+
+def stale_notice(meta: InstalledMeta, now: datetime | None = None) -> str | None:
+    """What to say when the set is past STALE_AFTER, naming what an update contacts; None while it is fresh."""
+    if not meta.is_stale(now):
+        return None
+    return (
+        f"{describe_age(meta, now)} Newer stalkerware may be missed. `auditor iocs update` downloads the current "
+        "set from github.com (raw.githubusercontent.com, Echap's stalkerware-indicators) and contacts nothing else."
+    )

@@ -28,22 +28,22 @@ def of(run: AuditRun, check: str) -> list:
     return [f for f in run.findings if f.check == check]
 
 
-def install_real_and_test_cert(shared_iocs: Path, tmp_path: Path, sha1: str) -> None:
+def install_real_and_test_cert(shipped_iocs: Path, tmp_path: Path, sha1: str) -> None:
     extra = tmp_path / "renamed-spy.yaml"
     extra.write_text(
         f"- name: RenamedSpy\n  type: stalkerware\n  packages: [com.renamed.spy]\n  certificates: [{sha1}]\n"
     )
-    install_from_files([shared_iocs / "ioc.yaml", extra])
+    install_from_files([shipped_iocs / "ioc.yaml", extra])
 
 
-def test_compromised_phone(fake_adb, shared_iocs: Path, tmp_path: Path) -> None:
+def test_compromised_phone(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
     _key, cert = make_certificate("Renamed spy maker")
     spy_apk = tmp_path / "spy.apk"
     spy_apk.write_bytes(v2_apk(cert))
     truth_apk = tmp_path / "truth.apk"
     truth_apk.write_bytes(v1_apk(*make_certificate("someone else")))
     fake_adb.apks({SPY_PATH: spy_apk, TRUTH_PATH: truth_apk})
-    install_real_and_test_cert(shared_iocs, tmp_path, sha1_of(cert))
+    install_real_and_test_cert(shipped_iocs, tmp_path, sha1_of(cert))
 
     run = audit()
     assert {f.target for f in run.findings} == {"Android phone Pixel 8 Pro (38211FDH300ABC)"}
@@ -79,8 +79,8 @@ def test_compromised_phone(fake_adb, shared_iocs: Path, tmp_path: Path) -> None:
     assert run.exit_code == 1
 
 
-def test_only_read_only_commands_are_sent(fake_adb, shared_iocs: Path, tmp_path: Path) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_only_read_only_commands_are_sent(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_two.txt")
     audit()
     calls = fake_adb.calls()
@@ -96,8 +96,8 @@ def test_only_read_only_commands_are_sent(fake_adb, shared_iocs: Path, tmp_path:
     assert ("install",) not in READ_ONLY
 
 
-def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shared_iocs: Path) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shipped_iocs: Path) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_two.txt")
     run = audit()
     moto = [f for f in run.findings if "ZY2243XKLM" in f.target]
@@ -119,16 +119,16 @@ def test_no_indicator_set_means_error_for_indicator_checks(fake_adb) -> None:
     assert Status.ERROR in {f.status for f in access}
 
 
-def test_unauthorized_device_is_explained(fake_adb, shared_iocs: Path, capsys) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_unauthorized_device_is_explained(fake_adb, shipped_iocs: Path, capsys) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_unauthorized.txt")
     assert main(["audit", "--only", "android"]) == 3
     out = capsys.readouterr().out
     assert "Allow USB debugging?" in out and "Looks clear" not in out
 
 
-def test_no_device_is_explained(fake_adb, shared_iocs: Path, capsys) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_no_device_is_explained(fake_adb, shipped_iocs: Path, capsys) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_none.txt")
     assert main(["audit", "--only", "android", "--format", "json"]) == 3
     data = json.loads(capsys.readouterr().out)
@@ -145,8 +145,8 @@ def test_adb_missing_is_explained_with_install_steps(monkeypatch, tmp_path: Path
     assert "sudo apt install adb" in out and "android-platform-tools" in out
 
 
-def test_cli_json_for_the_compromised_phone(fake_adb, shared_iocs: Path, capsys) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_cli_json_for_the_compromised_phone(fake_adb, shipped_iocs: Path, capsys) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     assert main(["audit", "--only", "android", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     found = [f for f in data["findings"] if f["status"] == "found"]
@@ -154,7 +154,7 @@ def test_cli_json_for_the_compromised_phone(fake_adb, shared_iocs: Path, capsys)
 
 
 def test_hostile_package_and_component_names_are_shown_literally(
-    fake_adb, shared_iocs: Path, tmp_path: Path, capsys
+    fake_adb, shipped_iocs: Path, tmp_path: Path, capsys
 ) -> None:
     hostile_root = tmp_path / "hostile"
     (hostile_root / "pixel14").mkdir(parents=True)
@@ -164,7 +164,7 @@ def test_hostile_package_and_component_names_are_shown_literally(
     with open(hostile_root / "pixel14" / "packages.txt", "a") as handle:
         handle.write(f"package:/data/app/x/base.apk={evil} installer=null uid:10999\n")
     fake_adb.monkeypatch.setenv("FAKE_ADB_ROOT", str(hostile_root))
-    install_from_files([shared_iocs / "ioc.yaml"])
+    install_from_files([shipped_iocs / "ioc.yaml"])
     assert main(["audit", "--only", "android", "--details"]) == 1
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out

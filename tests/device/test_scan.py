@@ -27,8 +27,8 @@ SLEEP = shutil.which("sleep") or "/bin/sleep"
 
 
 @pytest.fixture
-def installed(shared_iocs: Path) -> None:
-    install_from_files([shared_iocs / "ioc.yaml", shared_iocs / "watchware.yaml"])
+def installed(shipped_iocs: Path) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml", shipped_iocs / "watchware.yaml"])
 
 
 def start_named(tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
@@ -100,14 +100,38 @@ def test_monitoring_product_and_stalkerware_processes_are_found(tmp_path: Path, 
     assert "TheTruthSpy" in stalker[0].title
 
 
-def test_no_indicator_set_means_error_never_clear() -> None:
+INDICATOR_CHECKS = ("device.stalkerware_processes", "device.c2_connections", "device.hosts_file", "device.autostart")
+
+
+def test_a_fresh_home_scans_with_the_shipped_set_and_nothing_is_left_unchecked_for_want_of_it(
+    tmp_path: Path, running
+) -> None:
+    running.append(start_named(tmp_path, "thetruthspy"))
     run = audit_device()
-    for check in (
-        "device.stalkerware_processes",
-        "device.c2_connections",
-        "device.hosts_file",
-        "device.autostart",
-    ):
+    for check in INDICATOR_CHECKS:
+        assert by_check(run, check), check
+        for finding in by_check(run, check):
+            assert "indicator set" not in finding.detail, (check, finding.detail)
+    assert [f.status for f in by_check(run, "device.stalkerware_processes")] == [Status.FOUND]
+
+
+def test_the_cli_says_once_on_stderr_that_the_set_is_old_and_keeps_the_json_clean(capsys) -> None:
+    from auditor.iocs import current_meta
+
+    assert current_meta().is_stale()  # the shipped set is dated 2026-06-21
+    main(["audit", "--only", "device", "--format", "json"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["findings"]
+    assert captured.err.count("auditor iocs update") == 1 and "days old" in captured.err
+
+
+def test_no_indicator_set_means_error_never_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from auditor.iocs import installed
+
+    monkeypatch.setattr(installed, "BUNDLED_FOLDER", tmp_path / "no-shipped-set")
+    installed._cache.clear()
+    run = audit_device()
+    for check in INDICATOR_CHECKS:
         statuses = {f.status for f in by_check(run, check)}
         assert statuses == {Status.ERROR}, check
         assert "auditor iocs update" in by_check(run, check)[0].detail

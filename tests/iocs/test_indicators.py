@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,17 +16,26 @@ import yaml
 
 from auditor.cli import main
 from auditor.errors import CheckUnavailable, IndicatorError
-from auditor.iocs import install_from_files, installed_indicators, load_indicator_files, read_meta
+from auditor.iocs import (
+    current_meta,
+    describe_age,
+    install_from_files,
+    installed,
+    installed_indicators,
+    load_indicator_files,
+    read_meta,
+    stale_notice,
+)
 
 
 @pytest.fixture(scope="module")
-def real(shared_iocs: Path):
-    return load_indicator_files([shared_iocs / "ioc.yaml", shared_iocs / "watchware.yaml"])
+def real(shipped_iocs: Path):
+    return load_indicator_files([shipped_iocs / "ioc.yaml", shipped_iocs / "watchware.yaml"])
 
 
-def test_full_real_set_loads_with_the_documented_counts(shared_iocs: Path) -> None:
-    ioc = load_indicator_files([shared_iocs / "ioc.yaml"])
-    raw = yaml.safe_load((shared_iocs / "ioc.yaml").read_text())
+def test_full_real_set_loads_with_the_documented_counts(shipped_iocs: Path) -> None:
+    ioc = load_indicator_files([shipped_iocs / "ioc.yaml"])
+    raw = yaml.safe_load((shipped_iocs / "ioc.yaml").read_text())
     # README of the data set: 147 apps, 616 package names, 472 certificate SHA-1s (with repeats).
     assert len(ioc.apps) == 147
     assert sum(len(a.packages) for a in ioc.apps) == 616
@@ -30,7 +43,7 @@ def test_full_real_set_loads_with_the_documented_counts(shared_iocs: Path) -> No
     counts = ioc.counts()
     assert counts.packages == len({p for e in raw for p in e.get("packages", [])})
     assert counts.certificates == len({c.lower() for e in raw for c in e.get("certificates", [])})
-    watch = load_indicator_files([shared_iocs / "watchware.yaml"])
+    watch = load_indicator_files([shipped_iocs / "watchware.yaml"])
     assert len(watch.apps) == 27
     assert watch.counts().ios_bundles > 0
 
@@ -104,13 +117,67 @@ def test_malformed_files_name_file_line_and_field(tmp_path: Path, text: str, lin
     assert words in str(info.value)
 
 
-def test_no_set_installed_is_unavailable_not_empty() -> None:
-    with pytest.raises(CheckUnavailable, match="auditor iocs update"):
+def test_a_fresh_home_uses_the_shipped_set() -> None:
+    indicators = installed_indicators()
+    assert len(indicators.apps) == 174 and indicators.counts().packages == 641
+    assert "Echap" in indicators.source
+    assert read_meta() is None  # nothing was written under AUDITOR_HOME
+    meta = current_meta()
+    assert meta.bundled and meta.commit == "a04c5c1958bff93fec3b1b56edbb412b209f2a38"
+
+
+def test_the_shipped_files_are_the_ones_their_record_names(shipped_iocs: Path) -> None:
+    record = json.loads((shipped_iocs / "bundled.json").read_text())
+    assert set(record["files"]) == {"ioc.yaml", "watchware.yaml"}
+    for name, digest in record["files"].items():
+        assert hashlib.sha256((shipped_iocs / name).read_bytes()).hexdigest() == digest
+    assert record["licence"] == "CC-BY-4.0" and record["attribution"] == "Stalkerware indicators by Echap"
+    notice = (Path(__file__).resolve().parents[2] / "NOTICE").read_text()
+    assert record["commit"] in notice and "CC-BY 4.0" in notice and "Stalkerware indicators by Echap" in notice
+
+
+@pytest.fixture
+def shipped_copy(shipped_iocs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "shipped"
+    shutil.copytree(shipped_iocs, copy)
+    monkeypatch.setattr(installed, "BUNDLED_FOLDER", copy)
+    installed._cache.clear()
+    return copy
+
+
+def test_a_changed_shipped_file_is_refused_naming_it(shipped_copy: Path) -> None:
+    with (shipped_copy / "ioc.yaml").open("a") as handle:
+        handle.write("- name: Added\n  packages: [com.example.added]\n")
+    with pytest.raises(IndicatorError, match=r"ioc\.yaml.*does not match the SHA-256"):
         installed_indicators()
 
 
-def test_a_bad_file_leaves_the_installed_set_intact(shared_iocs: Path, tmp_path: Path, isolated_home: Path) -> None:
-    install_from_files([shared_iocs / "ioc.yaml"])
+def test_a_missing_shipped_set_is_unavailable_not_empty(shipped_copy: Path, capsys) -> None:
+    (shipped_copy / "bundled.json").unlink()
+    with pytest.raises(CheckUnavailable, match="auditor iocs update"):
+        installed_indicators()
+    assert main(["iocs", "status"]) == 3
+    assert "auditor iocs update --from FILE" in capsys.readouterr().out
+
+
+def test_age_is_said_and_past_sixty_days_an_update_is_offered_naming_what_it_contacts() -> None:
+    meta = current_meta()
+    published = datetime.fromisoformat(meta.published_at)
+    assert stale_notice(meta, now=published + timedelta(days=60)) is None
+    assert "dated 2026-06-21 (60 days old)" in describe_age(meta, now=published + timedelta(days=60))
+    notice = stale_notice(meta, now=published + timedelta(days=61))
+    assert notice is not None and "61 days old" in notice
+    assert "auditor iocs update" in notice and "raw.githubusercontent.com" in notice
+
+
+def test_an_installed_set_is_dated_by_its_download(shipped_iocs: Path) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
+    meta = current_meta()
+    assert not meta.bundled and not meta.is_stale() and "installed, dated" in describe_age(meta)
+
+
+def test_a_bad_file_leaves_the_installed_set_intact(shipped_iocs: Path, tmp_path: Path, isolated_home: Path) -> None:
+    install_from_files([shipped_iocs / "ioc.yaml"])
     before = {p.name: p.read_bytes() for p in (isolated_home / "indicators").iterdir()}
     bad = tmp_path / "ioc.yaml"
     bad.write_text("- name: Broken\n  packages: 12\n")
@@ -135,8 +202,8 @@ class _Serve(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def upstream(shared_iocs: Path) -> Iterator[str]:
-    handler = type("Handler", (_Serve,), {"body": (shared_iocs / "ioc.yaml").read_bytes()})
+def upstream(shipped_iocs: Path) -> Iterator[str]:
+    handler = type("Handler", (_Serve,), {"body": (shipped_iocs / "ioc.yaml").read_bytes()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -156,8 +223,8 @@ def test_update_downloads_validates_and_installs(upstream: str, monkeypatch, cap
     assert upstream in out and "package names:  613" in out and "C2 IPs:" in out
 
 
-def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shared_iocs: Path, monkeypatch, capsys) -> None:
-    install_from_files([shared_iocs / "watchware.yaml"])
+def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shipped_iocs: Path, monkeypatch, capsys) -> None:
+    install_from_files([shipped_iocs / "watchware.yaml"])
     import socket
 
     with socket.socket() as s:
@@ -170,20 +237,23 @@ def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shared_iocs: Path
     assert len(installed_indicators().apps) == 27
 
 
-def test_status_without_a_set_says_how_to_install(capsys) -> None:
-    assert main(["iocs", "status"]) == 3
-    assert "auditor iocs update --from FILE" in capsys.readouterr().out
+def test_status_of_the_shipped_set_credits_it_and_says_its_age(capsys) -> None:
+    assert main(["iocs", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "Commit:     a04c5c1958bff93fec3b1b56edbb412b209f2a38" in out
+    assert "CC-BY 4.0 — Stalkerware indicators by Echap" in out
+    assert "shipped with auditor, dated 2026-06-21" in out and "apps:           174" in out
 
 
-def test_update_from_two_files(shared_iocs: Path, capsys) -> None:
+def test_update_from_two_files(shipped_iocs: Path, capsys) -> None:
     code = main(
         [
             "iocs",
             "update",
             "--from",
-            str(shared_iocs / "ioc.yaml"),
+            str(shipped_iocs / "ioc.yaml"),
             "--from",
-            str(shared_iocs / "watchware.yaml"),
+            str(shipped_iocs / "watchware.yaml"),
         ]
     )
     assert code == 0

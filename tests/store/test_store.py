@@ -313,9 +313,9 @@ def test_manual_answers_reach_manual_checks() -> None:
 # --- the command line -------------------------------------------------------------------------------
 
 
-def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(monkeypatch, capsys, shared_iocs) -> None:
+def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(monkeypatch, capsys, shipped_iocs) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
-    assert main(["iocs", "update", "--from", str(shared_iocs / "ioc.yaml")]) == 0
+    assert main(["iocs", "update", "--from", str(shipped_iocs / "ioc.yaml")]) == 0
     capsys.readouterr()
     first = main(["audit", "--case", "weekly", "--only", "device", "--quiet"])
     assert first in (0, 1, 3)
