@@ -25,7 +25,7 @@ from textual.worker import Worker, get_current_worker
 from auditor.safetext import literal_multiline
 from auditor.tui.book import FindingBook
 from auditor.tui.commands import AuditorCommands
-from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBegan, CheckDone
+from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBegan, CheckDone, IndicatorsUpdated
 from auditor.tui.screens import SCREENS, ScreenEntry
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ class AuditorApp(App[int]):
         self.audit_running = False
         self.audits_finished = 0  # full audits finished (and saved) since the app started
         self.audit_problem: str | None = None
+        self.indicators_updating = False
         self.sandbox: Any = None
         self.changed: Signal[str] = Signal(self, "changed")
         self._check_titles: dict[str, str] = {}
@@ -342,6 +343,66 @@ class AuditorApp(App[int]):
                 literal_multiline(message.problem), title="Couldn't check", severity="error", timeout=10, markup=False
             )
         self.changed.publish("findings")
+
+    # -- indicators ---------------------------------------------------------------------------------
+
+    def indicator_status(self) -> tuple[str, bool]:
+        """What the overview says of the stalkerware indicator set, and whether an update is offered."""
+        from auditor.errors import AuditorError
+        from auditor.iocs import STALE_AFTER, current_meta
+
+        try:
+            meta = current_meta(self.home)
+        except AuditorError as exc:
+            return f"Stalkerware indicators: could not be read ({exc}).", True
+        which = "shipped with auditor" if meta.bundled else "installed"
+        line = f"Stalkerware indicators: the set {which}, dated {meta.dated.date().isoformat()}"
+        if self.indicators_updating:
+            return line + ". Updating now…", False
+        if not meta.is_stale():
+            return line + ".", False
+        # Said before the key is pressed: the update is the one request outside the audited providers.
+        return (
+            f"{line}, is more than {STALE_AFTER.days} days old; newer stalkerware may be missed. Press u to "
+            "update it: that downloads Echap's list from raw.githubusercontent.com and contacts nothing else.",
+            True,
+        )
+
+    def action_update_indicators(self) -> None:
+        if self.indicators_updating:
+            return
+        self.indicators_updating = True
+        self.changed.publish("indicators")
+        self.run_indicator_update_worker()
+
+    @work(thread=True, exclusive=True, group="indicators", name="update indicators")
+    def run_indicator_update_worker(self) -> None:
+        from auditor.errors import AuditorError
+        from auditor.iocs import update_from_upstream
+
+        try:
+            indicators = update_from_upstream(where=self.home)
+        except AuditorError as exc:
+            self.post_message(IndicatorsUpdated(None, str(exc)))
+            return
+        except Exception as exc:  # shown to the person; the installed set is left as it was
+            self.post_message(IndicatorsUpdated(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(IndicatorsUpdated(indicators.source))
+
+    def on_indicators_updated(self, message: IndicatorsUpdated) -> None:
+        self.indicators_updating = False
+        if message.problem:
+            self.notify(
+                literal_multiline(message.problem),
+                title="Indicators not updated",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        else:
+            self.notify("The stalkerware indicator set is up to date.", title="Indicators updated", markup=False)
+        self.changed.publish("indicators")
 
     def on_case_failed(self, message: CaseFailed) -> None:
         reason = literal_multiline(message.reason)

@@ -21,6 +21,11 @@ class AuditorCommands(Provider):
             yield "Audit now", app.action_start_audit, "Run every check on the case's accounts and this computer"
             for entry in SCREENS:
                 yield f"Show {entry.title}", partial(app.action_show, entry.name), entry.help
+        yield (
+            "Update stalkerware indicators",
+            app.action_update_indicators,
+            "Download Echap's current list from raw.githubusercontent.com; nothing else is contacted",
+        )
         yield "Quick exit", app.action_quick_exit, "Leave at once; the case is locked and the screen cleared"
         yield "Switch light / dark", app.action_toggle_theme, "Change the colours"
 

@@ -64,3 +64,12 @@ class SignInComplete(Message):
         super().__init__()
         self.target = target
         self.problem = problem
+
+
+class IndicatorsUpdated(Message):
+    """The indicator update ended: ``source`` where the new set came from, or ``problem`` in plain words."""
+
+    def __init__(self, source: str | None, problem: str | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.problem = problem

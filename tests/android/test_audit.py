@@ -111,7 +111,13 @@ def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shipped_i
     )
 
 
-def test_no_indicator_set_means_error_for_indicator_checks(fake_adb) -> None:
+def test_an_indicator_set_that_cannot_be_loaded_means_error_for_indicator_checks(fake_adb) -> None:
+    # The shipped set is always there; a damaged installed record is what leaves the checks without one.
+    from auditor.config import paths
+
+    folder = paths().indicators
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "installed.json").write_text("{not json", encoding="utf-8")
     run = audit()
     assert {f.status for f in of(run, "android.stalkerware_packages")} == {Status.ERROR}
     assert {f.status for f in of(run, "android.signing_certificates")} == {Status.ERROR}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
@@ -26,10 +28,21 @@ KIND_WORDS = {
 
 class OverviewScreen(AuditorScreen):
     TITLE_WORDS = "Overview"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "u",
+            "update_indicators",
+            "Update indicators",
+            id="update-indicators",
+            tooltip="Download Echap's current stalkerware indicator list (contacts raw.githubusercontent.com only)",
+            show=False,
+        ),
+    ]
 
     def body(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("", id="case-line")
+            yield Static("", id="indicators-line")
             # Two-line headings keep the four counts and the account's name within 80 columns.
             yield DataTable(id="counts", cursor_type="row", zebra_stripes=True, header_height=2)
             yield Static("", id="changes")
@@ -61,6 +74,8 @@ class OverviewScreen(AuditorScreen):
         if app.audit_running:
             line.append(" — an audit is running (see Audit progress)", style="italic")
         self.query_one("#case-line", Static).update(line)
+        words, offered = app.indicator_status()
+        self.query_one("#indicators-line", Static).update(Text(words, style="bold" if offered else "dim"))
 
         table = self.query_one("#counts", DataTable)
         table.clear()
@@ -94,6 +109,9 @@ class OverviewScreen(AuditorScreen):
                 if len(items) > 6:
                     text.append(f"\n  … and {len(items) - 6} more {label.lower()}")
         self.query_one("#changes", Static).update(text)
+
+    def action_update_indicators(self) -> None:
+        self.auditor.action_update_indicators()
 
     @on(Button.Pressed, "#audit-now")
     def audit_now(self) -> None:
