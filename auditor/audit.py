@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from auditor.checkapi import Decisions, Source
 from auditor.config import Endpoints, Settings, load_settings
-from auditor.engine import Decisions, EventCallback, LoadedCheck, Source, discover_checks, run_audit
+from auditor.engine import EventCallback, LoadedCheck, discover_checks, run_audit
 from auditor.model import AuditRun
 from auditor.playbooks import builtin_playbooks
 from auditor.sources import DEFAULT_KINDS, SourceRequest, open_sources

@@ -15,15 +15,16 @@ import inspect
 import pkgutil
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
 
-from auditor.errors import AuditorError, CheckLoadError, CheckUnavailable
-from auditor.model import AuditRun, CheckSpec, Finding, Severity, Status, utcnow
+from auditor.checkapi import CheckContext, Decisions, Source
+from auditor.errors import AuditorError, CheckLoadError
+from auditor.model import AuditRun, CheckSpec, Finding, Status, utcnow
 
 ENTRY_POINT_GROUP = "auditor.checks"
 BUILTIN_PACKAGE = "auditor.checks"
@@ -36,111 +37,6 @@ class LoadedCheck:
     spec: CheckSpec
     run: RunFunction
     origin: str
-
-
-@dataclass
-class Source:
-    """One account or device to audit, with the clients its checks use.
-
-    ``error`` is set when the source could not be opened (sign-in refused, server unreachable): every
-    check of the source then reports ``error`` with that reason instead of running.
-    """
-
-    kind: str
-    target: str
-    clients: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    unavailable: dict[str, str] = field(default_factory=dict)  # client name -> why it is missing
-    practice: bool = False
-    closers: list[Callable[[], Any]] = field(default_factory=list)
-
-    async def aclose(self) -> None:
-        for close in reversed(self.closers):
-            result = close()
-            if inspect.isawaitable(result):
-                await result
-        self.closers.clear()
-
-
-class Decisions:
-    """The person's answers on `review` findings: "mine" or "not-mine", keyed by fingerprint."""
-
-    def __init__(self, answers: Mapping[str, str] | None = None) -> None:
-        self._answers = dict(answers or {})
-
-    def get(self, fingerprint: str) -> str | None:
-        return self._answers.get(fingerprint)
-
-
-@dataclass
-class CheckContext:
-    """What one check may use: its clients, the person's decisions, and helpers that make findings."""
-
-    spec: CheckSpec
-    source: Source
-    decisions: Decisions = field(default_factory=Decisions)
-
-    @property
-    def target(self) -> str:
-        return self.source.target
-
-    def client(self, name: str) -> Any:
-        try:
-            return self.source.clients[name]
-        except KeyError:
-            reason = self.source.unavailable.get(name, f"nothing to read from: no {name} client for {self.target}")
-            raise CheckUnavailable(reason) from None
-
-    def finding(
-        self,
-        status: Status,
-        title: str,
-        *,
-        subject: str = "",
-        detail: str = "",
-        evidence: Mapping[str, Any] | None = None,
-        severity: Severity | None = None,
-        playbooks: Sequence[str] | None = None,
-    ) -> Finding:
-        return Finding(
-            check=self.spec.id,
-            target=self.target,
-            status=status,
-            severity=severity or self.spec.severity,
-            title=title,
-            detail=detail,
-            subject=subject,
-            evidence=dict(evidence or {}),
-            playbooks=tuple(playbooks or self.spec.playbooks),
-        )
-
-    def clear(self, title: str, *, detail: str = "", evidence: Mapping[str, Any] | None = None) -> Finding:
-        return self.finding(Status.CLEAR, title, detail=detail, evidence=evidence, severity=Severity.INFO)
-
-    def not_read(self, title: str, problem: str, key: str | None = None) -> Finding:
-        """An `error` finding for one part the check could not read, while the rest was checked."""
-        return self.finding(
-            Status.ERROR,
-            title,
-            subject=f"not-read:{key or problem}",
-            detail=problem,
-            evidence={"not_read": problem},
-        )
-
-    def decision(self, subject: str) -> str | None:
-        """The person's answer for the finding this check would make about ``subject``."""
-        from auditor.model import fingerprint
-
-        return self.decisions.get(fingerprint(self.spec.id, self.target, subject))
-
-    def review_or_found(self, title_found: str, title_review: str, *, subject: str, **kwargs: Any) -> Finding | None:
-        """First sight: review. Confirmed not mine: found. Confirmed mine: None (nothing to raise)."""
-        answer = self.decision(subject)
-        if answer == "mine":
-            return None
-        if answer == "not-mine":
-            return self.finding(Status.FOUND, title_found, subject=subject, **kwargs)
-        return self.finding(Status.REVIEW, title_review, subject=subject, **kwargs)
 
 
 # --- discovery -------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.checkapi import Source
 from auditor.config import Endpoints, Settings
-from auditor.engine import Source
 from auditor.errors import UsageError
 
 # kind -> "module:function". A kind whose module is not present in this build is simply not offered.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.android.collector import NO_DEVICE, OFFLINE, UNAUTHORIZED, Adb, AndroidDevice
-from auditor.engine import Source
+from auditor.checkapi import Source
 from auditor.errors import CheckUnavailable
 from auditor.sources import SourceRequest
 

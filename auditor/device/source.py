@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import Source
 from auditor.device.catalog import builtin_catalog
 from auditor.device.collector import DeviceCollector, hostname
-from auditor.engine import Source
 from auditor.errors import AuditorError, CheckUnavailable
 from auditor.sources import SourceRequest
 

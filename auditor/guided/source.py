@@ -8,7 +8,7 @@ case that records none of that kind) an audit that asks for the kind gets one ge
 
 from __future__ import annotations
 
-from auditor.engine import Source
+from auditor.checkapi import Source
 from auditor.sources import SourceRequest
 
 GUIDED_KINDS = ("apple", "social", "carrier")

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from auditor.checkapi import Reading
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.yamlfile import read_yaml, validate_list
 
 if TYPE_CHECKING:
-    from auditor.engine import CheckContext, LoadedCheck
+    from auditor.checkapi import CheckContext
+    from auditor.engine import LoadedCheck
 
 MANUAL_DIR = Path(__file__).parent
 ANSWERS = {"looks-fine": Status.CLEAR, "found-something": Status.FOUND, "not-sure": Status.MANUAL}
@@ -68,8 +70,11 @@ def manual_finding(ctx: CheckContext, manual: ManualCheck) -> Finding:
         evidence["answer"] = answer
     if note:
         evidence["note"] = note
-    severity = Severity.INFO if status is Status.CLEAR else manual.severity
-    return ctx.finding(status, titles[status], detail=manual.question, evidence=evidence, severity=severity)
+    if status is Status.CLEAR:
+        # The person's own answer is the whole reading a guided "looks fine" rests on.
+        answered = Reading("your answer to the guided question", answer)
+        return ctx.clear(titles[status], answered, detail=manual.question, evidence=evidence)
+    return ctx.finding(status, titles[status], detail=manual.question, evidence=evidence, severity=manual.severity)
 
 
 def _loaded(manual: ManualCheck, origin: str) -> LoadedCheck:

@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlcipher3
 
+from auditor.checkapi import Decisions
 from auditor.config import Paths, paths
-from auditor.engine import Decisions
 from auditor.errors import CaseError, CaseNotFound, UsageError, WrongPassphrase
 from auditor.model import AuditRun, Finding, Severity, Status, utcnow
 from auditor.store.lock import CaseLock

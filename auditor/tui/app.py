@@ -432,7 +432,7 @@ class AuditorApp(App[int]):
 
         Raises UsageError, recording nothing, when a note comes with it and the session's consent refused notes.
         """
-        from auditor.engine import CheckContext, Decisions, Source
+        from auditor.checkapi import CheckContext, Decisions, Source
         from auditor.manual import manual_definitions, manual_finding
         from auditor.session.store import refuse_note_without_consent
 

@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import (
-    AuditFinished,
-    CheckContext,
-    CheckFinished,
-    CheckStarted,
-    Decisions,
-    LoadedCheck,
-    Source,
-    discover_checks,
-    run_audit,
-)
+from auditor.checkapi import CheckContext, Decisions, Reading, Source
+from auditor.engine import AuditFinished, CheckFinished, CheckStarted, LoadedCheck, discover_checks, run_audit
 from auditor.errors import CheckLoadError, CheckUnavailable
 from auditor.model import CheckSpec, Finding, Severity, Status, fingerprint
+
+WHOLE = Reading("a test reading", None)  # a whole reading: what a clear in these test checks rests on
 
 
 def spec(check_id: str, kind: str = "device", timeout: float = 5) -> CheckSpec:
@@ -47,7 +40,7 @@ def run_found(ctx: CheckContext) -> list[Finding]:
 
 
 def run_clear(ctx: CheckContext) -> list[Finding]:
-    return [ctx.clear("Nothing here")]
+    return [ctx.clear("Nothing here", WHOLE)]
 
 
 def run_crash(ctx: CheckContext) -> list[Finding]:
@@ -56,12 +49,12 @@ def run_crash(ctx: CheckContext) -> list[Finding]:
 
 def run_hang(ctx: CheckContext) -> list[Finding]:
     time.sleep(3)
-    return [ctx.clear("too late")]
+    return [ctx.clear("too late", WHOLE)]
 
 
 async def run_async_hang(ctx: CheckContext) -> list[Finding]:
     await asyncio.sleep(30)
-    return [ctx.clear("too late")]
+    return [ctx.clear("too late", WHOLE)]
 
 
 def run_empty(ctx: CheckContext) -> list[Finding]:
@@ -74,7 +67,7 @@ def run_wrong_type(ctx: CheckContext):
 
 def run_unavailable(ctx: CheckContext) -> list[Finding]:
     ctx.client("indicators")
-    return [ctx.clear("unreachable")]
+    return [ctx.clear("unreachable", WHOLE)]
 
 
 SOURCE = Source(kind="device", target="This computer (test)")
@@ -149,7 +142,7 @@ async def test_concurrency_is_bounded() -> None:
         peak = max(peak, active)
         await asyncio.sleep(0.05)
         active -= 1
-        return [ctx.clear("ok")]
+        return [ctx.clear("ok", WHOLE)]
 
     checks = [loaded(f"t.c{i}", run_slow) for i in range(10)]
     run = await run_audit(checks, [SOURCE], concurrency=3)
@@ -160,7 +153,7 @@ async def test_concurrency_is_bounded() -> None:
 async def test_decisions_turn_review_into_found_or_silence() -> None:
     def run_review(ctx: CheckContext) -> list[Finding]:
         made = ctx.review_or_found("Not yours: x", "Is x yours?", subject="x@example.net")
-        return [made] if made else [ctx.clear("x is yours")]
+        return [made] if made else [ctx.clear("x is yours", WHOLE)]
 
     fp = fingerprint("t.r", SOURCE.target, "x@example.net")
     first = await run_audit([loaded("t.r", run_review)], [SOURCE])
@@ -191,11 +184,12 @@ def _write_plugin(root: Path, check_id: str, dist: str = "demo_plugin") -> None:
     pkg.write_text(
         textwrap.dedent(
             f"""
+            from auditor.checkapi import Reading
             from auditor.model import CheckSpec, Severity
             SPEC = CheckSpec(id={check_id!r}, title="plugin check", kind="device", severity=Severity.LOW,
                              reads=("nothing",), playbooks=("device-monitoring-software",))
             def run(ctx):
-                return [ctx.clear("plugin ran")]
+                return [ctx.clear("plugin ran", Reading("nothing", None))]
             """
         )
     )

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import load_checks
+from auditor.checkapi import Decisions
 from auditor.cli import main
 from auditor.device.collector import DeviceCollector
 from auditor.device.source import device_source
-from auditor.engine import Decisions, run_audit
+from auditor.engine import run_audit
 from auditor.iocs import NOT_INSTALLED, install_from_files
 from auditor.model import AuditRun, Status, fingerprint
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit, load_checks
+from auditor.checkapi import Decisions, Source
 from auditor.cli import main
 from auditor.config import Endpoints, Settings
 from auditor.connectors.ews.client import ExchangeClient, ExchangeLogin
-from auditor.engine import Decisions, Source, run_audit
+from auditor.engine import run_audit
 from auditor.errors import ConfigError
 from auditor.model import AuditRun, Severity, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox, load_scenario

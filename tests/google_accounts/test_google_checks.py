@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit
+from auditor.checkapi import Decisions
 from auditor.cli import main
 from auditor.config import Settings
-from auditor.engine import Decisions
 from auditor.model import AuditRun, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
 

@@ -7,8 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
+from auditor.checkapi import Decisions
 from auditor.config import Settings
-from auditor.engine import Decisions
 from auditor.model import Severity, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
 from auditor.sandbox.google import DriveFile

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit
+from auditor.checkapi import Decisions
 from auditor.cli import main
 from auditor.config import GoogleSettings, Settings
-from auditor.engine import Decisions
 from auditor.model import AuditRun, Finding, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox, Scenario, load_scenario
 from auditor.sandbox.google import AppToken, LoginEvent, Workspace, WorkspaceUser

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit
+from auditor.checkapi import Decisions
 from auditor.config import MicrosoftSettings, Settings
-from auditor.engine import Decisions
 from auditor.model import AuditRun, Finding, Status
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.scenario import Scenario

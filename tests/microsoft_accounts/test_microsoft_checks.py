@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from auditor.checkapi import Decisions, Source
 from auditor.cli import main
 from auditor.connectors.graph.client import GraphClient
-from auditor.engine import Decisions, Source, run_audit
+from auditor.engine import run_audit
 from auditor.model import Severity, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit, load_checks
+from auditor.checkapi import Decisions
 from auditor.cli import main
-from auditor.engine import Decisions
 from auditor.manual import MANUAL_DIR, load_manual_file
 from auditor.model import KINDS, Status, fingerprint
 from auditor.playbooks import builtin_playbooks

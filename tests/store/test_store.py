@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
+from auditor.checkapi import CheckContext, Reading, Source
 from auditor.cli import main
-from auditor.engine import CheckContext, LoadedCheck, Source, run_audit
+from auditor.engine import LoadedCheck, run_audit
 from auditor.errors import CaseError, CaseLocked, WrongPassphrase
 from auditor.model import AuditRun, CheckSpec, Finding, Severity, Status, utcnow
 from auditor.store import MIGRATIONS, VERSION, CaseStore, case_path, import_case, list_cases
@@ -268,7 +269,7 @@ REVIEW_SPEC = CheckSpec(
 
 def review_check(ctx: CheckContext) -> list[Finding]:
     made = ctx.review_or_found("Mail goes to x@evil.example", "Is x@evil.example yours?", subject="x@evil.example")
-    return [made] if made else [ctx.clear("x@evil.example is yours")]
+    return [made] if made else [ctx.clear("x@evil.example is yours", Reading("a test reading", None))]
 
 
 def test_decisions_change_later_audits() -> None:

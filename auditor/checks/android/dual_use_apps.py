@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auditor.android.catalog import dual_use_by_package
+from auditor.checkapi import CheckContext
 from auditor.checks.android._common import package_evidence
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auditor.android.catalog import sideload_origin
+from auditor.checkapi import CheckContext
 from auditor.checks.android._common import package_evidence
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from auditor.android.apk import ApkError, certificate_sha1s
 from auditor.android.catalog import sideload_origin
+from auditor.checkapi import CheckContext
 from auditor.checks.android._common import package_evidence
-from auditor.engine import CheckContext
 from auditor.errors import CheckUnavailable
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal

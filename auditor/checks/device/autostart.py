@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import complete, match_program
 from auditor.device.parsers import AutostartEntry, command_program
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import complete
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

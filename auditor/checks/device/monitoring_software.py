@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import complete, not_read_note, process_evidence, process_label
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 
 SPEC = CheckSpec(

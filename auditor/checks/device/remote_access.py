@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import complete, not_read_note, process_evidence
 from auditor.device.parsers import command_program
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 

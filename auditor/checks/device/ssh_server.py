@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import complete
 from auditor.device.catalog import program_name
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(

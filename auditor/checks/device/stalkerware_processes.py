@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.device._common import (
     complete,
     match_program,
@@ -9,7 +10,6 @@ from auditor.checks.device._common import (
     process_evidence,
     process_label,
 )
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

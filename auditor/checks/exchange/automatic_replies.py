@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from auditor.checkapi import CheckContext
 from auditor.connectors.ews.records import AutomaticReplies
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(

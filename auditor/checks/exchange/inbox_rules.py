@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from auditor.checkapi import CheckContext
 from auditor.checks.exchange._common import describe, recipients_text
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.engine import CheckContext
+from auditor.checkapi import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.engine import CheckContext
+from auditor.checkapi import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from auditor.checkapi import CheckContext
 from auditor.connectors.graph.client import Forbidden
-from auditor.engine import CheckContext
 from auditor.errors import ProviderError
 from auditor.model import Finding, Severity, Status
 from auditor.safetext import literal

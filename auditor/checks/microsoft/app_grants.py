@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from auditor.checkapi import CheckContext
 from auditor.checks.microsoft._common import work_only
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 

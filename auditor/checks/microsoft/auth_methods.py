@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.checkapi import CheckContext
 from auditor.checks.microsoft._common import work_only
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

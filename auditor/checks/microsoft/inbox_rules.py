@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.checkapi import CheckContext
 from auditor.checks.microsoft._common import recipients_text
-from auditor.engine import CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.checkapi import Source
 from auditor.connectors.signin import secret_name
-from auditor.engine import Source
 from auditor.errors import AuditorError, UsageError
 from auditor.sources import SourceRequest
 

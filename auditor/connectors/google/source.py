@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.engine import Source
+from auditor.checkapi import Source
 from auditor.errors import AuditorError, UsageError
 from auditor.sources import SourceRequest
 

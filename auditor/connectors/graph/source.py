@@ -14,7 +14,7 @@ import asyncio
 import re
 from typing import Any
 
-from auditor.engine import Source
+from auditor.checkapi import Source
 from auditor.errors import AuditorError, UsageError
 from auditor.sources import SourceRequest
 
