@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Shape fuzzing (hypothesis): one profile for every test, so the number of cases each property runs is the
+# figure docs/testing.md records. No deadline: CI machines are slow and loaded; the cases count, not time.
+settings.register_profile(
+    "auditor", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile("auditor")
 
 # The stalkerware indicator set shipped inside the package: tests read nothing outside the repository.
 SHIPPED_IOCS = Path(__file__).resolve().parents[1] / "auditor" / "iocs" / "data"
