@@ -10,7 +10,12 @@ from hypothesis import HealthCheck, settings
 # Shape fuzzing (hypothesis): one profile for every test, so the number of cases each property runs is the
 # figure docs/testing.md records. No deadline: CI machines are slow and loaded; the cases count, not time.
 settings.register_profile(
-    "auditor", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    "auditor",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
 )
 settings.load_profile("auditor")
 
