@@ -93,8 +93,22 @@ class ExchangeSettings(BaseModel):
             raise ValueError(str(exc)) from None
 
 
+class OrganisationSettings(BaseModel):
+    """Written by `auditor settings import`: whose settings bundle was imported, and which values came from it
+    (so the app can say which sign-in path applies). The name and contact are the bundle's words: shown literally."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200, description="the organisation that made the bundle")
+    contact: str | None = Field(default=None, max_length=500, description="how to reach it")
+    imported_at: str | None = None
+    google_client_file: Path | None = None
+    microsoft_client_id: str | None = None
+    exchange_url: str | None = None
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    organisation: OrganisationSettings | None = None
     google: GoogleSettings = GoogleSettings()
     microsoft: MicrosoftSettings = MicrosoftSettings()
     exchange: ExchangeSettings = ExchangeSettings()
