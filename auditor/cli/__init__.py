@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "evidence",
     "export",
     "iocs",
+    "settings",
     "sandbox",
     "catalog",
 )
