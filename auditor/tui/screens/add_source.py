@@ -30,6 +30,11 @@ class AddSourceScreen(AuditorScreen):
                 for kind, words in ACCOUNT_KINDS:
                     yield Button(words, id=f"kind-{kind}")
                 yield Button("Android phone", id="kind-android", tooltip="Read over adb when the phone is plugged in")
+            # Which sign-in path applies (your own client, an organisation's imported settings, practice mode)
+            # and what is missing. An organisation's name and contact come from its bundle: shown literally.
+            paths = Static("", id="paths")
+            paths.styles.margin = (0, 0, 1, 0)  # a blank line before the warning
+            yield paths
             yield Static("", id="warning")
             # Exchange signs in with the mailbox password; asking for it on the terminal would fight the app.
             yield Input(
@@ -55,6 +60,34 @@ class AddSourceScreen(AuditorScreen):
                 )
             yield Static("", id="signin-log")
 
+    # Textual also calls AuditorScreen's own on_mount and on_screen_resume (handlers run along the class tree).
+    def on_mount(self) -> None:
+        self.show_paths()
+
+    def on_screen_resume(self) -> None:
+        self.show_paths(self.kind)  # the settings may have been imported meanwhile
+
+    def show_paths(self, kind: str | None = None) -> None:
+        """How each account kind signs in here; with ``kind``, that one in full, with what to do about it."""
+        from auditor.bundle import connection_paths
+        from auditor.config import load_settings
+        from auditor.errors import AuditorError
+
+        shown = self.query_one("#paths", Static)
+        try:
+            found = connection_paths(load_settings(), practice=self.auditor.practice)
+        except AuditorError as exc:  # a broken settings file: said in its own words, literally
+            shown.update(Text(f"The settings cannot be read: {literal_multiline(exc)}"))
+            return
+        if kind in found:
+            shown.update(Text(found[kind].text))
+            return
+        lines = [path.summary for path in found.values()]
+        advice = [path.advice for path in found.values() if path.path in ("missing", "broken") and path.advice]
+        if advice:
+            lines.append(advice[0])
+        shown.update(Text("\n".join(lines)))
+
     def say(self, text: Text | str) -> None:
         """A plain string is shown literally (it may quote a provider), never read as markup."""
         self.query_one("#signin-log", Static).update(paragraph(text) if isinstance(text, str) else text)
@@ -66,6 +99,7 @@ class AddSourceScreen(AuditorScreen):
         from auditor.errors import AuditorError
 
         self.kind = (event.button.id or "").removeprefix("kind-")
+        self.show_paths(self.kind)
         try:
             warning = signin_module(self.kind).warning(load_settings())
         except AuditorError as exc:
