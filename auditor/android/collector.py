@@ -1,7 +1,10 @@
 """Runs the system's `adb` with read-only commands only, and caches what each device answered.
 
 The collector only fetches: every command is checked against an allow-list before it runs, so nothing
-that could change the phone (install, uninstall, settings put, pm disable, ...) can ever be sent.
+that could change the phone (install, uninstall, settings put, pm disable, ...) can ever be sent. What each
+command printed goes to a pure parser (:mod:`auditor.android.parsers`); every read hands the checks a
+:class:`~auditor.checkapi.Reading` that names the commands which failed or timed out (``not_read``) and the
+output that was not understood (``unrecognised``, naming the command and the line).
 """
 
 from __future__ import annotations
@@ -11,12 +14,20 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from auditor.android import parsers
-from auditor.android.parsers import AdbDevice, Component, Package
+from auditor.android.apk import ApkError, certificate_sha1s
+from auditor.android.parsers import Parsed
+from auditor.checkapi import Reading
+from auditor.checkapi.android import AdbDevice, Component, DeviceAdmins, Package
 from auditor.errors import CheckUnavailable
+from auditor.safetext import literal
+
+T = TypeVar("T")
 
 ADB_MISSING = (
     "adb (Android Debug Bridge) is not installed, so no phone could be checked. Install it — Debian/Ubuntu: "
@@ -34,6 +45,9 @@ UNAUTHORIZED = (
     '"Allow USB debugging?" question, then run the audit again.'
 )
 OFFLINE = "The phone {serial} is {state}: reconnect the cable, unlock the phone, and run the audit again."
+DEVICES_NOT_UNDERSTOOD = (
+    "adb's list of connected phones was not understood, so a phone may have been missed: {problems}"
+)
 
 # Every command this tool may send, as a prefix of the arguments after `adb [-s SERIAL]`.
 READ_ONLY: tuple[tuple[str, ...], ...] = (
@@ -58,6 +72,11 @@ def allowed(args: Sequence[str]) -> bool:
     return any(tuple(args[: len(prefix)]) == prefix for prefix in READ_ONLY)
 
 
+def command_text(args: Sequence[str]) -> str:
+    """A command as the person would type it, shown literally (an APK path comes from the phone)."""
+    return "`adb " + literal(" ".join(args), 300) + "`"
+
+
 class Adb:
     def __init__(self, executable: str | None = None, timeout: float = 60.0) -> None:
         found = executable or shutil.which("adb")
@@ -67,81 +86,132 @@ class Adb:
         self.timeout = timeout
 
     def run(self, args: Sequence[str], serial: str | None = None) -> str:
+        """What the command printed; CheckUnavailable naming the command when it failed or timed out."""
         if not allowed(args):
             raise PermissionError(f"refusing to send a command that is not read-only: adb {' '.join(args)}")
         command = [self.executable, *(["-s", serial] if serial else []), *args]
+        shown = command_text(args[:2] if args[:1] == ["pull"] else args)  # not the temporary copy's path
         try:
             result = subprocess.run(command, capture_output=True, timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise CheckUnavailable(f"the phone did not answer `adb {' '.join(args)}` in time") from None
+            raise CheckUnavailable(f"the phone did not answer {shown} within {self.timeout:g} s") from None
         except OSError as exc:
-            raise CheckUnavailable(f"adb could not be run: {exc}") from None
+            raise CheckUnavailable(f"adb could not be run for {shown}: {exc}") from None
         if result.returncode != 0:
             message = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-            raise CheckUnavailable(f"`adb {' '.join(args[:4])}` failed: {message[:300]}")
+            raise CheckUnavailable(f"{shown} failed: {literal(message, 300)}")
         return result.stdout.decode("utf-8", "replace")
 
-    def devices(self) -> list[AdbDevice]:
+    def devices(self) -> Parsed[tuple[AdbDevice, ...]]:
         return parsers.parse_devices(self.run(["devices", "-l"]))
 
 
 class AndroidDevice:
-    """One authorised phone. Each kind of data is read once per audit and shared between checks."""
+    """One authorised phone (an :class:`~auditor.checkapi.android.AndroidReads`).
+
+    Each command runs once per audit; the checks share what it printed.
+    """
 
     def __init__(self, adb: Adb, device: AdbDevice) -> None:
         self.adb = adb
         self.device = device
-        self._cache: dict[str, object] = {}
+        self._cache: dict[tuple[str, ...], Reading[str]] = {}
         self._lock = threading.Lock()
 
     @property
     def serial(self) -> str:
         return self.device.serial
 
-    def _shell(self, *args: str) -> str:
-        key = " ".join(args)
+    def _shell(self, *args: str) -> Reading[str]:
+        """What one read-only shell command printed, or why it could not be read."""
         with self._lock:
-            if key not in self._cache:
-                self._cache[key] = self.adb.run(["shell", *args], self.serial)
-            return str(self._cache[key])
+            if args not in self._cache:
+                shown = command_text(["shell", *args])
+                try:
+                    self._cache[args] = Reading(shown, self.adb.run(["shell", *args], self.serial))
+                except CheckUnavailable as exc:
+                    self._cache[args] = Reading(shown, "", not_read=(str(exc),))
+            return self._cache[args]
 
-    def packages(self) -> list[Package]:
-        listed = parsers.parse_packages(self._shell("pm", "list", "packages", "-f", "-i", "-U"))
-        if not listed:
-            raise CheckUnavailable("the phone listed no installed apps at all; is it unlocked?")
-        system = parsers.parse_package_names(self._shell("pm", "list", "packages", "-s"))
-        return [Package(p.name, p.path, p.installer, p.uid, system=p.system or p.name in system) for p in listed]
+    def _parsed(self, what: str, parse: Callable[[str], Parsed[T]], *args: str) -> Reading[T]:
+        """One command's output through its parser; anything not understood is named with the command."""
+        raw = self._shell(*args)
+        if not raw.complete:
+            return Reading(what, parse("").value, not_read=raw.not_read)
+        parsed = parse(raw.value)
+        return Reading(what, parsed.value, unrecognised=tuple(f"{raw.what}: {p}" for p in parsed.unrecognised))
 
-    def third_party(self) -> list[Package]:
-        return [p for p in self.packages() if not p.system]
+    def packages(self) -> Reading[tuple[Package, ...]]:
+        what = "the phone's installed apps"
+        listed = self._parsed(what, parsers.parse_packages, "pm", "list", "packages", "-f", "-i", "-U")
+        system = self._parsed("the phone's system apps", parsers.parse_package_names, "pm", "list", "packages", "-s")
+        value = tuple(replace(p, system=p.system or p.name in system.value) for p in listed.value)
+        return Reading.joined(what, value, [listed, system])
 
-    def secure_settings(self) -> dict[str, str]:
-        return parsers.parse_settings(self._shell("settings", "list", "secure"))
+    def third_party(self) -> Reading[tuple[Package, ...]]:
+        return self.packages().map(lambda apps: tuple(p for p in apps if not p.system), "the phone's own apps")
 
-    def global_settings(self) -> dict[str, str]:
-        return parsers.parse_settings(self._shell("settings", "list", "global"))
+    def secure_settings(self) -> Reading[dict[str, str]]:
+        return self._parsed("the phone's secure settings", parsers.parse_settings, "settings", "list", "secure")
 
-    def properties(self) -> dict[str, str]:
-        return parsers.parse_getprop(self._shell("getprop"))
+    def global_settings(self) -> Reading[dict[str, str]]:
+        return self._parsed("the phone's global settings", parsers.parse_settings, "settings", "list", "global")
 
-    def accessibility_services(self) -> list[Component]:
-        from_setting = parsers.parse_component_list(self.secure_settings().get("enabled_accessibility_services", ""))
-        from_dumpsys = parsers.parse_accessibility_dumpsys(self._shell("dumpsys", "accessibility"))
-        return list(dict.fromkeys(from_setting + from_dumpsys))
+    def properties(self) -> Reading[dict[str, str]]:
+        return self._parsed("the phone's system properties", parsers.parse_getprop, "getprop")
 
-    def notification_listeners(self) -> list[Component]:
-        return parsers.parse_component_list(self.secure_settings().get("enabled_notification_listeners", ""))
+    def _component_setting(self, what: str, key: str) -> Reading[tuple[Component, ...]]:
+        secure = self.secure_settings()
+        parsed = parsers.parse_component_list(secure.value.get(key, ""))
+        shown = command_text(["shell", "settings", "list", "secure"])
+        return Reading(
+            what,
+            parsed.value,
+            secure.not_read,
+            secure.unrecognised + tuple(f"{shown}: {key}: {p}" for p in parsed.unrecognised),
+        )
 
-    def device_admins(self) -> tuple[list[Component], list[Component]]:
-        return parsers.parse_device_policy(self._shell("dumpsys", "device_policy"))
+    def accessibility_services(self) -> Reading[tuple[Component, ...]]:
+        what = "the apps with accessibility access"
+        from_setting = self._component_setting(what, "enabled_accessibility_services")
+        from_dumpsys = self._parsed(what, parsers.parse_accessibility_dumpsys, "dumpsys", "accessibility")
+        both = tuple(dict.fromkeys(from_setting.value + from_dumpsys.value))
+        return Reading.joined(what, both, [from_setting, from_dumpsys])
 
-    def pull_apk(self, path: str) -> bytes:
+    def notification_listeners(self) -> Reading[tuple[Component, ...]]:
+        return self._component_setting("the apps with notification access", "enabled_notification_listeners")
+
+    def device_admins(self) -> Reading[DeviceAdmins]:
+        return self._parsed(
+            "the phone's device administrators", parsers.parse_device_policy, "dumpsys", "device_policy"
+        )
+
+    def signing_certificates(self, package: Package) -> Reading[tuple[str, ...]]:
+        what = f"the signature of {literal(package.name, 120)}"
+        if not package.path.startswith("/"):
+            return Reading(what, (), unrecognised=(f"no APK path on the phone for {literal(package.name, 120)}",))
+        try:
+            data = self._pull(package.path)
+        except CheckUnavailable as exc:
+            return Reading(what, (), not_read=(str(exc),))
+        try:
+            sha1s = certificate_sha1s(data)
+        except (ApkError, ValueError) as exc:
+            return Reading(what, (), unrecognised=(f"{literal(package.path, 200)}: {literal(exc, 200)}",))
+        if not sha1s:
+            return Reading(what, (), unrecognised=(f"{literal(package.path, 200)}: no signing certificate in it",))
+        return Reading(what, tuple(sha1s))
+
+    def _pull(self, path: str) -> bytes:
         """Copy an APK off the phone (read-only) into memory; the temporary copy is removed at once."""
         with tempfile.TemporaryDirectory(prefix="auditor-apk-") as folder:
             local = Path(folder) / "base.apk"
             self.adb.run(["pull", path, str(local)], self.serial)
-            if local.stat().st_size > MAX_APK_BYTES:
-                raise CheckUnavailable(f"{path} is too large to read ({local.stat().st_size} bytes)")
+            size = local.stat().st_size if local.exists() else -1
+            if size < 0:
+                raise CheckUnavailable(f"{command_text(['pull', path])} copied nothing")
+            if size > MAX_APK_BYTES:
+                raise CheckUnavailable(f"{literal(path, 200)} is too large to read ({size} bytes)")
             data = local.read_bytes()
             os.remove(local)
             return data

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from auditor.android.collector import NO_DEVICE, OFFLINE, UNAUTHORIZED, Adb, AndroidDevice
+from auditor.android.collector import (
+    DEVICES_NOT_UNDERSTOOD,
+    NO_DEVICE,
+    OFFLINE,
+    UNAUTHORIZED,
+    Adb,
+    AndroidDevice,
+)
 from auditor.checkapi import Source
+from auditor.checkapi.android import INDICATORS, PHONE
 from auditor.errors import CheckUnavailable
 from auditor.sources import SourceRequest
+
+NOT_UNDERSTOOD_TARGET = "Android phone (adb's list of phones)"
 
 
 def _indicator_clients(source: Source) -> None:
@@ -13,29 +23,37 @@ def _indicator_clients(source: Source) -> None:
     from auditor.iocs import installed_indicators
 
     try:
-        source.clients["indicators"] = installed_indicators()
+        source.clients[INDICATORS.name] = installed_indicators()
     except AuditorError as exc:
-        source.unavailable["indicators"] = str(exc)
+        source.unavailable[INDICATORS.name] = str(exc)
 
 
 def android_sources(adb: Adb | None = None, practice: bool = False) -> list[Source]:
     try:
         adb = adb or Adb()
-        devices = adb.devices()
+        listed = adb.devices()
     except CheckUnavailable as exc:
         return [Source(kind="android", target="Android phone", error=str(exc), practice=practice)]
-    if not devices:
-        return [Source(kind="android", target="Android phone", error=NO_DEVICE, practice=practice)]
     sources = []
-    for device in devices:
+    if listed.unrecognised:
+        # A line of `adb devices -l` that was not understood may be a phone: every check says so for it.
+        error = DEVICES_NOT_UNDERSTOOD.format(problems="; ".join(listed.unrecognised))
+        sources.append(Source("android", NOT_UNDERSTOOD_TARGET, error=error, practice=practice))
+    elif not listed.value:
+        return [Source(kind="android", target="Android phone", error=NO_DEVICE, practice=practice)]
+    for device in listed.value:
         label = f"Android phone {device.model} ({device.serial})" if device.model else f"Android phone {device.serial}"
         if device.state == "unauthorized":
-            sources.append(Source("android", label, error=UNAUTHORIZED.format(serial=device.serial)))
+            sources.append(Source("android", label, error=UNAUTHORIZED.format(serial=device.serial), practice=practice))
             continue
         if device.state != "device":
-            sources.append(Source("android", label, error=OFFLINE.format(serial=device.serial, state=device.state)))
+            sources.append(
+                Source(
+                    "android", label, error=OFFLINE.format(serial=device.serial, state=device.state), practice=practice
+                )
+            )
             continue
-        source = Source("android", label, clients={"phone": AndroidDevice(adb, device)}, practice=practice)
+        source = Source("android", label, clients={PHONE.name: AndroidDevice(adb, device)}, practice=practice)
         _indicator_clients(source)
         sources.append(source)
     return sources

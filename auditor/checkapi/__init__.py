@@ -147,14 +147,6 @@ class Decisions:
 
 # Checks still being moved onto readings (emptied as each provider moves; the walk test keeps it empty).
 _UNMIGRATED: set[str] = {
-    "android.accessibility_services",
-    "android.device_admins",
-    "android.dual_use_apps",
-    "android.notification_listeners",
-    "android.risky_settings",
-    "android.sideloaded_apps",
-    "android.signing_certificates",
-    "android.stalkerware_packages",
     "device.autostart",
     "device.c2_connections",
     "device.hosts_file",

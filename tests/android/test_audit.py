@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from pathlib import Path
 
 from android.apkbuild import make_certificate, sha1_of, v1_apk, v2_apk  # type: ignore[import-not-found]
+from android.audits import android_checks, audit, of  # type: ignore[import-not-found]
 from auditor.android.collector import READ_ONLY, allowed
-from auditor.android.source import android_sources
-from auditor.audit import load_checks
 from auditor.cli import main
-from auditor.engine import run_audit
 from auditor.iocs import install_from_files
-from auditor.model import AuditRun, Status
+from auditor.model import Status
 
 SPY_PATH = "/data/app/~~Jk1bQ2hQYy1n3v0bPp7a9w==/com.android.systemservice.update-Rk2Hh1M5n7Vq1g2f3h4j5k==/base.apk"
 TRUTH_PATH = "/data/app/~~QkD0Ie5bOpA6U1t4Pd9f-A==/com.thetruth-8Yw8RlCmRMNcYsrvqZG4Xw==/base.apk"
-
-
-def audit() -> AuditRun:
-    return asyncio.run(run_audit(load_checks(), android_sources()))
-
-
-def of(run: AuditRun, check: str) -> list:
-    return [f for f in run.findings if f.check == check]
 
 
 def install_real_and_test_cert(shipped_iocs: Path, tmp_path: Path, sha1: str) -> None:
@@ -101,7 +90,7 @@ def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shipped_i
     fake_adb.devices("devices_two.txt")
     run = audit()
     moto = [f for f in run.findings if "ZY2243XKLM" in f.target]
-    assert {f.check for f in moto} == {c for c in load_checks() if c.startswith("android.")}
+    assert {f.check for f in moto} == set(android_checks())
     not_clear = {f.check: f.status for f in moto if f.status is not Status.CLEAR}
     assert not_clear == {"android.risky_settings": Status.REVIEW}  # USB debugging is on during the audit
     assert all(
@@ -164,7 +153,7 @@ def test_hostile_package_and_component_names_are_shown_literally(
 ) -> None:
     hostile_root = tmp_path / "hostile"
     (hostile_root / "pixel14").mkdir(parents=True)
-    for file in (Path(__file__).parent / "fixtures" / "pixel14").iterdir():
+    for file in (Path(__file__).parent.parent / "fixtures" / "android" / "pixel14").iterdir():
         (hostile_root / "pixel14" / file.name).write_text(file.read_text())
     evil = "com.evil\x1b]8;;http://x\x07[b]x[/b]\u202egpj"
     with open(hostile_root / "pixel14" / "packages.txt", "a") as handle:
@@ -174,5 +163,29 @@ def test_hostile_package_and_component_names_are_shown_literally(
     assert main(["audit", "--only", "android", "--details"]) == 1
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
-    assert "com.evil\\x1b]8;;http://x\\x07[b]x[/b]<U+202E>gpj" in out
+    assert "com.evil\\x1b]8;;http://x\\x07[b]x[/b]<U+202E>gpj" in out and "not an Android package name" in out
     assert os.environ["FAKE_ADB_ROOT"] == str(hostile_root)
+
+
+EMU_MALWARE_PATH = "/data/app/~~u3Tb9Wq0Lk2Zx8Vc5Nm1Aw==/com.malware.accessibility-Hq4Rt6Yu8Io0Pa2Sd4Fg6Q==/base.apk"
+
+
+def test_phones_answering_with_mvts_public_captures(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
+    """MVT's Android 14 capture names an enabled accessibility service; its Samsung captures name none."""
+    install_from_files([shipped_iocs / "ioc.yaml"])
+    apk = tmp_path / "malware.apk"
+    apk.write_bytes(v2_apk(make_certificate("someone")[1]))
+    fake_adb.apks({EMU_MALWARE_PATH: apk})
+    fake_adb.devices("devices_mvt.txt")
+    run = audit()
+    emulator = {f.check: f for f in run.findings if "emulator-5554" in f.target and f.status is not Status.CLEAR}
+    assert set(emulator) == {"android.accessibility_services", "android.sideloaded_apps", "android.risky_settings"}
+    access = emulator["android.accessibility_services"]
+    assert access.status is Status.REVIEW
+    assert access.evidence["component"] == "com.malware.accessibility/com.malware.service.malwareservice"
+    assert emulator["android.sideloaded_apps"].subject == "com.malware.accessibility"
+    galaxy = [f for f in run.findings if "R58M40ABCDE" in f.target]
+    assert {f.check for f in galaxy} == set(android_checks())
+    assert {f.status for f in galaxy} == {Status.CLEAR}, [f for f in galaxy if f.status is not Status.CLEAR]
+    served = {tuple(call[2:]) for call in fake_adb.calls() if call[:2] == ["-s", "R58M40ABCDE"]}
+    assert ("shell", "dumpsys", "accessibility") in served and ("shell", "settings", "list", "global") in served

@@ -2,53 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from auditor.android.parsers import Component, Package
-from auditor.iocs import IndicatorMatch, Indicators
+from auditor.checkapi import CheckContext
+from auditor.checkapi.android import (
+    INDICATORS,
+    AndroidIndicators,
+    CheckUnavailable,
+    Component,
+    Package,
+    Reading,
+)
+from auditor.model import Finding, Severity, Status
+from auditor.safetext import literal
 
-# Device-admin and accessibility components that ship with the system or Google Play services.
-TRUSTED_PREFIXES = ("com.android.", "com.google.android.", "android")
+INDICATOR_SET = "the stalkerware indicator set"
 
 
 def package_evidence(package: Package) -> dict[str, Any]:
     return {"package": package.name, "path": package.path, "installer": package.installer, "uid": package.uid}
 
 
-def component_match(indicators: Indicators | None, component: Component) -> IndicatorMatch | None:
-    return indicators.match_package(component.package) if indicators is not None else None
+def indicators(ctx: CheckContext) -> Reading[AndroidIndicators | None]:
+    """The indicator set as a reading: when it could not be loaded the comparison is a gap, never a clear."""
+    try:
+        return Reading(INDICATOR_SET, ctx.client(INDICATORS))
+    except CheckUnavailable as exc:
+        return Reading(INDICATOR_SET, None, not_read=(str(exc),))
+
+
+def by_name(packages: Iterable[Package]) -> dict[str, Package]:
+    return {p.name: p for p in packages}
 
 
 def is_system(component: Component, packages: dict[str, Package]) -> bool:
+    """Only an app the phone itself lists as a system app counts as the system's.
+
+    A component of a package missing from the list (another user's app, or a list that was cut short) is
+    judged like any other app: a name such as com.android.something proves nothing, stalkerware uses it.
+    """
     package = packages.get(component.package)
-    if package is not None:
-        return package.system
-    return component.package.startswith(TRUSTED_PREFIXES)
+    return package is not None and package.system
 
 
 def component_findings(
-    ctx: Any,
-    components: list[Component],
+    ctx: CheckContext,
+    components: Iterable[Component],
     packages: dict[str, Package],
+    matcher: AndroidIndicators | None,
     *,
     power: str,
     why: str,
-    noun: str,
-) -> list[Any]:
+) -> list[Finding]:
     """Findings for privileged components (accessibility, notification access, device admin) of
-    non-system apps: `found` when the app is known stalkerware, otherwise "Is this yours?". Without an
-    indicator set the comparison is reported as `error`, so the result never reads as clear."""
-    from auditor.model import Severity, Status
-    from auditor.safetext import literal
-
-    indicators = ctx.source.clients.get("indicators")
+    non-system apps: `found` when the app is known stalkerware, otherwise "Is this yours?"."""
     findings = []
     for component in components:
         if is_system(component, packages):
             continue
         name = literal(component.package, 120)
         evidence = {"component": component.flat, "package": component.package}
-        match = component_match(indicators, component)
+        match = matcher.match_package(component.package) if matcher is not None else None
         if match is not None:
             findings.append(
                 ctx.finding(
@@ -70,13 +85,4 @@ def component_findings(
         )
         if made:
             findings.append(made)
-    if indicators is None:
-        findings.append(
-            ctx.finding(
-                Status.ERROR,
-                f"Couldn't compare apps with {noun} with the stalkerware list",
-                subject="no-indicators",
-                detail=ctx.source.unavailable.get("indicators", "no indicator set is installed"),
-            )
-        )
     return findings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.checks.android._common import component_findings
+from auditor.checkapi.android import PHONE
+from auditor.checks.android._common import by_name, component_findings, indicators
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -18,17 +19,25 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    phone = ctx.client("phone")
+    phone = ctx.client(PHONE)
     services = phone.accessibility_services()
+    packages = phone.packages()
+    matcher = indicators(ctx)
     findings = component_findings(
         ctx,
-        services,
-        {p.name: p for p in phone.packages()},
+        services.value,
+        by_name(packages.value),
+        matcher.value,
         power="can read your screen and act for you",
         why=(
             "Accessibility services see everything on the screen and can tap for you. Screen readers and "
             "password managers need this; spyware uses it to read messages."
         ),
-        noun="accessibility access",
     )
-    return findings or [ctx.clear(f"No non-system app can read your screen ({len(services)} services checked)")]
+    return ctx.conclude(
+        findings,
+        services,
+        packages,
+        matcher,
+        clear=f"No non-system app can read your screen ({len(services.value)} services checked)",
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.checks.android._common import component_findings
+from auditor.checkapi.android import PHONE
+from auditor.checks.android._common import by_name, component_findings, indicators
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -18,18 +19,26 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    phone = ctx.client("phone")
-    admins, owners = phone.device_admins()
-    components = list(dict.fromkeys(admins + owners))
+    phone = ctx.client(PHONE)
+    admins = phone.device_admins()
+    packages = phone.packages()
+    matcher = indicators(ctx)
+    components = admins.value.components
     findings = component_findings(
         ctx,
         components,
-        {p.name: p for p in phone.packages()},
+        by_name(packages.value),
+        matcher.value,
         power="has device-administrator rights",
         why=(
             "A device administrator can lock or wipe the phone and cannot be uninstalled until its rights are "
             "removed — stalkerware uses this to stay on the phone. Work phones may have a company app here."
         ),
-        noun="device-administrator rights",
     )
-    return findings or [ctx.clear(f"No app other than the system's is a device administrator ({len(components)})")]
+    return ctx.conclude(
+        findings,
+        admins,
+        packages,
+        matcher,
+        clear=f"No app other than the system's is a device administrator ({len(components)})",
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.android.catalog import dual_use_by_package
 from auditor.checkapi import CheckContext
+from auditor.checkapi.android import PHONE, dual_use_by_package
 from auditor.checks.android._common import package_evidence
 from auditor.model import CheckSpec, Finding, Severity
 
@@ -19,10 +19,10 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    packages = ctx.client("phone").packages()
+    packages = ctx.client(PHONE).packages()
     known = dual_use_by_package()
     findings = []
-    for package in packages:
+    for package in packages.value:
         app = known.get(package.name)
         if app is None:
             continue
@@ -35,4 +35,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("No location-sharing or parental-control app is installed")]
+    return ctx.conclude(findings, packages, clear="No location-sharing or parental-control app is installed")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.checks.android._common import component_findings
+from auditor.checkapi.android import PHONE
+from auditor.checks.android._common import by_name, component_findings, indicators
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -18,17 +19,25 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    phone = ctx.client("phone")
+    phone = ctx.client(PHONE)
     listeners = phone.notification_listeners()
+    packages = phone.packages()
+    matcher = indicators(ctx)
     findings = component_findings(
         ctx,
-        listeners,
-        {p.name: p for p in phone.packages()},
+        listeners.value,
+        by_name(packages.value),
+        matcher.value,
         power="reads all your notifications",
         why=(
             "Notification access shows an app every notification, including message previews and sign-in "
             "codes. Smartwatch apps need it; spyware uses it to copy messages."
         ),
-        noun="notification access",
     )
-    return findings or [ctx.clear(f"No non-system app reads your notifications ({len(listeners)} checked)")]
+    return ctx.conclude(
+        findings,
+        listeners,
+        packages,
+        matcher,
+        clear=f"No non-system app reads your notifications ({len(listeners.value)} checked)",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
+from auditor.checkapi.android import PHONE
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -61,15 +62,11 @@ RISKY = (
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    phone = ctx.client("phone")
-    tables = {"global": phone.global_settings(), "secure": phone.secure_settings()}
-    if not tables["global"] and not tables["secure"]:
-        from auditor.errors import CheckUnavailable
-
-        raise CheckUnavailable("the phone returned no settings")
+    phone = ctx.client(PHONE)
+    readings = {"global": phone.global_settings(), "secure": phone.secure_settings()}
     findings = []
     for table, key, risky, subject, title, why in RISKY:
-        if tables[table].get(key) != risky:
+        if readings[table].value.get(key) != risky:
             continue
         severity = Severity.LOW if subject in ("developer-options", "usb-debugging") else Severity.MEDIUM
         made = ctx.review_or_found(
@@ -82,4 +79,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("The phone's protection settings look normal")]
+    return ctx.conclude(findings, *readings.values(), clear="The phone's protection settings look normal")

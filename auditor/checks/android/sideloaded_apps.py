@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.android.catalog import sideload_origin
 from auditor.checkapi import CheckContext
+from auditor.checkapi.android import PHONE, sideload_origin
 from auditor.checks.android._common import package_evidence
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
@@ -20,9 +20,9 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    packages = ctx.client("phone").third_party()
+    packages = ctx.client(PHONE).third_party()
     findings = []
-    for package in packages:
+    for package in packages.value:
         origin = sideload_origin(package.installer)
         if origin is None:
             continue
@@ -39,4 +39,6 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear(f"Every app came from an app store ({len(packages)} apps checked)")]
+    return ctx.conclude(
+        findings, packages, clear=f"Every app came from an app store ({len(packages.value)} apps checked)"
+    )

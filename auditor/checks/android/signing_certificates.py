@@ -5,11 +5,9 @@ Stalkerware is often renamed to look like a system app; its signing certificate 
 
 from __future__ import annotations
 
-from auditor.android.apk import ApkError, certificate_sha1s
-from auditor.android.catalog import sideload_origin
 from auditor.checkapi import CheckContext
+from auditor.checkapi.android import INDICATORS, PHONE, sideload_origin
 from auditor.checks.android._common import package_evidence
-from auditor.errors import CheckUnavailable
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -29,18 +27,16 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    phone = ctx.client("phone")
-    sideloaded = [p for p in phone.third_party() if sideload_origin(p.installer) and p.path]
+    indicators = ctx.client(INDICATORS)
+    phone = ctx.client(PHONE)
+    apps = phone.third_party()
+    sideloaded = [p for p in apps.value if sideload_origin(p.installer)]
     findings: list[Finding] = []
-    unreadable: list[tuple[str, str]] = []
+    signatures = []
     for package in sideloaded:
-        try:
-            sha1s = certificate_sha1s(phone.pull_apk(package.path))
-        except (ApkError, CheckUnavailable, ValueError) as exc:
-            unreadable.append((package.name, f"{package.name}: {exc}"))
-            continue
-        for sha1 in sha1s:
+        signature = phone.signing_certificates(package)
+        signatures.append(signature)
+        for sha1 in signature.value:
             match = indicators.match_certificate(sha1)
             if match is None:
                 continue
@@ -57,10 +53,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                     evidence={**package_evidence(package), "certificate_sha1": sha1, "app": match.app.name},
                 )
             )
-    for package_name, problem in unreadable:
-        findings.append(
-            ctx.not_read("Couldn't read the signature of a sideloaded app", literal(problem, 400), key=package_name)
-        )
-    if findings:
-        return findings
-    return [ctx.clear(f"No sideloaded app is signed by a known stalkerware maker ({len(sideloaded)} checked)")]
+    return ctx.conclude(
+        findings,
+        apps,
+        *signatures,
+        clear=f"No sideloaded app is signed by a known stalkerware maker ({len(sideloaded)} checked)",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
+from auditor.checkapi.android import INDICATORS, PHONE
 from auditor.checks.android._common import package_evidence
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
@@ -22,10 +23,10 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    packages = ctx.client("phone").packages()
+    indicators = ctx.client(INDICATORS)
+    packages = ctx.client(PHONE).packages()
     findings = []
-    for package in packages:
+    for package in packages.value:
         match = indicators.match_package(package.name)
         if match is None:
             continue
@@ -43,4 +44,6 @@ def run(ctx: CheckContext) -> list[Finding]:
                 evidence={**package_evidence(package), "app": match.app.name, "type": match.app.type},
             )
         )
-    return findings or [ctx.clear(f"No known stalkerware app is installed ({len(packages)} apps checked)")]
+    return ctx.conclude(
+        findings, packages, clear=f"No known stalkerware app is installed ({len(packages.value)} apps checked)"
+    )
