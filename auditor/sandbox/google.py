@@ -4,6 +4,12 @@ Written from the discovery documents that ship with google-api-python-client (gm
 drive.v3.json) and Google's API reference. Paths keep the service path, as googleapiclient sends them when
 ``client_options={"api_endpoint": URL}`` replaces the root: ``/gmail/v1/users/{userId}/...`` and
 ``/drive/v3/...``. Only GET is a read; anything else is refused by the server around this app.
+
+Gmail's settings answers are written as Google writes them: the reference pages say the API uses gRPC
+Transcoding, which requires the proto3 JSON mapping, so a field holding its default (false, 0, "", an empty
+list, an ``...Unspecified`` enum) is left out — forwarding switched off is ``{}``, not ``{"enabled": false}``
+(tests/fixtures/google/README.md has the evidence). A scenario may also give literal answers by path
+(``answers``, ``raw_answers``): Google's own published examples, or shapes a test needs, served exactly as given.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ class FilterCriteria(BaseModel):
     query: str | None = None
     negatedQuery: str | None = None
     hasAttachment: bool | None = None
+    excludeChats: bool | None = None
+    size: int | None = None
+    sizeComparison: Literal["smaller", "larger"] | None = None
 
 
 class FilterAction(BaseModel):
@@ -201,6 +210,12 @@ class GoogleData(BaseModel):
     """The `google:` section of a scenario."""
 
     model_config = ConfigDict(extra="forbid")
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="literal JSON answers by request path, served instead of the scenario's"
+    )
+    raw_answers: dict[str, str] = Field(
+        default_factory=dict, description="literal answer bodies by request path (text that may not be JSON)"
+    )
     account: str = "ann.example@gmail.com"
     domain_wide_delegation: bool = Field(default=False, description="delegates.list answers instead of 403")
     auto_forwarding: AutoForwarding = AutoForwarding()
@@ -215,6 +230,24 @@ class GoogleData(BaseModel):
     workspace: Workspace | None = Field(default=None, description="a Workspace domain: Admin SDK answers")
     generate: Generate = Generate()
     oauth: OAuthSettings = Field(default_factory=OAuthSettings, description="the practice sign-in (OAuth client)")
+
+
+def _is_default(value: Any) -> bool:
+    if value is None or value is False or value == "" or value == [] or value == {}:
+        return True
+    if type(value) is int and value == 0:
+        return True
+    return isinstance(value, str) and value.endswith("Unspecified")  # every enum's first (zero) value
+
+
+def proto3(value: Any) -> Any:
+    """``value`` as the proto3 JSON mapping writes it: fields holding their default value left out."""
+    if isinstance(value, dict):
+        out = {key: proto3(item) for key, item in value.items()}
+        return {key: item for key, item in out.items() if not _is_default(item)}
+    if isinstance(value, list):
+        return [proto3(item) for item in value]
+    return value
 
 
 def _stable_id(*parts: object, length: int = 16) -> str:
@@ -334,6 +367,13 @@ class GoogleApp:
             needed = next((scopes for pattern, scopes in PATH_SCOPES if pattern.match(request.path)), ())
             if not any(GOOGLE_SCOPE + scope in granted for scope in needed):
                 return insufficient_scopes()
+        if request.path in self.data.answers:
+            return SandboxResponse.json(self.data.answers[request.path])
+        if request.path in self.data.raw_answers:
+            return SandboxResponse(
+                body=self.data.raw_answers[request.path].encode("utf-8"),
+                headers={"Content-Type": "application/json; charset=UTF-8"},
+            )
         for pattern, handler in self._routes:
             match = pattern.match(request.path)
             if match:
@@ -457,26 +497,26 @@ class GoogleApp:
         )
 
     def auto_forwarding(self, request: SandboxRequest, user: str) -> SandboxResponse:
-        return self._user(user) or SandboxResponse.json(self.data.auto_forwarding.model_dump(exclude_none=True))
+        return self._user(user) or SandboxResponse.json(proto3(self.data.auto_forwarding.model_dump()))
 
     def forwarding_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
         items = [a.model_dump() for a in self.data.forwarding_addresses]
-        return self._user(user) or SandboxResponse.json({"forwardingAddresses": items} if items else {})
+        return self._user(user) or SandboxResponse.json(proto3({"forwardingAddresses": items}))
 
     def forwarding_get(self, request: SandboxRequest, user: str, email: str) -> SandboxResponse:
         for item in self.data.forwarding_addresses:
             if item.forwardingEmail == email:
-                return self._user(user) or SandboxResponse.json(item.model_dump())
+                return self._user(user) or SandboxResponse.json(proto3(item.model_dump()))
         return google_error(404, "Requested entity was not found.", "notFound")
 
     def filters_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
         # Gmail's list response key is `filter` (singular), and it is left out when there are none.
-        return self._user(user) or SandboxResponse.json({"filter": self.filters} if self.filters else {})
+        return self._user(user) or SandboxResponse.json(proto3({"filter": self.filters}))
 
     def filters_get(self, request: SandboxRequest, user: str, filter_id: str) -> SandboxResponse:
         for item in self.filters:
             if item["id"] == filter_id:
-                return self._user(user) or SandboxResponse.json(item)
+                return self._user(user) or SandboxResponse.json(proto3(item))
         return google_error(404, "Requested entity was not found.", "notFound")
 
     def _send_as(self) -> list[dict[str, Any]]:
@@ -494,24 +534,24 @@ class GoogleApp:
         return [primary, *extra]
 
     def send_as_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
-        return self._user(user) or SandboxResponse.json({"sendAs": self._send_as()})
+        return self._user(user) or SandboxResponse.json(proto3({"sendAs": self._send_as()}))
 
     def send_as_get(self, request: SandboxRequest, user: str, email: str) -> SandboxResponse:
         for item in self._send_as():
             if item["sendAsEmail"] == email:
-                return self._user(user) or SandboxResponse.json(item)
+                return self._user(user) or SandboxResponse.json(proto3(item))
         return google_error(404, "Requested entity was not found.", "notFound")
 
     def imap(self, request: SandboxRequest, user: str) -> SandboxResponse:
-        return self._user(user) or SandboxResponse.json(self.data.imap.model_dump())
+        return self._user(user) or SandboxResponse.json(proto3(self.data.imap.model_dump()))
 
     def pop(self, request: SandboxRequest, user: str) -> SandboxResponse:
-        return self._user(user) or SandboxResponse.json(self.data.pop.model_dump())
+        return self._user(user) or SandboxResponse.json(proto3(self.data.pop.model_dump()))
 
     def vacation(self, request: SandboxRequest, user: str) -> SandboxResponse:
         record = self.data.vacation.model_dump()
         record["responseSubject"] = self._text(record["responseSubject"], "responseSubject")
-        return self._user(user) or SandboxResponse.json(record)
+        return self._user(user) or SandboxResponse.json(proto3(record))
 
     def delegates_list(self, request: SandboxRequest, user: str) -> SandboxResponse:
         # A person's own sign-in never lists delegates; a service account with domain-wide delegation does (the
@@ -526,7 +566,7 @@ class GoogleApp:
                 "FAILED_PRECONDITION",
             )
         items = [d.model_dump() for d in self.data.delegates]
-        return self._user(user) or SandboxResponse.json({"delegates": items} if items else {})
+        return self._user(user) or SandboxResponse.json(proto3({"delegates": items}))
 
     # -- Drive ---------------------------------------------------------------------------------------
 

@@ -132,12 +132,13 @@ def test_media_shared_with_a_whole_domain_is_reported() -> None:
 
 
 def test_a_drive_permission_google_does_not_name_is_never_dropped() -> None:
+    from auditor.checkapi.google import DrivePermission as P
     from auditor.checks.google.drive_shared_people import UNNAMED, people
 
-    assert people({"type": "user", "role": "reader"}) == [UNNAMED]
-    assert people({"type": "group", "role": "writer", "emailAddress": "g@example.org"}) == ["g@example.org"]
-    assert people({"type": "user", "role": "owner", "emailAddress": "me@example.org"}) == []
-    assert people({"type": "anyone", "role": "reader"}) == []  # the anyone-with-the-link check reports these
+    assert people(P(type="user", role="reader")) == [UNNAMED]
+    assert people(P(type="group", role="writer", emailAddress="g@example.org")) == ["g@example.org"]
+    assert people(P(type="user", role="owner", emailAddress="me@example.org")) == []
+    assert people(P(type="anyone", role="reader")) == []  # the anyone-with-the-link check reports these
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "reset"])

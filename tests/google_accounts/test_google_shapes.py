@@ -1,5 +1,6 @@
-"""Answers of the right JSON but the wrong shape (a listing that is not a list of records) end in an error,
-never in a shorter list judged clear, and what Google says in an error is shown literally."""
+"""Answers of the right JSON but the wrong shape: a listing that is not a list ends in an error, a record that is
+not a record is named while the others are kept — never a shorter list judged whole — and what Google says in an
+error is shown literally."""
 
 from __future__ import annotations
 
@@ -74,10 +75,26 @@ def client() -> Iterator[GoogleClient]:
         server.server_close()
 
 
-@pytest.mark.parametrize("read", ["filters", "send_as", "forwarding_addresses", "media_shared_by_link"])
+@pytest.mark.parametrize("read", ["filters", "forwarding_addresses"])
 def test_a_listing_that_is_not_a_list_of_records_is_an_error(read: str, client: GoogleClient) -> None:
     with pytest.raises(ProviderError, match="not a list of records"):
         asyncio.run(getattr(client, read)())
+
+
+@pytest.mark.parametrize(
+    ("read", "kept", "named"),
+    [
+        ("send_as", 0, ["sendAs[0]: not an object ('x@example.net')", "primary) address was not listed"]),
+        ("media_shared_by_link", 1, ["files[1]: not an object ('IMG_2.jpg')"]),
+    ],
+)
+def test_records_that_are_not_records_are_named_and_the_others_kept(
+    read: str, kept: int, named: list[str], client: GoogleClient
+) -> None:
+    reading = asyncio.run(getattr(client, read)())
+    assert len(reading.value) == kept and not reading.whole
+    for words in named:
+        assert any(words in problem for problem in reading.unrecognised), reading.unrecognised
 
 
 def test_what_google_says_in_an_error_is_literal(client: GoogleClient) -> None:

@@ -72,7 +72,8 @@ def test_real_client_reads_the_compromised_account() -> None:
 def test_clean_account_has_no_filter_key_when_empty_and_no_forwarding() -> None:
     with Sandbox("clean") as sb:
         settings = gmail(sb).users().settings()
-        assert settings.getAutoForwarding(userId="me").execute() == {"enabled": False}
+        # proto3 JSON, as Gmail writes it: forwarding off is the default, and defaults are left out
+        assert settings.getAutoForwarding(userId="me").execute() == {}
         assert settings.forwardingAddresses().list(userId="me").execute() == {}
 
 
@@ -305,11 +306,10 @@ def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
         headers = {"Authorization": f"Bearer {env['AUDITOR_BEARER_TOKEN']}"}
         url = env["AUDITOR_GOOGLE_API_URL"] + "gmail/v1/users/me/settings/imap"
         assert httpx.get(url, headers=headers).status_code == 503
-        assert httpx.get(url, headers=headers).json() == {
+        assert httpx.get(url, headers=headers).json() == {  # maxFolderSize 0 (no limit) is left out
             "enabled": True,
             "autoExpunge": True,
             "expungeBehavior": "archive",
-            "maxFolderSize": 0,
         }
     finally:
         proc.send_signal(signal.SIGTERM)

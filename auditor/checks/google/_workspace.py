@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.checkapi import CheckContext
+from auditor.checkapi.google import GOOGLE, GoogleReads
 from auditor.model import Finding, Severity, Status
 
 NOT_AN_ADMIN = (
@@ -13,10 +12,10 @@ NOT_AN_ADMIN = (
 )
 
 
-def admin_client(ctx: CheckContext) -> Any | None:
+def admin_client(ctx: CheckContext) -> GoogleReads | None:
     """The Google client when it reads the Admin SDK; None when these checks do not apply."""
-    client = ctx.client("google")
-    return client if getattr(client, "workspace_admin", False) else None
+    client = ctx.client(GOOGLE)
+    return client if getattr(client, "workspace_admin", False) is True else None
 
 
 def not_applicable(ctx: CheckContext) -> list[Finding]:
@@ -28,3 +27,19 @@ def not_applicable(ctx: CheckContext) -> list[Finding]:
             severity=Severity.INFO,
         )
     ]
+
+
+def when(millis: str | None) -> str:
+    """A Unix time in milliseconds (the Admin SDK's int64, carried as a string) as a date; "never" for 0."""
+    from datetime import datetime, timezone
+
+    try:
+        value = int(str(millis))
+    except ValueError:
+        return "unknown"
+    if value <= 0:
+        return "never"
+    try:
+        return datetime.fromtimestamp(value / 1000, timezone.utc).strftime("%Y-%m-%d")
+    except (OverflowError, OSError, ValueError):
+        return "unknown"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.connectors.google.client import DelegationUnavailable
+from auditor.checkapi.google import GOOGLE, DelegationUnavailable
+from auditor.checkapi.google import guided_title as guided_check_title
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -21,10 +22,16 @@ SPEC = CheckSpec(
 # records the answer (a finding of this check could not be answered).
 GUIDED = "google.manual_delegation"
 
+WAITING = {
+    "pending": " Gmail sent them an invitation that has not been accepted yet: once accepted, they get in.",
+    "rejected": " They turned the invitation down, so they cannot get in unless it is sent again.",
+    "expired": " The invitation expired unanswered, so they cannot get in unless it is sent again.",
+}
+
 
 async def run(ctx: CheckContext) -> list[Finding]:
     try:
-        delegates = await ctx.client("google").delegates()
+        reading = await ctx.client(GOOGLE).delegates()
     except DelegationUnavailable:
         return [
             ctx.finding(
@@ -37,21 +44,21 @@ async def run(ctx: CheckContext) -> list[Finding]:
             )
         ]
     findings = []
-    for delegate in delegates:
-        address = str(delegate.get("delegateEmail") or "")
+    for delegate in reading.value:
+        address = delegate.delegateEmail
+        shown = literal(address, 200)
         made = ctx.review_or_found(
-            f"{literal(address, 200)} can read and send your mail, and you didn't allow it",
-            f"{literal(address, 200)} can read and send your mail — did you allow this?",
+            f"{shown} can read and send your mail, and you didn't allow it",
+            f"{shown} can read and send your mail — did you allow this?",
             subject=address,
-            detail="A delegate can open this mailbox, read and delete messages and send mail as you.",
-            evidence=dict(delegate),
+            detail="A delegate can open this mailbox, read and delete messages and send mail as you."
+            + WAITING.get(delegate.verificationStatus or "", ""),
+            evidence=delegate.model_dump(exclude_none=True),
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("Nobody else has delegated access to your Gmail")]
+    return ctx.conclude(findings, reading, clear="Nobody else has delegated access to your Gmail")
 
 
 def guided_title() -> str:
-    from auditor.manual import manual_definitions
-
-    return manual_definitions()[GUIDED].title
+    return guided_check_title(GUIDED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
+from auditor.checkapi.google import GOOGLE, DriveFile
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -18,20 +19,26 @@ SPEC = CheckSpec(
 )
 
 
+def findable(item: DriveFile) -> bool:
+    """Anyone on the internet can find it (an 'anyone' permission that allows discovery), not only open it."""
+    return any(p.type == "anyone" and p.allowFileDiscovery is True for p in item.permissions or [])
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
-    files = await ctx.client("google").media_shared_by_link()
+    reading = await ctx.client(GOOGLE).media_shared_by_link()
     findings = []
-    for item in files:
-        public = any(p.get("type") == "anyone" and p.get("allowFileDiscovery") for p in item.get("permissions", []))
-        how = "anyone on the internet can find and open" if public else "anyone with the link can open"
-        name = literal(item.get("name", ""), 200)
+    for item in reading.value:
+        how = "anyone on the internet can find and open" if findable(item) else "anyone with the link can open"
+        name = literal(item.name or "a file without a name", 200)
         findings.append(
             ctx.finding(
                 Status.FOUND,
                 f"{name}: {how} it",
-                subject=str(item.get("id")),
-                detail=f"In your Google Drive: {literal(item.get('webViewLink'), 300)}",
-                evidence={k: item.get(k) for k in ("id", "name", "mimeType", "webViewLink", "permissions")},
+                subject=item.id,
+                detail=f"In your Google Drive: {literal(item.webViewLink or 'no link given', 300)}",
+                evidence=item.model_dump(
+                    include={"id", "name", "mimeType", "webViewLink", "permissions"}, exclude_none=True
+                ),
             )
         )
-    return findings or [ctx.clear("No photo or video in your Google Drive is shared by link")]
+    return ctx.conclude(findings, reading, clear="No photo or video in your Google Drive is shared by link")

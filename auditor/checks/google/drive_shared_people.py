@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.checkapi import CheckContext
+from auditor.checkapi.google import GOOGLE, DriveFile, DrivePermission
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -23,30 +24,36 @@ SPEC = CheckSpec(
 UNNAMED = "someone Google did not name"
 
 
-def people(permission: dict[str, Any]) -> list[str]:
+def people(permission: DrivePermission) -> list[str]:
     """Who a permission lets in besides the owner: a person or group, a whole domain, or someone unnamed."""
-    if permission.get("role") == "owner" or permission.get("type") == "anyone":
+    if permission.role == "owner" or permission.type == "anyone":
         return []  # the owner is you; anyone-with-the-link is the link check's
-    if permission.get("emailAddress"):
-        return [str(permission["emailAddress"])]
-    if permission.get("domain"):
-        return [f"everyone at {permission['domain']}"]
+    if permission.emailAddress:
+        return [permission.emailAddress]
+    if permission.domain:
+        return [f"everyone at {permission.domain}"]
     # A permission that lets someone in is never dropped because Google left out who it is.
     return [UNNAMED]
 
 
+def _brief(item: DriveFile) -> dict[str, Any]:
+    return {"id": item.id, "name": item.name or "", "webViewLink": item.webViewLink}
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
-    files = await ctx.client("google").media_shared_with_people()
+    reading = await ctx.client(GOOGLE).media_shared_with_people()
     by_person: dict[str, list[dict[str, Any]]] = {}
-    unread: list[dict[str, Any]] = []
-    for item in files:
-        permissions = item.get("permissions")
-        if not isinstance(permissions, list):
-            unread.append({k: item.get(k) for k in ("id", "name", "webViewLink")})
+    unlisted: list[str] = []
+    for item in reading.value:
+        if item.permissions is None:
+            unlisted.append(literal(item.name or item.id, 60))
             continue
-        for permission in permissions:
-            for who in people(permission if isinstance(permission, dict) else {}):
-                by_person.setdefault(who, []).append({k: item.get(k) for k in ("id", "name", "webViewLink")})
+        for permission in item.permissions:
+            for who in people(permission):
+                by_person.setdefault(who, []).append(_brief(item))
+    if unlisted:
+        names = ", ".join(unlisted[:5]) + (" …" if len(unlisted) > 5 else "")
+        reading = reading.missing(f"who can open {len(unlisted)} of your photos or videos ({names})")
     findings = []
     for person, shared in sorted(by_person.items()):
         shown = literal(person, 200)
@@ -60,13 +67,4 @@ async def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    if unread:
-        names = ", ".join(literal(f["name"], 60) for f in unread[:5]) + (" …" if len(unread) > 5 else "")
-        findings.append(
-            ctx.not_read(
-                f"Couldn't see who can open {len(unread)} of your photos or videos",
-                f"Google Drive did not list who can open: {names}",
-                key="permissions",
-            )
-        )
-    return findings or [ctx.clear("None of your photos or videos in Drive is shared with other people")]
+    return ctx.conclude(findings, reading, clear="None of your photos or videos in Drive is shared with other people")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
+from auditor.checkapi.google import GOOGLE
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -18,10 +19,12 @@ SPEC = CheckSpec(
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
-    aliases = [a for a in await ctx.client("google").send_as() if not a.get("isPrimary")]
+    reading = await ctx.client(GOOGLE).send_as()
     findings = []
-    for alias in aliases:
-        address = str(alias.get("sendAsEmail") or "")
+    for alias in reading.value:
+        if alias.isPrimary:
+            continue
+        address = alias.sendAsEmail
         shown = literal(address, 200)
         made = ctx.review_or_found(
             f"Mail can be sent as {shown} from your account, and it isn't yours",
@@ -29,8 +32,8 @@ async def run(ctx: CheckContext) -> list[Finding]:
             subject=address,
             detail="A send-as alias lets this account send mail that appears to come from another address, and "
             "replies may go there.",
-            evidence=dict(alias),
+            evidence=alias.model_dump(exclude_none=True),
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("Only your own address can send mail from this account")]
+    return ctx.conclude(findings, reading, clear="Only your own address can send mail from this account")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.checks.google._workspace import admin_client, not_applicable
+from auditor.checks.google._workspace import admin_client, not_applicable, when
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -18,34 +18,23 @@ SPEC = CheckSpec(
 )
 
 
-def _when(millis: object) -> str:
-    from datetime import datetime, timezone
-
-    try:
-        value = int(str(millis))
-    except ValueError:
-        return "unknown"
-    if value <= 0:
-        return "never"
-    return datetime.fromtimestamp(value / 1000, timezone.utc).strftime("%Y-%m-%d")
-
-
 async def run(ctx: CheckContext) -> list[Finding]:
     client = admin_client(ctx)
     if client is None:
         return not_applicable(ctx)
+    reading = await client.app_passwords(ctx.target)
     findings = []
-    for asp in await client.app_passwords(ctx.target):
-        name = literal(asp.get("name") or "unnamed", 120)
-        made_on, used_on = _when(asp.get("creationTime")), _when(asp.get("lastTimeUsed"))
+    for asp in reading.value:
+        name = literal(asp.name or "unnamed", 120)
+        made_on, used_on = when(asp.creationTime), when(asp.lastTimeUsed)
         made = ctx.review_or_found(
             f"App password “{name}” (made {made_on}, last used {used_on}), and you didn't make it",
             f"App password “{name}” (made {made_on}, last used {used_on}) — did you make it?",
-            subject=str(asp.get("codeId")),
+            subject=str(asp.codeId),
             detail="An app password lets a mail program or device into your account without 2-Step Verification, "
             "and keeps working after you change your password until it is deleted.",
-            evidence={k: asp.get(k) for k in ("codeId", "name", "creationTime", "lastTimeUsed")},
+            evidence=asp.model_dump(include={"codeId", "name", "creationTime", "lastTimeUsed"}, exclude_none=True),
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("Your Workspace account has no app passwords")]
+    return ctx.conclude(findings, reading, clear="Your Workspace account has no app passwords")

@@ -28,20 +28,22 @@ async def run(ctx: CheckContext) -> list[Finding]:
     client = admin_client(ctx)
     if client is None:
         return not_applicable(ctx)
+    reading = await client.app_tokens(ctx.target)
     findings = []
-    for token in await client.app_tokens(ctx.target):
-        client_id = str(token.get("clientId") or "")
-        app = literal(token.get("displayText") or client_id or "an unnamed app", 120)
-        scopes = [str(s) for s in token.get("scopes") or []]
+    for token in reading.value:
+        app = literal(token.displayText or token.clientId or "an unnamed app", 120)
+        scopes = token.scopes
         shown = ", ".join(literal(short_scope(s), 120) for s in scopes[:8]) + (" …" if len(scopes) > 8 else "")
         made = ctx.review_or_found(
             f"The app {app} can reach your account ({shown}), and you didn't add it",
             f"The app {app} can reach your account ({shown}) — did you add it?",
-            subject=client_id,
+            subject=token.clientId,
             detail=f"{app} holds a token for your account with these permissions: {shown or 'none listed'}. "
             "It keeps working after a password change until the access is removed.",
-            evidence={k: token.get(k) for k in ("clientId", "displayText", "scopes", "nativeApp", "anonymous")},
+            evidence=token.model_dump(
+                include={"clientId", "displayText", "scopes", "nativeApp", "anonymous"}, exclude_none=True
+            ),
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("No third-party app holds access to your Workspace account")]
+    return ctx.conclude(findings, reading, clear="No third-party app holds access to your Workspace account")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.checkapi import CheckContext
+from auditor.checkapi.google import LoginActivity
 from auditor.checks.google._workspace import admin_client, not_applicable
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
@@ -40,14 +39,14 @@ CHANGES = {
 SUCCESS = {"login_success", "login_verification"}
 
 
-def _events(activities: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+def _events(activities: list[LoginActivity]) -> list[tuple[str, str, str]]:
     """(event name, IP address, time) for every event of every activity."""
     out = []
     for activity in activities:
-        when = str((activity.get("id") or {}).get("time") or "")
-        address = str(activity.get("ipAddress") or "unknown address")
-        for event in activity.get("events") or []:
-            out.append((str(event.get("name") or ""), address, when))
+        when = activity.id.time or ""
+        address = activity.ipAddress or "unknown address"
+        for event in activity.events:
+            out.append((event.name or "", address, when))
     return out
 
 
@@ -55,7 +54,8 @@ async def run(ctx: CheckContext) -> list[Finding]:
     client = admin_client(ctx)
     if client is None:
         return not_applicable(ctx)
-    events = _events(await client.login_events(ctx.target))
+    reading = await client.login_events(ctx.target)
+    events = _events(reading.value)
     findings: list[Finding] = []
     alarms: dict[tuple[str, str], list[str]] = {}
     places: dict[str, list[str]] = {}
@@ -118,4 +118,4 @@ async def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("No suspicious or unfamiliar sign-ins in the last 30 days")]
+    return ctx.conclude(findings, reading, clear="No suspicious or unfamiliar sign-ins in the last 30 days")

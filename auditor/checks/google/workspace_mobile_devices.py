@@ -22,19 +22,22 @@ async def run(ctx: CheckContext) -> list[Finding]:
     client = admin_client(ctx)
     if client is None:
         return not_applicable(ctx)
+    reading = await client.mobile_devices(ctx.target)
     findings = []
-    for device in await client.mobile_devices(ctx.target):
-        model = literal(device.get("model") or "an unknown device", 80)
-        system = literal(device.get("os") or "unknown system", 60)
-        synced = literal(device.get("lastSync") or "unknown", 40)
+    for device in reading.value:
+        model = literal(device.model or "an unknown device", 80)
+        system = literal(device.os or "unknown system", 60)
+        synced = literal(device.lastSync or "unknown", 40)
         made = ctx.review_or_found(
             f"{model} ({system}) syncs your account, and it isn't yours",
             f"{model} ({system}), last synced {synced} — is this your device?",
-            subject=str(device.get("resourceId") or device.get("deviceId") or model),
+            subject=device.resourceId,
             detail="A phone or tablet signed in to your account receives your mail, calendar and contacts as they "
             "arrive.",
-            evidence={k: device.get(k) for k in ("resourceId", "model", "os", "type", "status", "lastSync", "email")},
+            evidence=device.model_dump(
+                include={"resourceId", "model", "os", "type", "status", "lastSync", "email"}, exclude_none=True
+            ),
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("No phone or tablet syncs your Workspace account")]
+    return ctx.conclude(findings, reading, clear="No phone or tablet syncs your Workspace account")

@@ -14,12 +14,37 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
+from auditor.checkapi import Reading
+from auditor.checkapi.google import (
+    AdminAccessDenied,
+    AppPassword,
+    AppToken,
+    AutoForwarding,
+    Delegate,
+    DelegationUnavailable,
+    DirectoryUser,
+    DriveFile,
+    ForwardingAddress,
+    GmailFilter,
+    GoogleRecord,
+    ImapSettings,
+    LoginActivity,
+    MobileDevice,
+    PopSettings,
+    SendAs,
+)
+from auditor.connectors.google import answers
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
 from auditor.safetext import literal
+
+T = TypeVar("T")
+R = TypeVar("R", bound=GoogleRecord)
+
+__all__ = ["AdminAccessDenied", "DelegationUnavailable", "GoogleClient"]
 
 SCOPES = (
     "https://www.googleapis.com/auth/gmail.settings.basic",
@@ -50,7 +75,7 @@ MEDIA_QUERY = (
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 )
 MEDIA_FIELDS = (
-    "nextPageToken, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
+    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
     "permissions(type,role,allowFileDiscovery))"
 )
 # Shared with named people ('limited'), or with everyone in a Workspace domain (by link or findable there).
@@ -58,18 +83,12 @@ PEOPLE_QUERY = (
     "(visibility = 'limited' or visibility = 'domainWithLink' or visibility = 'domainCanFind') and 'me' in owners and "
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 )
-PEOPLE_FIELDS = "nextPageToken, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
-MAX_PAGES = 200
+PEOPLE_FIELDS = (
+    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
+)
+MAX_PAGES = answers.MAX_PAGES
 # Drive and the Admin SDK say "slow down" with a 403 and one of these reasons rather than a 429.
 RATE_LIMIT_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
-
-
-class DelegationUnavailable(ConnectorError):
-    """Gmail answers delegates.list only to a Workspace service account with domain-wide delegation."""
-
-
-class AdminAccessDenied(AuthError):
-    """The Admin SDK refused: the account is not a Workspace administrator, or the admin scopes are missing."""
 
 
 class GoogleClient:
@@ -135,10 +154,10 @@ class GoogleClient:
             wait: float | None = None
             try:
                 result = make(self._service(service)).execute(num_retries=0)
-                if not isinstance(result, dict):
+                if isinstance(result, (str, bytes)):
                     # googleapiclient hands back the raw text when the body is not JSON
                     raise ProviderError("Google sent data that is not valid JSON")
-                return result
+                return result  # any other JSON value: its shape is judged where it is read (answers)
             except RefreshError as exc:
                 if service == DELEGATION_SERVICE:
                     raise AuthError(
@@ -185,12 +204,6 @@ class GoogleClient:
                 raise last
             time.sleep(wait)
 
-    async def _call(self, key: str, make: Callable[[Any], Any], service: str = "gmail") -> Any:
-        """Fetch once per audit: checks asking for the same resource share one request."""
-        if key not in self._cache:
-            self._cache[key] = asyncio.ensure_future(self._run(make, service))
-        return await asyncio.shield(self._cache[key])
-
     async def _run(self, make: Callable[[Any], Any], service: str) -> Any:
         async with self._gate:
             loop = asyncio.get_running_loop()
@@ -200,146 +213,134 @@ class GoogleClient:
         """Let the request threads go (a request still running finishes; nothing new starts)."""
         self._threads.shutdown(wait=False, cancel_futures=True)
 
-    async def _pages(self, key: str, query: str, fields: str) -> list[dict[str, Any]]:
-        async def collect() -> list[dict[str, Any]]:
-            files: list[dict[str, Any]] = []
-            token: str | None = None
-            seen: set[str] = set()
-            for _ in range(MAX_PAGES):
-
-                def page_request(s: Any, page_token: str | None = token) -> Any:
-                    return s.files().list(q=query, fields=fields, pageSize=1000, pageToken=page_token, spaces="drive")
-
-                page = await self._run(page_request, "drive")
-                files += _records(page, "files")
-                token = page.get("nextPageToken")
-                if not token:
-                    return files
-                if token in seen:
-                    raise ProviderError("Google Drive repeated a page token: the listing would never end")
-                seen.add(token)
-            raise ProviderError(f"Google Drive kept sending pages after {MAX_PAGES}; stopped to be safe")
-
+    def _cached(self, key: str, make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """One read per audit: checks asking for the same resource share it (and its failure)."""
         if key not in self._cache:
-            self._cache[key] = asyncio.ensure_future(collect())
-        return list(await asyncio.shield(self._cache[key]))
+            self._cache[key] = asyncio.ensure_future(make())
+        return asyncio.shield(self._cache[key])
 
-    async def _listing(self, key: str, service: str, items: str, make: Callable[..., Any]) -> list[Any]:
-        """Every page of a listing that pages with pageToken/nextPageToken, fetched once per audit."""
+    async def _read(self, key: str, make: Callable[[Any], Any], parse: Callable[[Any], T], service: str = "gmail") -> T:
+        """One answer, validated into its records."""
 
-        async def collect() -> list[Any]:
-            out: list[Any] = []
-            token: str | None = None
-            seen: set[str] = set()
-            for _ in range(MAX_PAGES):
-                page = await self._run(functools.partial(make, page_token=token), service)
-                out += _records(page, items)
-                token = page.get("nextPageToken")
-                if not token:
-                    return out
-                if token in seen:
-                    raise ProviderError(f"Google repeated a page token listing {items}: it would never end")
-                seen.add(token)
-            raise ProviderError(f"Google kept sending pages of {items} after {MAX_PAGES}; stopped to be safe")
+        async def fetch() -> T:
+            return parse(await self._run(make, service))
 
-        if key not in self._cache:
-            self._cache[key] = asyncio.ensure_future(collect())
-        return list(await asyncio.shield(self._cache[key]))
+        return await self._cached(key, fetch)
+
+    async def _pages(
+        self,
+        key: str,
+        what: str,
+        make: Callable[..., Any],
+        parse: Callable[[Any, int], answers.Page[R]],
+        service: str,
+        identity: Callable[[R], Hashable] | None = None,
+    ) -> Reading[list[R]]:
+        """Every page of a listing that pages with pageToken/nextPageToken, validated, fetched once per audit."""
+
+        async def fetch(token: str | None) -> Any:
+            return await self._run(functools.partial(make, page_token=token), service)
+
+        async def collect() -> Reading[list[R]]:
+            return await answers.collect_pages(what, fetch, parse, key=identity, max_pages=MAX_PAGES)
+
+        return await self._cached(key, collect)
 
     # -- reads --------------------------------------------------------------------------------------
 
     async def account_email(self) -> str:
         """The signed-in account's address, from Drive's about (readable with drive.metadata.readonly; Gmail's
         getProfile is not readable with gmail.settings.basic)."""
-        body = await self._call("about", lambda s: s.about().get(fields="user(emailAddress)"), "drive")
-        return str((body.get("user") or {}).get("emailAddress") or "")
+        return await self._read(
+            "about", lambda s: s.about().get(fields="user(emailAddress)"), answers.account_email, "drive"
+        )
 
     def _settings(self, s: Any) -> Any:
         return s.users().settings()
 
-    async def profile(self) -> dict[str, Any]:
-        return dict(await self._call("profile", lambda s: s.users().getProfile(userId="me")))
+    async def auto_forwarding(self) -> Reading[AutoForwarding]:
+        return await self._read(
+            "autoForwarding", lambda s: self._settings(s).getAutoForwarding(userId="me"), answers.auto_forwarding
+        )
 
-    async def auto_forwarding(self) -> dict[str, Any]:
-        return dict(await self._call("autoForwarding", lambda s: self._settings(s).getAutoForwarding(userId="me")))
+    async def forwarding_addresses(self) -> Reading[list[ForwardingAddress]]:
+        return await self._read(
+            "forwarding",
+            lambda s: self._settings(s).forwardingAddresses().list(userId="me"),
+            answers.forwarding_addresses,
+        )
 
-    async def forwarding_addresses(self) -> list[dict[str, Any]]:
-        body = await self._call("forwarding", lambda s: self._settings(s).forwardingAddresses().list(userId="me"))
-        return _records(body, "forwardingAddresses")
+    async def filters(self) -> Reading[list[GmailFilter]]:
+        return await self._read("filters", lambda s: self._settings(s).filters().list(userId="me"), answers.filters)
 
-    async def filters(self) -> list[dict[str, Any]]:
-        body = await self._call("filters", lambda s: self._settings(s).filters().list(userId="me"))
-        return _records(body, "filter")  # Gmail's key is singular, and absent when there are none
+    async def send_as(self) -> Reading[list[SendAs]]:
+        return await self._read("sendAs", lambda s: self._settings(s).sendAs().list(userId="me"), answers.send_as)
 
-    async def send_as(self) -> list[dict[str, Any]]:
-        body = await self._call("sendAs", lambda s: self._settings(s).sendAs().list(userId="me"))
-        return _records(body, "sendAs")
+    async def imap(self) -> Reading[ImapSettings]:
+        return await self._read("imap", lambda s: self._settings(s).getImap(userId="me"), answers.imap)
 
-    async def imap(self) -> dict[str, Any]:
-        return dict(await self._call("imap", lambda s: self._settings(s).getImap(userId="me")))
+    async def pop(self) -> Reading[PopSettings]:
+        return await self._read("pop", lambda s: self._settings(s).getPop(userId="me"), answers.pop)
 
-    async def pop(self) -> dict[str, Any]:
-        return dict(await self._call("pop", lambda s: self._settings(s).getPop(userId="me")))
-
-    async def delegates(self) -> list[dict[str, Any]]:
+    async def delegates(self) -> Reading[list[Delegate]]:
         service = DELEGATION_SERVICE if self.delegation_credentials is not None else "gmail"
-        body = await self._call("delegates", lambda s: self._settings(s).delegates().list(userId="me"), service)
-        return _records(body, "delegates")
+        return await self._read(
+            "delegates", lambda s: self._settings(s).delegates().list(userId="me"), answers.delegates, service
+        )
 
-    async def media_shared_by_link(self) -> list[dict[str, Any]]:
-        return await self._pages("media-link", MEDIA_QUERY, MEDIA_FIELDS)
+    def _media(self, key: str, what: str, query: str, fields: str) -> Awaitable[Reading[list[DriveFile]]]:
+        def page(s: Any, page_token: str | None) -> Any:
+            return s.files().list(q=query, fields=fields, pageSize=1000, pageToken=page_token, spaces="drive")
 
-    async def media_shared_with_people(self) -> list[dict[str, Any]]:
-        return await self._pages("media-people", PEOPLE_QUERY, PEOPLE_FIELDS)
+        return self._pages(key, what, page, answers.drive_page(what), "drive", lambda f: f.id)
+
+    async def media_shared_by_link(self) -> Reading[list[DriveFile]]:
+        return await self._media("media-link", answers.MEDIA_BY_LINK, MEDIA_QUERY, MEDIA_FIELDS)
+
+    async def media_shared_with_people(self) -> Reading[list[DriveFile]]:
+        return await self._media("media-people", answers.MEDIA_WITH_PEOPLE, PEOPLE_QUERY, PEOPLE_FIELDS)
 
     # -- Workspace Admin SDK (read only when workspace_admin) ---------------------------------------
 
-    async def admin_user(self, email: str) -> dict[str, Any]:
-        return dict(await self._call(f"admin-user:{email}", lambda s: s.users().get(userKey=email), "directory"))
-
-    async def app_tokens(self, email: str) -> list[dict[str, Any]]:
-        body = await self._call(f"tokens:{email}", lambda s: s.tokens().list(userKey=email), "directory")
-        return _records(body, "items")
-
-    async def app_passwords(self, email: str) -> list[dict[str, Any]]:
-        body = await self._call(f"asps:{email}", lambda s: s.asps().list(userKey=email), "directory")
-        return _records(body, "items")
-
-    async def mobile_devices(self, email: str) -> list[dict[str, Any]]:
-        devices = await self._listing(
-            f"mobile:{email}",
-            "directory",
-            "mobiledevices",
-            lambda s, page_token: s.mobiledevices().list(
-                customerId="my_customer", query=f"email:{email}", maxResults=100, pageToken=page_token
-            ),
+    async def admin_user(self, email: str) -> Reading[DirectoryUser]:
+        return await self._read(
+            f"admin-user:{email}", lambda s: s.users().get(userKey=email), answers.directory_user, "directory"
         )
-        # The search is the server's filter; this keeps only the account's own devices whatever it returns.
-        return [d for d in devices if email.lower() in (str(e).lower() for e in d.get("email") or [])]
 
-    async def login_events(self, email: str) -> list[dict[str, Any]]:
+    async def app_tokens(self, email: str) -> Reading[list[AppToken]]:
+        return await self._read(
+            f"tokens:{email}", lambda s: s.tokens().list(userKey=email), answers.app_tokens, "directory"
+        )
+
+    async def app_passwords(self, email: str) -> Reading[list[AppPassword]]:
+        return await self._read(
+            f"asps:{email}", lambda s: s.asps().list(userKey=email), answers.app_passwords, "directory"
+        )
+
+    async def mobile_devices(self, email: str) -> Reading[list[MobileDevice]]:
+        def page(s: Any, page_token: str | None) -> Any:
+            return s.mobiledevices().list(
+                customerId="my_customer", query=f"email:{email}", maxResults=100, pageToken=page_token
+            )
+
+        devices = await self._pages(
+            f"mobile:{email}", answers.MOBILE_DEVICES, page, answers.mobile_page(), "directory", lambda d: d.resourceId
+        )
+        return answers.own_devices(devices, email)
+
+    async def login_events(self, email: str) -> Reading[list[LoginActivity]]:
         import datetime as dt
 
         since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=LOGIN_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        return await self._listing(
-            f"logins:{email}",
-            "reports",
-            "items",
-            lambda s, page_token: s.activities().list(
+
+        def page(s: Any, page_token: str | None) -> Any:
+            return s.activities().list(
                 userKey=email, applicationName="login", startTime=since, maxResults=1000, pageToken=page_token
-            ),
+            )
+
+        return await self._pages(
+            f"logins:{email}", answers.LOGINS, page, answers.logins_page(), "reports", answers.activity_key
         )
-
-
-def _records(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """A listing's records. Google leaves the key out when there are none; anything but a list of objects is an
-    error, never a shorter list judged clear."""
-    value = body.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ProviderError(f"Google sent {key!r} that is not a list of records")
-    return list(value)
 
 
 def _error_body(exc: Any) -> dict[str, Any]:
