@@ -38,6 +38,37 @@ def _note(value: str, choices: Choices) -> dict[str, str]:
     return {"note": value} if choices.notes and value else {}
 
 
+def indicator_set(now: datetime) -> dict[str, Any]:
+    """How old the stalkerware indicator set is and where it came from, or that its record could not be read.
+
+    The device and phone checks match against this set: a reader judges their "Looks clear" by its age."""
+    from auditor.errors import AuditorError
+    from auditor.iocs import current_meta, describe_age
+
+    try:
+        meta = current_meta()
+        summary = describe_age(meta, now)
+        dated = meta.dated.isoformat()
+    except (AuditorError, ValueError) as exc:  # no record, a damaged one, or a date that is not a date
+        return {
+            "read": False,
+            "summary": (
+                "The stalkerware indicator set's record could not be read, so its age and source are not known "
+                f"({exc})."
+            ),
+        }
+    return {
+        "read": True,
+        "summary": summary,
+        "source": meta.source,
+        "dated": dated,
+        "age_days": max(meta.age(now).days, 0),
+        "shipped_with_auditor": meta.bundled,
+        **({"commit": meta.commit} if meta.commit else {}),
+        **({"attribution": f"{meta.attribution} (CC-BY 4.0)"} if meta.attribution else {}),
+    }
+
+
 def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> dict[str, Any]:
     """The export as one JSON-ready dictionary. Refuses if any evidence no longer matches its SHA-256."""
     mismatches = timeline.verify()
@@ -57,6 +88,7 @@ def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> 
             "evidence_manifest": choices.evidence,
             "notes": choices.notes,
         },
+        "indicator_set": indicator_set(moment),
     }
     if choices.findings:
         open_paths, closed = timeline.findings_summary()

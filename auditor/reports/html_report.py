@@ -52,6 +52,16 @@ def render(data: dict[str, Any], access_map: str | None = None) -> str:
         '<p class="warning">This document is not encrypted. It contains private information about a person who '
         "may be in danger: share it only with the people it is meant for.</p>",
     ]
+    indicators = data.get("indicator_set")
+    if indicators is not None:  # what the device and phone checks were matched against, and how old it is
+        words = h(indicators["summary"])
+        if indicators.get("read"):
+            source = f" Source: {h(indicators['source'])}."
+            commit = f" Commit {h(indicators['commit'])}." if indicators.get("commit") else ""
+            credit = f" {h(indicators['attribution'])}." if indicators.get("attribution") else ""
+            out.append(f'<p class="meta">{words}{source}{commit}{credit}</p>')
+        else:
+            out.append(f'<p class="warning">{words}</p>')
     included = data["included"]
     parts = [name.replace("_", " ") for name, on in included.items() if on]
     left_out = [name.replace("_", " ") for name, on in included.items() if not on]

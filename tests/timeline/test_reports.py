@@ -213,3 +213,95 @@ def test_the_report_never_reads_an_unchecked_account_as_clear(cli, tmp_path: Pat
         store.save_run(audit_run(T0 + timedelta(days=1), "", status=Status.CLEAR))
     page = export(cli, tmp_path, "html")[0].decode()
     assert "Could not check" not in page and "The audits stored in this case found no access path." in page
+
+
+# --- the stalkerware indicator set's age and source ---------------------------------------------------------
+
+
+def _installed_record(home: Path, record: object) -> None:
+    folder = home / "indicators"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "installed.json").write_text(record if isinstance(record, str) else json.dumps(record))
+
+
+def test_every_report_states_the_indicator_sets_age_and_source(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from auditor.iocs import current_meta, describe_age
+
+    data = json.loads(export(cli, tmp_path, "json")[0])
+    meta = current_meta()
+    made = datetime.fromisoformat(data["generated_at"])
+    assert data["indicator_set"] == {
+        "read": True,
+        "summary": describe_age(meta, made),
+        "source": meta.source,
+        "dated": meta.dated.isoformat(),
+        "age_days": (made - meta.dated).days,
+        "shipped_with_auditor": True,
+        "commit": meta.commit,
+        "attribution": "Stalkerware indicators by Echap (CC-BY 4.0)",
+    }
+    assert data["indicator_set"]["summary"].startswith("Stalkerware indicator set shipped with auditor, dated ")
+    page = export(cli, tmp_path, "html")[0].decode()
+    page_made = datetime.fromisoformat(re.search(r'<p class="meta">Made (\S+) by', page).group(1))  # type: ignore[union-attr]
+    assert f'<p class="meta">{describe_age(meta, page_made)} Source: ' in page
+    assert "Stalkerware indicator set shipped with auditor, dated " + meta.dated.date().isoformat() in page
+    assert "Source: Stalkerware indicators by Echap (github.com/AssoEchap/stalkerware-indicators)" in page
+    assert f"Commit {meta.commit}." in page and "CC-BY 4.0" in page
+    export(cli, tmp_path, "pdf")
+    flat = re.sub(r"\s+", "", pdf_text(tmp_path / "report.pdf"))
+    assert (
+        re.sub(r"\s+", "", "Stalkerware indicator set shipped with auditor, dated " + meta.dated.date().isoformat())
+        in flat
+    )
+    assert "Source:StalkerwareindicatorsbyEchap" in flat
+
+
+def test_an_installed_set_is_reported_with_its_own_date_and_source_literally(
+    cli,
+    filled: Path,
+    tmp_path: Path,
+    isolated_home: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    _installed_record(
+        isolated_home,
+        {"source": "/home/x/" + HOSTILE + "/ioc.yaml", "installed_at": "2026-01-02T03:04:05+00:00", "files": {}},
+    )
+    data = json.loads(export(cli, tmp_path, "json")[0])
+    record = data["indicator_set"]
+    assert record["read"] is True and record["shipped_with_auditor"] is False
+    assert record["source"] == "/home/x/" + HOSTILE + "/ioc.yaml", "JSON keeps the exact value (it is data)"
+    assert record["dated"] == "2026-01-02T03:04:05+00:00"
+    assert record["summary"].startswith("Stalkerware indicator set installed, dated 2026-01-02 (")
+    assert "commit" not in record and "attribution" not in record
+    page = export(cli, tmp_path, "html")[0].decode()
+    assert "Stalkerware indicator set installed, dated 2026-01-02" in page
+    assert "Source: /home/x/[bold red]boom[/]" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page and "\x1b" not in page and "\u202e" not in page
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "{not json",
+        {"source": "x", "files": {}},  # no installed_at
+        {"source": "x", "installed_at": "yesterday-ish", "files": {}},  # a date that is not a date
+    ],
+    ids=["not json", "missing date", "bad date"],
+)
+def test_a_report_says_when_the_indicator_sets_record_could_not_be_read(
+    cli,
+    filled: Path,
+    tmp_path: Path,
+    isolated_home: Path,
+    record: object,  # type: ignore[no-untyped-def]
+) -> None:
+    _installed_record(isolated_home, record)
+    data = json.loads(export(cli, tmp_path, "json")[0])
+    assert data["indicator_set"]["read"] is False
+    assert data["indicator_set"]["summary"].startswith(
+        "The stalkerware indicator set's record could not be read, so its age and source are not known"
+    )
+    assert set(data["indicator_set"]) == {"read", "summary"}, "no age or source is made up"
+    page = export(cli, tmp_path, "html")[0].decode()
+    assert '<p class="warning">The stalkerware indicator set&#x27;s record could not be read' in page
+    assert "Stalkerware indicator set shipped with auditor" not in page
