@@ -593,3 +593,14 @@ def test_a_malformed_bundle_is_refused_cleanly_or_imports_only_allowed_values(da
         text = "\n".join(p.read_text() for p in home.iterdir() if p.is_file())
         for refused in ("token:", "password", "cases"):
             assert refused not in text.replace("token_uri", "")
+
+
+def test_a_hostile_key_in_a_bad_bundle_is_named_literally(run: Run, tmp_path: Path) -> None:
+    bundle = tmp_path / "clinic.yaml"
+    key = json.dumps(HOSTILE)  # a double-quoted YAML key carrying the escapes
+    bundle.write_text(
+        f"auditor_settings_bundle: 1\nmicrosoft:\n  client_id: {MS_CLIENT}\n  {key}: 1\n", encoding="utf-8"
+    )
+    code, out, err = run("settings", "import", str(bundle))
+    assert code == 2 and "clinic.yaml, line 4" in err and "[bold red]boom[/]" in err
+    assert_inert(out + err)
