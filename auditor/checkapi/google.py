@@ -39,6 +39,7 @@ __all__ = [
     "DriveFile",
     "DrivePermission",
     "DriveUser",
+    "EventParameter",
     "FilterAction",
     "FilterCriteria",
     "ForwardingAddress",
@@ -304,11 +305,27 @@ class ActivityActor(GoogleRecord):
     callerType: str | None = None
 
 
+class EventParameter(GoogleRecord):
+    """One item of ``Activity.events[].parameters`` (admin.reports_v1): a named value of an event."""
+
+    name: str | None = None
+    value: str | None = None
+    boolValue: bool | None = None
+    intValue: str | None = None
+    multiValue: list[str] = Field(default_factory=list)
+
+
 class LoginEvent(GoogleRecord):
     """One item of ``Activity.events`` (admin.reports_v1): a login audit event such as ``login_success``."""
 
     name: str | None = None
     type: str | None = None
+    parameters: list[EventParameter] = Field(default_factory=list)
+
+    @property
+    def suspicious(self) -> bool:
+        """Google marked the event suspicious (the login report's ``is_suspicious`` parameter)."""
+        return any(p.name == "is_suspicious" and p.boolValue is True for p in self.parameters)
 
 
 class LoginActivity(GoogleRecord):

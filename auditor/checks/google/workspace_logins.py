@@ -46,7 +46,9 @@ def _events(activities: list[LoginActivity]) -> list[tuple[str, str, str]]:
         when = activity.id.time or ""
         address = activity.ipAddress or "unknown address"
         for event in activity.events:
-            out.append((event.name or "", address, when))
+            name = event.name or ""
+            # Google's own filter for suspicious successful sign-ins is login_success with is_suspicious==true
+            out.append(("suspicious_login" if name in SUCCESS and event.suspicious else name, address, when))
     return out
 
 
