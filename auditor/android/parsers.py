@@ -15,7 +15,8 @@ The shapes, from the Android Open Source Project's frameworks/base:
 - ``dumpsys device_policy`` (DevicePolicyManagerService.dump, DevicePolicyData.dump, Owners.dump):
   ``Current Device Policy Manager state:``; per user ``Enabled Device Admins (User N, provisioningState: S):``
   then, one step deeper, a ``package/.Class:`` line per admin with its details deeper still, then
-  ``mPasswordOwner=…``-style fields; owners as ``admin=ComponentInfo{package/Class}`` under
+  ``mPasswordOwner=…`` and the other fields (always printed: they end the list); owners as
+  ``admin=ComponentInfo{package/Class}`` under
   ``Device Owner:`` / ``Profile Owner (User N):``.
 - ``dumpsys accessibility`` (AccessibilityManagerService.dump): ``ACCESSIBILITY MANAGER (dumpsys
   accessibility)``, then per user ``User state[``; Android 11 and later list ``Enabled services:{{a/b}, {c/d}}``
@@ -59,6 +60,10 @@ ADB_STATES = frozenset(
     }
 )
 CUT_SHORT = "the output ends in the middle of a line (cut short)"
+# What separates and pads fields in adb's output. Deliberately ASCII: str.split() and str.strip() would also
+# take U+2028, NEL or U+3000 for spaces, so a name carrying one would be cut at it and read as another name.
+BLANK = " \t\r"
+FIELDS = re.compile(r"[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -71,30 +76,39 @@ class Parsed(Generic[T]):
 
 def quoted(text: str, limit: int = 160) -> str:
     """Text from the phone, shown literally inside a description."""
-    return f"“{literal(text.strip(), limit)}”"
+    return f"“{literal(text.strip(BLANK), limit)}”"
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines as the phone ended them: at "\n" only (a "\r" before it is adb's terminal translation).
+
+    Not ``str.splitlines``: that also breaks at form feeds, NEL and U+2028, which an app's label or name can
+    carry — and a line made up that way could pass for one of the lines a parser looks for.
+    """
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
 def _began(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in split_lines(text) if line.strip(BLANK)), "")
     return f"it began {quoted(first, 100)}" if first else "it printed nothing"
 
 
 def _numbered(text: str) -> Iterator[tuple[int, str]]:
     """(line number, stripped line) for every line that is not blank."""
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    for number, line in enumerate(split_lines(text), 1):
+        stripped = line.strip(BLANK)
         if stripped:
             yield number, stripped
 
 
 def _cut_short(text: str) -> list[str]:
     # Every line-per-record command ends its output with a newline; without one, the last record may be cut.
-    return [CUT_SHORT] if text.strip() and not text.endswith("\n") else []
+    return [CUT_SHORT] if text.strip(BLANK) and not text.endswith("\n") else []
 
 
 def parse_component(flat: str) -> Component | None:
     """``package/Class`` or ``package/.Class`` as Android flattens a ComponentName; None if it is not one."""
-    package, sep, name = flat.strip().partition("/")
+    package, sep, name = flat.strip(BLANK).partition("/")
     if not sep or not PACKAGE_NAME.match(package) or not CLASS_NAME.match(name):
         return None
     if name.startswith("."):
@@ -116,7 +130,7 @@ def parse_devices(text: str) -> Parsed[tuple[AdbDevice, ...]]:
             continue
         if line.startswith("* "):
             continue  # "* daemon not running; starting now", "* daemon started successfully"
-        parts = line.split()
+        parts = FIELDS.split(line)
         serial = parts[0]
         if literal(serial) != serial:
             problems.append(f"line {number}: {quoted(line)} does not start with a device serial")
@@ -140,7 +154,7 @@ _EXTRA = re.compile(r"[A-Za-z]+[=:]\S*\Z")
 
 
 def _package_line(number: int, line: str) -> tuple[Package | None, list[str]]:
-    body = line[len("package:") :].split()
+    body = [field for field in FIELDS.split(line[len("package:") :]) if field]
     if not body:
         return None, [f"line {number}: {quoted(line)} names no app"]
     head, *extras = body
@@ -148,9 +162,9 @@ def _package_line(number: int, line: str) -> tuple[Package | None, list[str]]:
     if not sep:
         path, name = "", head
     if not PACKAGE_NAME.match(name):
-        return None, [f"line {number}: {quoted(name)} is not an Android package name"]
+        return None, [f"line {number}: {quoted(head)} does not end in an Android package name"]
     if path and not path.startswith("/"):
-        return None, [f"line {number}: {quoted(path)} is not a path on the phone"]
+        return None, [f"line {number}: {quoted(head)} does not start with a path on the phone"]
     installer: str | None = None
     uid: int | None = None
     problems: list[str] = []
@@ -197,7 +211,7 @@ def parse_package_names(text: str) -> Parsed[frozenset[str]]:
     names: set[str] = set()
     problems: list[str] = []
     for number, line in _numbered(text):
-        name = line[len("package:") :].strip() if line.startswith("package:") else ""
+        name = line[len("package:") :].strip(BLANK) if line.startswith("package:") else ""
         if not PACKAGE_NAME.match(name):
             problems.append(f"line {number}: {quoted(line)} is not a “package:NAME” line")
             continue
@@ -214,11 +228,11 @@ def parse_settings(text: str) -> Parsed[dict[str, str]]:
     """`settings list secure|global`: ``key=value`` lines."""
     out: dict[str, str] = {}
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip(BLANK):
             continue
         key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(BLANK), value.strip(BLANK)
         if not sep or not key or any(ch.isspace() for ch in key) or literal(key) != key:
             problems.append(f"line {number}: {quoted(line)} is not a “key=value” line")
             continue
@@ -251,19 +265,23 @@ def parse_getprop(text: str) -> Parsed[dict[str, str]]:
 
 def parse_component_list(value: str) -> Parsed[tuple[Component, ...]]:
     """Secure settings such as enabled_accessibility_services: components separated by ':'."""
-    if value.strip() in ("", "null"):
+    if value.strip(BLANK) in ("", "null"):
         return Parsed(())
     out: list[Component] = []
-    problems: list[str] = []
-    for part in value.strip().split(":"):
-        if not part.strip():
+    bad: list[str] = []
+    for part in value.strip(BLANK).split(":"):
+        if not part.strip(BLANK):
             continue
         component = parse_component(part)
         if component is None:
-            problems.append(f"{quoted(part)} is not an app component")
+            bad.append(part)
         elif component not in out:
             out.append(component)
-    return Parsed(tuple(out), tuple(problems))
+    if not bad:
+        return Parsed(tuple(out))
+    # The whole value is quoted as well as the parts: a name with a ':' in it is cut there.
+    what = "is not an app component" if len(bad) == 1 else "are not app components"
+    return Parsed(tuple(out), (f"in {quoted(value, 300)}, {', '.join(quoted(p) for p in bad)} {what}",))
 
 
 # --- dumpsys accessibility -----------------------------------------------------------------------------
@@ -275,8 +293,8 @@ _BOUND_ONLY = re.compile(r"services:\{")  # Android 9 and 10: bound services by 
 
 def parse_accessibility_dumpsys(text: str) -> Parsed[tuple[Component, ...]]:
     """Enabled accessibility services from `dumpsys accessibility` (see the module's notes on the versions)."""
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip().startswith("ACCESSIBILITY MANAGER")), None)
+    lines = split_lines(text)
+    start = next((i for i, line in enumerate(lines) if line.strip(BLANK).startswith("ACCESSIBILITY MANAGER")), None)
     if start is None:
         return Parsed((), (f"no “ACCESSIBILITY MANAGER (dumpsys accessibility)” header ({_began(text)})",))
     out: list[Component] = []
@@ -292,16 +310,16 @@ def parse_accessibility_dumpsys(text: str) -> Parsed[tuple[Component, ...]]:
     users = listed = 0
     index = start + 1
     while index < len(lines):
-        number, line = index + 1, lines[index].strip()
+        number, line = index + 1, lines[index].strip(BLANK)
         index += 1
         if line.startswith("User state["):
             users += 1
         if line.lower().startswith("enabled services:"):
             listed += 1
-            body = line.split(":", 1)[1].strip()
+            body = line.split(":", 1)[1].strip(BLANK)
             if body == "{":  # Samsung: one "N : package/Class" line per service, then "}"
-                while index < len(lines) and lines[index].strip() != "}":
-                    item = lines[index].strip()
+                while index < len(lines) and lines[index].strip(BLANK) != "}":
+                    item = lines[index].strip(BLANK)
                     match = _NUMBERED_COMPONENT.match(item)
                     if match:
                         add(index + 1, match["flat"])
@@ -315,7 +333,7 @@ def parse_accessibility_dumpsys(text: str) -> Parsed[tuple[Component, ...]]:
                 inner = body[1:-1]
                 for flat in _BRACED.findall(inner):
                     add(number, flat)
-                if _BRACED.sub("", inner).replace(",", "").strip():
+                if _BRACED.sub("", inner).replace(",", "").strip(BLANK):
                     problems.append(f"line {number}: {quoted(line)} is not a list of services")
             else:
                 problems.append(f"line {number}: {quoted(line)} is not a list of services")
@@ -333,12 +351,15 @@ def parse_accessibility_dumpsys(text: str) -> Parsed[tuple[Component, ...]]:
 _OWNER = re.compile(r"admin=ComponentInfo\{([^{}]*)\}")
 _COMPONENT_INFO = re.compile(r"ComponentInfo\{([^{}]*)\}")
 _FIELD = re.compile(r"[A-Za-z][\w.]*\s*=")
+# DevicePolicyData.dump ends every user's list of admins with its fields, mPasswordOwner= first: a list
+# without it was cut short, and an admin after the cut would be missed.
+UNENDED = "the list of device admins does not end with its “mPasswordOwner=” line (cut short?)"
 
 
 def parse_device_policy(text: str) -> Parsed[DeviceAdmins]:
     """`dumpsys device_policy`: active device admins (every user) and device or profile owners."""
-    lines = text.splitlines()
-    if not any(line.strip() == "Current Device Policy Manager state:" for line in lines):
+    lines = split_lines(text)
+    if not any(line.strip(BLANK) == "Current Device Policy Manager state:" for line in lines):
         return Parsed(DeviceAdmins(), (f"no “Current Device Policy Manager state:” header ({_began(text)})",))
     admins: list[Component] = []
     owners: list[Component] = []
@@ -352,15 +373,21 @@ def parse_device_policy(text: str) -> Parsed[DeviceAdmins]:
             into.append(component)
 
     sections = 0
+    unended: int | None = None  # the line of the last admins section whose mPasswordOwner= line has not come
     section_indent: int | None = None
     admin_indent: int | None = None
     for number, line in enumerate(lines, 1):
-        stripped = line.strip()
+        stripped = line.strip(BLANK)
         if not stripped:
             continue
-        indent = len(line) - len(line.lstrip())
+        indent = len(line) - len(line.lstrip(" "))
+        if stripped.startswith("mPasswordOwner="):
+            unended = None
         if stripped.startswith("Enabled Device Admins"):
+            if unended is not None:
+                problems.append(f"line {unended}: {UNENDED}")
             sections += 1
+            unended = number
             section_indent, admin_indent = indent, None
             continue
         if section_indent is not None and indent <= section_indent:
@@ -388,4 +415,6 @@ def parse_device_policy(text: str) -> Parsed[DeviceAdmins]:
             add(owners, number, flat)
     if sections == 0:
         problems.append("no “Enabled Device Admins” section")
+    if unended is not None:
+        problems.append(f"line {unended}: {UNENDED}")
     return Parsed(DeviceAdmins(tuple(admins), tuple(owners)), tuple(problems))

@@ -148,6 +148,17 @@ def test_cli_json_for_the_compromised_phone(fake_adb, shipped_iocs: Path, capsys
     assert found[0]["check"] == "android.stalkerware_packages" and found[0]["playbooks"] == ["android-stalkerware"]
 
 
+def strings(value: object) -> list[str]:
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
 def test_hostile_package_and_component_names_are_shown_literally(
     fake_adb, shipped_iocs: Path, tmp_path: Path, capsys
 ) -> None:
@@ -163,7 +174,11 @@ def test_hostile_package_and_component_names_are_shown_literally(
     assert main(["audit", "--only", "android", "--details"]) == 1
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
-    assert "com.evil\\x1b]8;;http://x\\x07[b]x[/b]<U+202E>gpj" in out and "not an Android package name" in out
+    assert main(["audit", "--only", "android", "--format", "json"]) == 1
+    shown = " ".join(strings(json.loads(capsys.readouterr().out)["findings"]))
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "com.evil\\x1b]8;;http://x\\x07[b]x[/b]<U+202E>gpj" in shown
+    assert "does not end in an Android package name" in shown
     assert os.environ["FAKE_ADB_ROOT"] == str(hostile_root)
 
 

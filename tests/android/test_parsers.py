@@ -66,9 +66,9 @@ def test_packages_android9_double_spaces() -> None:
         ("package:/data/app/a/base.apk=com.a installer=null uid:1\nError: something\n", "line 2"),
         ("package:/data/app/a/base.apk=com.a installer=null uid:1", "cut short"),
         ("package:/data/app/a/base.apk=com.a installer=null uid:x\n", "is not a user ID"),
-        ("package:/data/app/a/base.apk=com.a[b]x[/b] installer=null\n", "is not an Android package name"),
+        ("package:/data/app/a/base.apk=com.a[b]x[/b] installer=null\n", "does not end in an Android package name"),
         ("package:\n", "names no app"),
-        ("package:relative/base.apk=com.a\n", "is not a path on the phone"),
+        ("package:relative/base.apk=com.a\n", "does not start with a path on the phone"),
     ],
 )
 def test_packages_output_not_understood(text: str, problem: str) -> None:
@@ -95,7 +95,7 @@ def test_accessibility_from_dumpsys_and_settings() -> None:
     assert [c.flat for c in listed.value] == ["a.b/a.b.Svc", "c.d/c.d.Other"]
     assert parsers.parse_component_list("null") == parsers.Parsed(())
     assert parsers.parse_component_list("a.b/.Svc:not a component").unrecognised == (
-        "“not a component” is not an app component",
+        "in “a.b/.Svc:not a component”, “not a component” is not an app component",
     )
 
 
@@ -173,8 +173,10 @@ def test_device_policy_admins() -> None:
 def test_device_policy_admins_written_as_component_info_and_for_a_work_profile() -> None:
     parsed = parsers.parse_device_policy(
         "Current Device Policy Manager state:\n  Enabled Device Admins (User 0, provisioningState: 2):\n"
-        "    admin=ComponentInfo{com.spy/com.spy.Admin}\n  Enabled Device Admins (User 10, provisioningState: 3):\n"
-        "    com.work.mdm/.Receiver:\n      policies:\n        wipe-data\n    mAppsSuspended=false\n"
+        "    admin=ComponentInfo{com.spy/com.spy.Admin}\n    mPasswordOwner=-1\n"
+        "  Enabled Device Admins (User 10, provisioningState: 3):\n"
+        "    com.work.mdm/.Receiver:\n      policies:\n        wipe-data\n    mPasswordOwner=-1\n"
+        "    mAppsSuspended=false\n"
     )
     assert [a.flat for a in parsed.value.admins] == ["com.spy/com.spy.Admin", "com.work.mdm/com.work.mdm.Receiver"]
     assert parsed.unrecognised == ()
@@ -195,6 +197,11 @@ def test_device_policy_admins_written_as_component_info_and_for_a_work_profile()
             "Current Device Policy Manager state:\n  Enabled Device Admins (User 0, provisioningState: 0):\n"
             "    com.android.systemservice.upd\n",
             "neither an admin nor a field",
+        ),
+        (
+            "Current Device Policy Manager state:\n  Enabled Device Admins (User 0, provisioningState: 0):\n"
+            "    com.google.android.gms/.mdm.receivers.MdmDeviceAdminReceiver:\n      uid=10123\n",
+            "does not end with its “mPasswordOwner=” line",
         ),
     ],
 )
