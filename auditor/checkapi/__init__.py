@@ -146,24 +146,7 @@ class Decisions:
 
 
 # Checks still being moved onto readings (emptied as each provider moves; the walk test keeps it empty).
-_UNMIGRATED: set[str] = {
-    "device.autostart",
-    "device.c2_connections",
-    "device.hosts_file",
-    "device.monitoring_software",
-    "device.remote_access",
-    "device.ssh_keys",
-    "device.ssh_server",
-    "device.stalkerware_processes",
-    "exchange.automatic_replies",
-    "exchange.delegates",
-    "exchange.inbox_rules",
-    "microsoft.app_grants",
-    "microsoft.auth_methods",
-    "microsoft.onedrive_people_media",
-    "microsoft.onedrive_public_media",
-    "microsoft.outlook_inbox_rules",
-}
+_UNMIGRATED: set[str] = set()
 
 
 # --- the context -------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,11 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from auditor.device.names import program_name, words
 from auditor.yamlfile import read_yaml, validate_list
 
 DATA = Path(__file__).parent / "data"
-_SUFFIX = re.compile(r"\.(exe|app|bin|sh|desktop|service)$", re.IGNORECASE)
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 class RemoteAccessTool(BaseModel):
@@ -28,19 +26,6 @@ class MonitoringProduct(BaseModel):
     name: str = Field(min_length=2)
     category: Literal["covert", "workplace"]
     keywords: tuple[str, ...] = Field(min_length=1)
-
-
-def program_name(name: str) -> str:
-    """A process or file name without folders and executable suffixes, lower-cased."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
-    return _SUFFIX.sub("", base)
-
-
-def words(*texts: str) -> set[str]:
-    out: set[str] = set()
-    for text in texts:
-        out.update(_WORD.findall(text.lower()))
-    return out
 
 
 @dataclass(frozen=True)
@@ -78,4 +63,4 @@ def builtin_catalog() -> Catalog:
     return load_catalog()
 
 
-__all__ = ["Catalog", "MonitoringProduct", "RemoteAccessTool", "builtin_catalog", "load_catalog"]
+__all__ = ["Catalog", "MonitoringProduct", "RemoteAccessTool", "builtin_catalog", "load_catalog", "program_name"]

@@ -1,48 +1,89 @@
-"""Reads this computer: processes (psutil), autostart entries, connections, hosts file, SSH keys.
+"""Reads this computer: processes (psutil), autostart entries, connections, hosts file, SSH settings and keys.
 
 A collector only fetches; the parsers interpret. One collector serves one audit: each kind of data is
-read once (the first check to ask pays for it) and shared between checks. Everything it could not read is
-kept in ``problems`` so the checks report it instead of passing over it. ``root`` and ``homes`` let a test
-point the real code at a prepared folder tree.
+read once (the first check to ask pays for it) and shared between checks. Every read returns a
+:class:`~auditor.checkapi.Reading` that names what could not be read (a folder the scanning account may not
+open, a file that is not a file, programs whose details were denied) and what a parser did not understand,
+so no check can say "Looks clear" over a partial read. ``root`` and ``homes`` let a test point the real
+code at a prepared folder tree.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import platform
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from auditor.checkapi import Reading
+from auditor.checkapi.device import AuthorizedKey, AutostartEntry, Connection, HostsEntry, ProcessInfo, SshdSettings
 from auditor.device import parsers
-from auditor.device.parsers import AuthorizedKey, AutostartEntry, Connection, HostsEntry, ProcessInfo
+from auditor.safetext import literal
 
 T = TypeVar("T")
 
-
-@dataclass
-class Reading(Generic[T]):
-    """What was read, what could not be read, and whether the source could be read at all."""
-
-    items: list[T] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    complete_failure: str | None = None
+# A file bigger than this is not a configuration file anyone wrote by hand; reading it whole could stall
+# the scan, so only this much is read and the rest is reported as not read.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# Include lines in sshd_config may include files that include others; sshd itself stops at 16.
+MAX_INCLUDE_DEPTH = 16
 
 
 def _system() -> str:
     return {"Darwin": "macos", "Windows": "windows"}.get(platform.system(), "linux")
 
 
+def _why(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _shown(path: Path | str) -> str:
+    return literal(str(path), 200)
+
+
+class _Gather:
+    """What one read collects: items, what could not be read, what was not understood."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.not_read: list[str] = []
+        self.unrecognised: list[str] = []
+
+    def missing(self, problem: str) -> None:
+        if problem not in self.not_read:
+            self.not_read.append(problem)
+
+    def gaps(self, reading: Reading[Any]) -> None:
+        self.not_read.extend(p for p in reading.not_read if p not in self.not_read)
+        self.unrecognised.extend(reading.unrecognised)
+
+    def add(self, reading: Reading[Any]) -> None:
+        """A parser's reading of one file: its entries and its gaps."""
+        value = reading.value
+        if isinstance(value, tuple):
+            self.items.extend(value)
+        elif value is not None:
+            self.items.append(value)
+        self.gaps(reading)
+
+    def reading(self, what: str) -> Reading[tuple[Any, ...]]:
+        return Reading(what, tuple(self.items), tuple(self.not_read), tuple(self.unrecognised))
+
+
 class DeviceCollector:
+    """This computer as :class:`~auditor.checkapi.device.DeviceReads`: every read is a Reading."""
+
     def __init__(self, root: Path | str = "/", homes: Iterable[Path] | None = None, system: str | None = None):
         self.root = Path(root)
         self.system = system or _system()
         self._homes = list(homes) if homes is not None else None
         self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a read may ask for another (SSH keys need the settings)
 
     def _once(self, key: str, read: Callable[[], Reading[T]]) -> Reading[T]:
         with self._lock:
@@ -54,7 +95,88 @@ class DeviceCollector:
     def _path(self, path: str) -> Path:
         return self.root / path.lstrip("/")
 
-    # -- homes -------------------------------------------------------------------------------------
+    # -- files ------------------------------------------------------------------------------------------
+
+    def _read_bytes(self, path: Path, gather: _Gather, what: str | None = None) -> bytes | None:
+        """A regular file's bytes; None if it does not exist (nothing there to start) or could not be read
+        (said in ``gather``). FIFOs and devices are never opened for reading: that could block the scan."""
+        name = what or _shown(path)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags)
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # gone, or a dangling link: nothing there can start
+        except IsADirectoryError:
+            gather.missing(f"{name}: a folder where a file was expected")
+            return None
+        except OSError as exc:
+            gather.missing(f"{name}: {_why(exc)}")
+            return None
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                gather.missing(f"{name}: a folder where a file was expected")
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                gather.missing(f"{name}: not an ordinary file, so it was not read")
+                return None
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_FILE_BYTES:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError as exc:
+            gather.missing(f"{name}: {_why(exc)}")
+            return None
+        finally:
+            os.close(fd)
+        data = b"".join(chunks)
+        if len(data) > MAX_FILE_BYTES:
+            gather.missing(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; only the start was read")
+            data = data[:MAX_FILE_BYTES]
+        return data
+
+    def _read_text(self, path: Path, gather: _Gather, what: str | None = None) -> str | None:
+        data = self._read_bytes(path, gather, what)
+        if data is None:
+            return None
+        text = parsers.decode_text(data, str(path))
+        gather.gaps(text)
+        return text.value
+
+    def _list(
+        self, folder: Path, pattern: str, gather: _Gather, what: str | None = None, denied_hint: str = ""
+    ) -> list[Path]:
+        """The entries of ``folder`` whose names match ``pattern``, folders left out; a folder that is not
+        there has none, one that cannot be listed is said in ``gather``."""
+        name = what or _shown(folder)
+        try:
+            with os.scandir(folder) as entries:
+                found = []
+                for entry in entries:
+                    if not fnmatch.fnmatchcase(entry.name, pattern):
+                        continue
+                    try:
+                        if entry.is_dir():
+                            continue
+                    except OSError:
+                        pass  # reading it will say what is wrong with it
+                    found.append(Path(entry.path))
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            gather.missing(f"{name}: a file where a folder was expected")
+            return []
+        except OSError as exc:
+            hint = f" ({denied_hint})" if denied_hint and isinstance(exc, PermissionError) else ""
+            gather.missing(f"{name}: {_why(exc)}{hint}")
+            return []
+        return sorted(found)
+
+    # -- homes ------------------------------------------------------------------------------------------
 
     def homes(self) -> list[Path]:
         """Home folders to look in: every user's when running as administrator, else the current one."""
@@ -68,57 +190,45 @@ class DeviceCollector:
             return sorted(p for p in found if p.is_dir() and p != Path("/nonexistent"))
         return [Path.home()]
 
-    # -- processes ----------------------------------------------------------------------------------
+    # -- processes --------------------------------------------------------------------------------------
 
-    def processes(self) -> Reading[ProcessInfo]:
+    def processes(self) -> Reading[tuple[ProcessInfo, ...]]:
         return self._once("processes", self._read_processes)
 
-    def _read_processes(self) -> Reading[ProcessInfo]:
+    def _read_processes(self) -> Reading[tuple[ProcessInfo, ...]]:
         import psutil
 
-        reading: Reading[ProcessInfo] = Reading()
-        denied = 0
         try:
-            for proc in psutil.process_iter(["pid", "name", "exe", "cmdline", "username"]):
-                info = proc.info
-                if info.get("exe") is None and info.get("cmdline") is None:
-                    denied += 1
-                reading.items.append(parsers.process_from_psutil(info))
+            records = [record for proc in psutil.process_iter() if (record := _process_fields(proc)) is not None]
         except (psutil.Error, OSError) as exc:
-            reading.complete_failure = f"the list of running programs could not be read ({exc})"
-            return reading
-        if not reading.items:
-            reading.complete_failure = "no running programs were visible at all"
-        if denied:
-            reading.problems.append(
-                f"{denied} running programs' file locations could not be read (they were still checked by "
-                "name; run as administrator to see more)"
-            )
-        return reading
+            return Reading("the running programs", (), (f"the list of running programs could not be read ({exc})",))
+        return parsers.processes_reading(records)
 
-    # -- network ------------------------------------------------------------------------------------
+    # -- network ----------------------------------------------------------------------------------------
 
-    def connections(self) -> Reading[Connection]:
+    def connections(self) -> Reading[tuple[Connection, ...]]:
         return self._once("connections", self._read_connections)
 
-    def _read_connections(self) -> Reading[Connection]:
+    def _read_connections(self) -> Reading[tuple[Connection, ...]]:
         import psutil
 
-        reading: Reading[Connection] = Reading()
+        gather = _Gather()
+        what = "this computer's network connections"
         try:
-            for conn in psutil.net_connections(kind="inet"):
-                local = f"{conn.laddr.ip}:{conn.laddr.port}" if conn.laddr else ""
-                if conn.raddr:
-                    reading.items.append(Connection(local, conn.raddr.ip, conn.raddr.port, conn.status, conn.pid))
-                elif conn.status == psutil.CONN_LISTEN and conn.laddr:
-                    reading.items.append(Connection(local, "", 0, conn.status, conn.pid))
+            sockets = psutil.net_connections(kind="inet")
         except (psutil.AccessDenied, PermissionError):
-            reading.complete_failure = "network connections need administrator rights to read on this system"
+            gather.missing("network connections need administrator rights to read on this system")
+            return gather.reading(what)
         except (psutil.Error, OSError) as exc:
-            reading.complete_failure = f"network connections could not be read ({exc})"
-        return reading
+            gather.missing(f"network connections could not be read ({exc})")
+            return gather.reading(what)
+        for conn in sockets:
+            gather.add(parsers.connection_record(conn._asdict()))
+        return gather.reading(what)
 
-    def hosts_entries(self) -> Reading[HostsEntry]:
+    # -- the hosts file ---------------------------------------------------------------------------------
+
+    def hosts_entries(self) -> Reading[tuple[HostsEntry, ...]]:
         return self._once("hosts", self._read_hosts)
 
     def hosts_file(self) -> Path:
@@ -127,125 +237,159 @@ class DeviceCollector:
             return Path(windir) / "System32" / "drivers" / "etc" / "hosts"
         return self._path("/etc/hosts")
 
-    def _read_hosts(self) -> Reading[HostsEntry]:
-        reading: Reading[HostsEntry] = Reading()
+    def _read_hosts(self) -> Reading[tuple[HostsEntry, ...]]:
+        gather = _Gather()
         path = self.hosts_file()
-        try:
-            reading.items = parsers.parse_hosts(path.read_text(encoding="utf-8", errors="replace"))
-        except FileNotFoundError:
-            pass  # no hosts file means no overrides
-        except OSError as exc:
-            reading.complete_failure = f"the hosts file {path} could not be read ({exc.strerror})"
-        return reading
+        text = self._read_text(path, gather)  # no hosts file means no overrides
+        if text is not None:
+            gather.add(parsers.parse_hosts(text, str(path)))
+        return gather.reading("the hosts file")
 
-    # -- SSH ----------------------------------------------------------------------------------------
+    # -- SSH --------------------------------------------------------------------------------------------
 
-    def ssh_keys(self) -> Reading[AuthorizedKey]:
+    def sshd_config_file(self) -> Path:
+        if self.system == "windows":
+            return Path(os.environ.get("ProgramData", r"C:\ProgramData")) / "ssh" / "sshd_config"
+        return self._path("/etc/ssh/sshd_config")
+
+    def sshd_settings(self) -> Reading[SshdSettings]:
+        return self._once("sshd", self._read_sshd)
+
+    def _read_sshd(self) -> Reading[SshdSettings]:
+        gather = _Gather()
+        files: list[tuple[str, parsers.SshdConfigFile]] = []
+        main = self.sshd_config_file()
+        self._read_sshd_file(main, main.parent, gather, files, 0)
+        settings = parsers.merge_sshd(files)
+        return Reading("the SSH server's settings", settings, tuple(gather.not_read), tuple(gather.unrecognised))
+
+    def _read_sshd_file(
+        self, path: Path, base: Path, gather: _Gather, files: list[tuple[str, parsers.SshdConfigFile]], depth: int
+    ) -> None:
+        text = self._read_text(path, gather)
+        if text is None:
+            return  # no configuration: sshd's defaults (or no SSH server at all)
+        parsed = parsers.parse_sshd_config(text, str(path))
+        gather.gaps(parsed)
+        files.append((str(path), parsed.value))
+        for pattern in parsed.value.includes:
+            if depth + 1 >= MAX_INCLUDE_DEPTH:
+                gather.unrecognised.append(f"{_shown(path)}: Include nested more than {MAX_INCLUDE_DEPTH} deep")
+                break
+            # Relative includes are under /etc/ssh (sshd_config(5)); absolute ones are under the root.
+            target = self._path(pattern) if pattern.startswith("/") else base / pattern
+            folder, name = target.parent, target.name
+            if any(ch in str(folder) for ch in "*?["):
+                why = f"Include {literal(pattern, 80)} has a pattern in a folder name"
+                gather.unrecognised.append(f"{_shown(path)}: {why}")
+                continue
+            included = self._list(folder, name, gather) if any(ch in name for ch in "*?[") else [target]
+            for each in included:
+                self._read_sshd_file(each, base, gather, files, depth + 1)
+
+    def ssh_keys(self) -> Reading[tuple[AuthorizedKey, ...]]:
         return self._once("ssh_keys", self._read_ssh_keys)
 
-    def _read_ssh_keys(self) -> Reading[AuthorizedKey]:
-        reading: Reading[AuthorizedKey] = Reading()
+    def _key_files(self, settings: SshdSettings) -> list[Path]:
+        """Every file sshd might take keys from, for every home this tool can read (sshd_config(5) tokens)."""
+        paths: list[Path] = []
         for home in self.homes():
-            for name in ("authorized_keys", "authorized_keys2"):
-                path = home / ".ssh" / name
-                try:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except FileNotFoundError:
+            user = home.name
+            try:
+                uid = str(home.stat().st_uid)
+            except OSError:
+                uid = ""
+            for pattern in settings.authorized_keys_files:
+                if "%U" in pattern and not uid:
                     continue
-                except OSError as exc:
-                    reading.problems.append(f"{path} could not be read ({exc.strerror})")
-                    continue
-                keys, bad = parsers.parse_authorized_keys(text, str(path))
-                reading.items.extend(keys)
-                if bad:
-                    lines = ", ".join(str(n) for n in bad)
-                    reading.problems.append(f"{path}: lines {lines} are not keys this tool understands")
-        return reading
+                expanded = (
+                    pattern.replace("%%", "\0").replace("%h", str(home)).replace("%u", user).replace("%U", uid)
+                ).replace("\0", "%")
+                path = Path(expanded)
+                if not path.is_absolute():
+                    path = home / expanded
+                elif not expanded.startswith(str(home)):
+                    path = self._path(expanded)
+                if path not in paths:
+                    paths.append(path)
+        return paths
 
-    # -- autostart ----------------------------------------------------------------------------------
+    def _read_ssh_keys(self) -> Reading[tuple[AuthorizedKey, ...]]:
+        gather = _Gather()
+        settings = self.sshd_settings()
+        # Without the server's settings the tool may not know every file keys are taken from.
+        gather.gaps(settings)
+        for path in self._key_files(settings.value):
+            text = self._read_text(path, gather)
+            if text is not None:
+                gather.add(parsers.parse_authorized_keys(text, str(path)))
+        return gather.reading("the SSH keys that can log in")
 
-    def autostart_entries(self) -> Reading[AutostartEntry]:
+    # -- autostart --------------------------------------------------------------------------------------
+
+    def autostart_entries(self) -> Reading[tuple[AutostartEntry, ...]]:
         return self._once("autostart", self._read_autostart)
 
-    def _read_autostart(self) -> Reading[AutostartEntry]:
-        reading: Reading[AutostartEntry] = Reading()
+    def _read_autostart(self) -> Reading[tuple[AutostartEntry, ...]]:
+        gather = _Gather()
         readers = {
             "linux": self._autostart_linux,
             "macos": self._autostart_macos,
             "windows": self._autostart_windows,
         }
-        readers[self.system](reading)
-        return reading
+        readers[self.system](gather)
+        return gather.reading("the places where programs are set to start")
 
-    def _each_file(self, folder: Path, pattern: str, reading: Reading[AutostartEntry]) -> Iterable[Path]:
-        try:
-            return sorted(p for p in folder.glob(pattern) if p.is_file())
-        except PermissionError:
-            reading.problems.append(f"{folder} could not be read (permission denied)")
-            return []
-
-    def _read_text(self, path: Path, reading: Reading[AutostartEntry]) -> str | None:
-        try:
-            return path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            reading.problems.append(f"{path} could not be read ({exc.strerror})")
-            return None
-
-    def _autostart_linux(self, reading: Reading[AutostartEntry]) -> None:
+    def _autostart_linux(self, gather: _Gather) -> None:
         places: list[tuple[Path, str, str]] = []
         for home in self.homes():
             places.append((home / ".config" / "autostart", "*.desktop", "user"))
             places.append((home / ".config" / "systemd" / "user", "*.service", "user"))
+            places.append((home / ".local" / "share" / "systemd" / "user", "*.service", "user"))
         places.append((self._path("/etc/xdg/autostart"), "*.desktop", "system"))
         places.append((self._path("/etc/systemd/user"), "*.service", "system"))
+        places.append((self._path("/etc/systemd/system"), "*.service", "system"))
         for folder, pattern, scope in places:
-            for path in self._each_file(folder, pattern, reading):
-                text = self._read_text(path, reading)
+            for path in self._list(folder, pattern, gather):
+                text = self._read_text(path, gather)
                 if text is None:
                     continue
-                parse = parsers.parse_desktop_entry if pattern == "*.desktop" else parsers.parse_systemd_unit
-                entry = parse(text, str(path), scope)
-                if entry is not None:
-                    reading.items.append(entry)
-        system_tabs = [self._path("/etc/crontab")]
-        system_tabs += list(self._each_file(self._path("/etc/cron.d"), "*", reading))
-        for path in system_tabs:
-            if path.exists():
-                text = self._read_text(path, reading)
-                if text is not None:
-                    reading.items.extend(parsers.parse_crontab(text, str(path), "system", system_format=True))
-        for spool in (self._path("/var/spool/cron/crontabs"), self._path("/var/spool/cron")):
-            if not spool.is_dir():
-                continue
-            try:
-                tabs = sorted(p for p in spool.iterdir() if p.is_file())
-            except PermissionError:
-                reading.problems.append(f"users' crontabs in {spool} need administrator rights to read")
-                continue
-            for path in tabs:
-                text = self._read_text(path, reading)
-                if text is not None:
-                    reading.items.extend(parsers.parse_crontab(text, str(path), "user"))
+                if pattern == "*.desktop":
+                    gather.add(parsers.parse_desktop_entry(text, str(path), scope))
+                else:
+                    gather.add(parsers.parse_systemd_unit(text, str(path), scope))
+        self._crontabs(gather, ["/var/spool/cron/crontabs", "/var/spool/cron"])
 
-    def _autostart_macos(self, reading: Reading[AutostartEntry]) -> None:
+    def _crontabs(self, gather: _Gather, spools: list[str]) -> None:
+        system_tabs = [self._path("/etc/crontab"), *self._list(self._path("/etc/cron.d"), "*", gather)]
+        for path in system_tabs:
+            text = self._read_text(path, gather)
+            if text is not None:
+                gather.add(parsers.parse_crontab(text, str(path), "system", system_format=True))
+        for spool in (self._path(s) for s in spools):
+            what = f"users' crontabs in {_shown(spool)}"
+            tabs = self._list(spool, "*", gather, what=what, denied_hint="run as administrator to read them")
+            for path in tabs:
+                text = self._read_text(path, gather, what=f"{literal(path.name, 60)}'s crontab ({_shown(path)})")
+                if text is not None:
+                    gather.add(parsers.parse_crontab(text, str(path), "user"))
+
+    def _autostart_macos(self, gather: _Gather) -> None:
         places = [(home / "Library" / "LaunchAgents", "user") for home in self.homes()]
         places += [
             (self._path("/Library/LaunchAgents"), "system"),
             (self._path("/Library/LaunchDaemons"), "system"),
         ]
         for folder, scope in places:
-            for path in self._each_file(folder, "*.plist", reading):
-                try:
-                    entry = parsers.parse_launchd_plist(path.read_bytes(), str(path), scope)
-                except (OSError, ValueError) as exc:
-                    reading.problems.append(f"{path} could not be read ({exc})")
-                    continue
-                if entry is not None:
-                    reading.items.append(entry)
+            for path in self._list(folder, "*.plist", gather):
+                data = self._read_bytes(path, gather)
+                if data is not None:
+                    gather.add(parsers.parse_launchd_plist(data, str(path), scope))
+        self._crontabs(gather, ["/usr/lib/cron/tabs", "/var/at/tabs"])
 
-    def _autostart_windows(self, reading: Reading[AutostartEntry]) -> None:  # pragma: no cover - Windows only
+    def _autostart_windows(self, gather: _Gather) -> None:  # pragma: no cover - Windows only
         if sys.platform != "win32":
-            reading.complete_failure = "Windows autostart entries can only be read on Windows"
+            gather.missing("Windows autostart entries can only be read on Windows")
             return
         import subprocess
         import winreg
@@ -259,30 +403,60 @@ class DeviceCollector:
         for hive, sub, scope in keys:
             try:
                 with winreg.OpenKey(hive, sub) as key:
-                    values = []
+                    values: list[tuple[object, object]] = []
                     index = 0
                     while True:
                         try:
                             name, value, _ = winreg.EnumValue(key, index)
                         except OSError:
                             break
-                        values.append((name, str(value)))
+                        values.append((name, value))
                         index += 1
-                reading.items.extend(parsers.run_key_entries(values, sub, scope))
+                gather.add(parsers.run_key_entries(values, sub, scope))
+            except FileNotFoundError:
+                continue
             except OSError as exc:
-                reading.problems.append(f"registry key {sub} could not be read ({exc})")
+                gather.missing(f"registry key {sub}: {_why(exc)}")
         startup = [Path(os.environ.get("APPDATA", "")) / r"Microsoft\Windows\Start Menu\Programs\Startup"]
         startup.append(Path(os.environ.get("PROGRAMDATA", "")) / r"Microsoft\Windows\Start Menu\Programs\StartUp")
         for folder in startup:
-            for path in self._each_file(folder, "*", reading):
-                reading.items.append(AutostartEntry("startup-folder", str(folder), path.name, str(path), "user"))
+            for path in self._list(folder, "*", gather):
+                gather.items.append(AutostartEntry("startup-folder", str(folder), path.name, str(path), "user"))
         try:
             result = subprocess.run(
                 ["schtasks", "/query", "/fo", "CSV", "/v"], capture_output=True, text=True, timeout=30
             )
-            reading.items.extend(parsers.parse_schtasks_csv(result.stdout))
         except (OSError, subprocess.SubprocessError) as exc:
-            reading.problems.append(f"scheduled tasks could not be listed ({exc})")
+            gather.missing(f"scheduled tasks could not be listed ({exc})")
+            return
+        if result.returncode != 0:
+            gather.missing(f"scheduled tasks could not be listed (schtasks ended with {result.returncode})")
+            return
+        gather.add(parsers.parse_schtasks_csv(result.stdout))
+
+
+def _process_fields(proc: Any) -> dict[str, Any] | None:
+    """One process's fields for :func:`parsers.process_record`: None for a field that was denied; None for
+    the whole process if it ended while being read (it is no longer running)."""
+    import psutil
+
+    record: dict[str, Any] = {"pid": proc.pid}
+    try:
+        with proc.oneshot():
+            for field in ("name", "exe", "cmdline", "username"):
+                try:
+                    record[field] = getattr(proc, field)()
+                except psutil.ZombieProcess:
+                    if field == "name":
+                        return None  # it has exited and runs nothing
+                    record[field] = [] if field == "cmdline" else ""  # exited: only its name is left
+                except psutil.NoSuchProcess:
+                    return None
+                except (psutil.Error, OSError):
+                    record[field] = None
+    except psutil.NoSuchProcess:
+        return None
+    return record
 
 
 def hostname() -> str:

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from auditor.checkapi import Source
+from auditor.checkapi.device import CATALOG, DEVICE, INDICATORS, DeviceReads, IndicatorMatcher, ProgramCatalog
 from auditor.device.catalog import builtin_catalog
 from auditor.device.collector import DeviceCollector, hostname
 from auditor.errors import AuditorError, CheckUnavailable
 from auditor.sources import SourceRequest
 
 
-def device_source(collector: DeviceCollector | None = None, practice: bool = False) -> Source:
+def device_source(collector: DeviceReads | None = None, practice: bool = False) -> Source:
     from auditor.iocs import installed_indicators
 
+    # Typed by the interfaces the checks use, so mypy holds the real objects to them.
+    device: DeviceReads = collector or DeviceCollector()
+    catalog: ProgramCatalog = builtin_catalog()
     source = Source(
         kind="device",
         target=f"This computer ({hostname()})",
-        clients={"device": collector or DeviceCollector(), "catalog": builtin_catalog()},
+        clients={DEVICE.name: device, CATALOG.name: catalog},
         practice=practice,
     )
     try:
-        source.clients["indicators"] = installed_indicators()
+        indicators: IndicatorMatcher = installed_indicators()
+        source.clients[INDICATORS.name] = indicators
     except CheckUnavailable as exc:
-        source.unavailable["indicators"] = str(exc)
+        source.unavailable[INDICATORS.name] = str(exc)
     except AuditorError as exc:  # a damaged installed set is reported by each check that needs it
-        source.unavailable["indicators"] = f"The installed indicator set could not be loaded: {exc}"
+        source.unavailable[INDICATORS.name] = f"The installed indicator set could not be loaded: {exc}"
     return source
 
 

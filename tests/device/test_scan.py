@@ -2,78 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auditor.audit import load_checks
-from auditor.checkapi import Decisions
+from auditor.checkapi import Decisions, Reading
+from auditor.checkapi.device import ProcessInfo
 from auditor.cli import main
 from auditor.device.collector import DeviceCollector
 from auditor.device.source import device_source
-from auditor.engine import run_audit
-from auditor.iocs import NOT_INSTALLED, install_from_files
-from auditor.model import AuditRun, Status, fingerprint
+from auditor.iocs import NOT_INSTALLED
+from auditor.model import Status, fingerprint
 
-FIX = Path(__file__).parent / "fixtures"
-SLEEP = shutil.which("sleep") or "/bin/sleep"
-
-
-@pytest.fixture
-def installed(shipped_iocs: Path) -> None:
-    install_from_files([shipped_iocs / "ioc.yaml", shipped_iocs / "watchware.yaml"])
-
-
-def start_named(tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
-    """A real running program called ``name`` (a copy of sleep), stopped by the caller."""
-    exe = tmp_path / "bin" / name
-    exe.parent.mkdir(exist_ok=True)
-    shutil.copy(SLEEP, exe)
-    proc = subprocess.Popen([str(exe), "60"])
-    import psutil
-
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(proc.pid).name() == name[:15]:
-                break
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    return proc
-
-
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-    yield procs
-    for proc in procs:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-def audit_device(collector: DeviceCollector | None = None, decisions: Decisions | None = None) -> AuditRun:
-    source = device_source(collector)
-    return asyncio.run(run_audit(load_checks(), [source], decisions=decisions))
-
-
-def by_check(run: AuditRun, check: str) -> list:
-    return [f for f in run.findings if f.check == check]
+from .conftest import SLEEP, ChosenReadings, audit_device, by_check, prepared_tree, start_named
 
 
 def test_a_running_remote_access_tool_is_flagged_for_review(tmp_path: Path, running, installed) -> None:
     running.append(start_named(tmp_path, "anydesk"))
     run = audit_device()
     found = by_check(run, "device.remote_access")
-    assert [f.status for f in found] == [Status.REVIEW]
+    assert found[0].status is Status.REVIEW
+    # Beside it, at most the gaps this machine's process list has (never another finding).
+    assert all(f.status is Status.ERROR and f.title.startswith("Couldn't check all of") for f in found[1:])
     assert found[0].title == "AnyDesk (remote access) is running — is this yours?"
     assert any(p["pid"] == running[0].pid for p in found[0].evidence["running"])
     assert run.exit_code == 1
@@ -84,19 +40,34 @@ def test_not_mine_makes_it_found_and_mine_silences_it(tmp_path: Path, running, i
     target = device_source().target
     fp = fingerprint("device.remote_access", target, "AnyDesk")
     not_mine = by_check(audit_device(decisions=Decisions({fp: "not-mine"})), "device.remote_access")
-    assert [f.status for f in not_mine] == [Status.FOUND]
+    assert [f.status for f in not_mine if f.status is not Status.ERROR] == [Status.FOUND]
     mine = by_check(audit_device(decisions=Decisions({fp: "mine"})), "device.remote_access")
-    assert [f.status for f in mine] == [Status.CLEAR]
+    # Nothing to raise about AnyDesk; whatever else is said is a gap this machine's process list has
+    # (PID 1 may deny its file location even to root), never a finding.
+    assert all(f.status in (Status.CLEAR, Status.ERROR) for f in mine)
+    assert not any("AnyDesk" in f.title for f in mine)
+
+
+def test_mine_over_a_whole_reading_is_clear(tmp_path: Path, running, installed) -> None:
+    """The same decision over a whole process list (the real record of a real program): Looks clear."""
+    running.append(start_named(tmp_path, "anydesk"))
+    process = ProcessInfo(running[0].pid, "anydesk", str(tmp_path / "bin" / "anydesk"), ("anydesk", "60"), "ann")
+    client = ChosenReadings(process_list=Reading("the running programs", (process,)))
+    fp = fingerprint("device.remote_access", device_source().target, "AnyDesk")
+    mine = by_check(audit_device(client, decisions=Decisions({fp: "mine"})), "device.remote_access")
+    assert [(f.status, f.title) for f in mine] == [(Status.CLEAR, "Remote-access tools you said are yours: AnyDesk")]
+    first = by_check(audit_device(client), "device.remote_access")
+    assert [f.status for f in first] == [Status.REVIEW]
 
 
 def test_monitoring_product_and_stalkerware_processes_are_found(tmp_path: Path, running, installed) -> None:
     running.append(start_named(tmp_path, "spyrix-agent"))
     running.append(start_named(tmp_path, "thetruthspy"))
     run = audit_device()
-    monitoring = by_check(run, "device.monitoring_software")
+    monitoring = [f for f in by_check(run, "device.monitoring_software") if f.status is not Status.ERROR]
     assert [(f.status, f.severity.value) for f in monitoring] == [(Status.FOUND, "critical")]
     assert "Spyrix" in monitoring[0].title
-    stalker = by_check(run, "device.stalkerware_processes")
+    stalker = [f for f in by_check(run, "device.stalkerware_processes") if f.status is not Status.ERROR]
     assert [f.status for f in stalker] == [Status.FOUND]
     assert "TheTruthSpy" in stalker[0].title
 
@@ -115,7 +86,7 @@ def test_a_fresh_home_scans_with_the_shipped_set_and_nothing_is_left_unchecked_f
             # The words the checks use when they have no set to compare with (auditor/device/source.py).
             assert "could not be loaded" not in finding.detail, (check, finding.detail)
             assert NOT_INSTALLED not in finding.detail, (check, finding.detail)
-    assert [f.status for f in by_check(run, "device.stalkerware_processes")] == [Status.FOUND]
+    assert Status.FOUND in [f.status for f in by_check(run, "device.stalkerware_processes")]
 
 
 def test_the_cli_says_once_on_stderr_that_the_set_is_old_and_keeps_the_json_clean(capsys) -> None:
@@ -142,25 +113,6 @@ def test_no_indicator_set_means_error_never_clear(monkeypatch: pytest.MonkeyPatc
     assert Status.CLEAR not in {f.status for f in by_check(run, "device.stalkerware_processes")}
 
 
-def prepared_tree(tmp_path: Path) -> tuple[Path, Path]:
-    root = tmp_path / "root"
-    home = root / "home" / "ann"
-    (home / ".config" / "autostart").mkdir(parents=True)
-    (home / ".config" / "systemd" / "user").mkdir(parents=True)
-    (home / ".ssh").mkdir(parents=True)
-    (root / "etc" / "cron.d").mkdir(parents=True)
-    shutil.copy(FIX / "spy.desktop", home / ".config" / "autostart")
-    shutil.copy(FIX / "hidden.desktop", home / ".config" / "autostart")
-    shutil.copy(FIX / "sync.service", home / ".config" / "systemd" / "user")
-    shutil.copy(FIX / "authorized_keys", home / ".ssh")
-    shutil.copy(FIX / "hosts", root / "etc" / "hosts")
-    shutil.copy(FIX / "system.crontab", root / "etc" / "crontab")
-    spool = root / "var" / "spool" / "cron" / "crontabs"
-    spool.mkdir(parents=True)
-    shutil.copy(FIX / "user.crontab", spool / "ann")
-    return root, home
-
-
 def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed) -> None:
     root, home = prepared_tree(tmp_path)
     run = audit_device(DeviceCollector(root=root, homes=[home], system="linux"))
@@ -184,8 +136,9 @@ def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed) -> No
     assert all(f.status is Status.FOUND for f in hosts)
     keys = by_check(run, "device.ssh_keys")
     assert [f.status for f in keys].count(Status.REVIEW) == 1  # the same key twice is one path
-    errors = [f for f in keys if f.status is Status.ERROR]
-    assert errors and "lines 4, 5" in errors[0].detail
+    [gap] = [f for f in keys if f.status is Status.ERROR]
+    assert gap.title == "Couldn't check all of the SSH keys that can log in"
+    assert "authorized_keys line 4: not a key" in gap.detail and "line 5: the key data is not" in gap.detail
 
 
 def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, installed) -> None:
@@ -211,7 +164,7 @@ def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, install
             "    os.setgroups([]); os.setgid(nobody.pw_gid); os.setuid(nobody.pw_uid)\n"
             "r = DeviceCollector(root=Path(sys.argv[1]), homes=[Path(sys.argv[2])], system='linux')"
             ".autostart_entries()\n"
-            "print(json.dumps(r.problems))\n"
+            "print(json.dumps(r.not_read))\n"
         )
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         result = subprocess.run(
@@ -223,24 +176,22 @@ def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, install
         )
         assert result.returncode == 0, result.stderr
         problems = json.loads(result.stdout)
-        assert any("crontabs" in p and "administrator" in p for p in problems), problems
+        assert any("crontabs" in p and "permission denied (run as administrator" in p for p in problems), problems
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
 def test_problems_become_error_findings_in_the_check(tmp_path: Path, installed) -> None:
-    from auditor.device.collector import Reading
-
     class Partial(DeviceCollector):
         def _read_autostart(self) -> Reading:
             reading = super()._read_autostart()
-            reading.problems.append("users' crontabs in /var/spool/cron need administrator rights to read")
-            return reading
+            return reading.missing("users' crontabs in /var/spool/cron: permission denied (run as administrator)")
 
     root, home = prepared_tree(tmp_path)
     run = audit_device(Partial(root=root, homes=[home], system="linux"))
     errors = [f for f in by_check(run, "device.autostart") if f.status is Status.ERROR]
-    assert len(errors) == 1 and "administrator rights" in errors[0].detail
+    assert len(errors) == 1 and "administrator" in errors[0].detail
+    assert Status.FOUND in {f.status for f in by_check(run, "device.autostart")}  # what was found still stands
 
 
 def test_hostile_process_name_is_shown_literally(tmp_path: Path, running, installed) -> None:
@@ -298,13 +249,16 @@ def test_the_console_script_runs(installed) -> None:
 
 
 def test_ssh_server_without_the_port_list_is_not_a_plain_clear(installed) -> None:
-    from auditor.device.collector import Reading
-
     class NoPorts(DeviceCollector):
         def _read_connections(self) -> Reading:
-            return Reading(complete_failure="network connections need administrator rights to read on this system")
+            return Reading(
+                "this computer's network connections",
+                (),
+                not_read=("network connections need administrator rights to read on this system",),
+            )
 
     statuses = {f.status for f in by_check(audit_device(NoPorts()), "device.ssh_server")}
-    assert Status.ERROR in statuses
+    assert statuses == {Status.ERROR}
     c2 = by_check(audit_device(NoPorts()), "device.c2_connections")
     assert [f.status for f in c2] == [Status.ERROR]
+    assert "administrator rights" in c2[0].detail

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.device.catalog import program_name
-from auditor.device.collector import Reading
-from auditor.device.parsers import ProcessInfo
-from auditor.errors import CheckUnavailable
-from auditor.iocs import IndicatorMatch, Indicators
+from auditor.checkapi.device import IndicatorHit, IndicatorMatcher, ProcessInfo, program_name
 from auditor.safetext import literal
-
-
-def complete(reading: Reading[Any]) -> Reading[Any]:
-    """The reading, or CheckUnavailable when the whole source could not be read (never a silent clear)."""
-    if reading.complete_failure:
-        raise CheckUnavailable(reading.complete_failure)
-    return reading
-
-
-def not_read_note(problems: list[str]) -> str:
-    if not problems:
-        return ""
-    return "Could not read: " + "; ".join(problems)
 
 
 def process_label(process: ProcessInfo) -> str:
@@ -39,7 +22,7 @@ def process_evidence(process: ProcessInfo) -> dict[str, Any]:
     }
 
 
-def match_program(indicators: Indicators, *names: str) -> IndicatorMatch | None:
+def match_program(indicators: IndicatorMatcher, *names: str) -> IndicatorHit | None:
     """An indicator app name matching a program name. Short names ("Dash", "Bark") also name ordinary
     programs, so a name must be at least five letters or contain "spy" to count."""
     for name in names:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete, match_program
-from auditor.device.parsers import AutostartEntry, command_program
+from auditor.checkapi.device import CATALOG, DEVICE, INDICATORS, AutostartEntry, CheckContext, command_program
+from auditor.checks.device._common import match_program
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -14,8 +13,8 @@ SPEC = CheckSpec(
     kind="device",
     severity=Severity.HIGH,
     reads=(
-        "autostart entries (Linux: XDG autostart, systemd user units, crontabs; macOS: LaunchAgents and "
-        "LaunchDaemons; Windows: Run keys, Startup folders, scheduled tasks)",
+        "autostart entries (Linux: XDG autostart, systemd units, crontabs; macOS: LaunchAgents, "
+        "LaunchDaemons and crontabs; Windows: Run keys, Startup folders, scheduled tasks)",
         "the stalkerware indicator set",
     ),
     playbooks=("device-autostart",),
@@ -45,11 +44,11 @@ def _evidence(entry: AutostartEntry) -> dict[str, object]:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    catalog = ctx.client("catalog")
-    reading = complete(ctx.client("device").autostart_entries())
+    indicators = ctx.client(INDICATORS)
+    catalog = ctx.client(CATALOG)
+    reading = ctx.client(DEVICE).autostart_entries()
     findings: list[Finding] = []
-    for entry in reading.items:
+    for entry in reading.value:
         if not entry.enabled:
             continue
         program = command_program(entry.command)
@@ -86,12 +85,9 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
             if made:
                 findings.append(made)
-    findings += [ctx.not_read("Couldn't read every place where programs are set to start", p) for p in reading.problems]
-    if findings:
-        return findings
-    return [
-        ctx.clear(
-            f"Nothing unfamiliar is set to start ({len(reading.items)} entries checked)",
-            evidence={"entries_checked": len(reading.items)},
-        )
-    ]
+    return ctx.conclude(
+        findings,
+        reading,
+        clear=f"Nothing unfamiliar is set to start ({len(reading.value)} entries checked)",
+        evidence={"entries_checked": len(reading.value)},
+    )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete
+from auditor.checkapi.device import DEVICE, INDICATORS, CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -19,10 +18,10 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    reading = complete(ctx.client("device").connections())
+    indicators = ctx.client(INDICATORS)
+    reading = ctx.client(DEVICE).connections()
     findings = []
-    remote = [c for c in reading.items if c.remote_ip]
+    remote = [c for c in reading.value if c.remote_ip]
     for conn in remote:
         match = indicators.match_ip(conn.remote_ip)
         if match is None:
@@ -31,7 +30,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         findings.append(
             ctx.finding(
                 Status.FOUND,
-                f"This computer is connected to a server used by stalkerware “{app}” ({conn.remote_ip})",
+                f"This computer is connected to a server used by stalkerware “{app}” ({literal(conn.remote_ip, 60)})",
                 subject=f"{conn.remote_ip}:{conn.remote_port}",
                 detail="A program on this computer is talking to a server that stalkerware sends data to.",
                 evidence={
@@ -43,11 +42,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                 },
             )
         )
-    if findings:
-        return findings
-    return [
-        ctx.clear(
-            f"No connection to a known stalkerware server ({len(remote)} connections checked)",
-            evidence={"connections_checked": len(remote)},
-        )
-    ]
+    return ctx.conclude(
+        findings,
+        reading,
+        clear=f"No connection to a known stalkerware server ({len(remote)} connections checked)",
+        evidence={"connections_checked": len(remote)},
+    )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete
+from auditor.checkapi.device import DEVICE, INDICATORS, CheckContext
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -19,11 +18,10 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    device = ctx.client("device")
-    reading = complete(device.hosts_entries())
+    indicators = ctx.client(INDICATORS)
+    reading = ctx.client(DEVICE).hosts_entries()
     findings = []
-    for entry in reading.items:
+    for entry in reading.value:
         match = indicators.match_domain(entry.hostname)
         if match is None:
             continue
@@ -34,12 +32,13 @@ def run(ctx: CheckContext) -> list[Finding]:
                 f"The hosts file names a stalkerware server: {host} ({literal(match.app.name, 80)})",
                 subject=f"{entry.hostname}:{entry.address}",
                 detail=(
-                    f"Line {entry.line} of {device.hosts_file()} points {host} at {literal(entry.address)}. "
-                    "Stalkerware installers sometimes add such lines; it shows the software was here."
+                    f"Line {entry.line} of {literal(entry.file or 'the hosts file', 200)} points {host} at "
+                    f"{literal(entry.address, 60)}. Stalkerware installers sometimes add such lines; it shows "
+                    "the software was here."
                 ),
                 evidence={"hostname": entry.hostname, "address": entry.address, "line": entry.line},
             )
         )
-    if findings:
-        return findings
-    return [ctx.clear(f"No stalkerware domain in the hosts file ({len(reading.items)} names checked)")]
+    return ctx.conclude(
+        findings, reading, clear=f"No stalkerware domain in the hosts file ({len(reading.value)} names checked)"
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete, not_read_note, process_evidence, process_label
+from auditor.checkapi.device import CATALOG, DEVICE, CheckContext
+from auditor.checks.device._common import process_evidence, process_label
 from auditor.model import CheckSpec, Finding, Severity, Status
+from auditor.safetext import literal
 
 SPEC = CheckSpec(
     id="device.monitoring_software",
@@ -18,25 +19,26 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    catalog = ctx.client("catalog")
-    reading = complete(ctx.client("device").processes())
+    catalog = ctx.client(CATALOG)
+    reading = ctx.client(DEVICE).processes()
     findings: list[Finding] = []
     seen: set[str] = set()
-    for process in reading.items:
+    for process in reading.value:
         product = catalog.monitoring_product(process.name, process.exe)
         if product is None or product.name in seen:
             continue
         seen.add(product.name)
         evidence = {**process_evidence(process), "product": product.name, "category": product.category}
         label = process_label(process)
+        name = literal(product.name, 80)
         if product.category == "covert":
             findings.append(
                 ctx.finding(
                     Status.FOUND,
-                    f"Monitoring software ({product.name}) is running on this computer ({label})",
+                    f"Monitoring software ({name}) is running on this computer ({label})",
                     subject=product.name,
                     detail=(
-                        f"{product.name} is sold to watch someone's computer without their knowledge: it can "
+                        f"{name} is sold to watch someone's computer without their knowledge: it can "
                         "record keystrokes, screenshots, messages and browsing and send them to someone else."
                     ),
                     evidence=evidence,
@@ -44,11 +46,11 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         else:
             made = ctx.review_or_found(
-                f"Employee monitoring software ({product.name}) is running and you said it is not expected",
-                f"Employee monitoring software ({product.name}) is running — is this expected?",
+                f"Employee monitoring software ({name}) is running and you said it is not expected",
+                f"Employee monitoring software ({name}) is running — is this expected?",
                 subject=product.name,
                 detail=(
-                    f"{product.name} is sold to employers to watch work computers. On a work computer it "
+                    f"{name} is sold to employers to watch work computers. On a work computer it "
                     "may be expected; on your own computer it means someone can see what you do."
                 ),
                 evidence=evidence,
@@ -56,12 +58,9 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
             if made:
                 findings.append(made)
-    if findings:
-        return findings
-    return [
-        ctx.clear(
-            f"No known monitoring software is running ({len(reading.items)} programs checked)",
-            detail=not_read_note(reading.problems),
-            evidence={"processes_checked": len(reading.items), "not_read": reading.problems},
-        )
-    ]
+    return ctx.conclude(
+        findings,
+        reading,
+        clear=f"No known monitoring software is running ({len(reading.value)} programs checked)",
+        evidence={"processes_checked": len(reading.value)},
+    )

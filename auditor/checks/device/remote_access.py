@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete, not_read_note, process_evidence
-from auditor.device.parsers import command_program
+from auditor.checkapi.device import CATALOG, DEVICE, CheckContext, command_program
+from auditor.checks.device._common import process_evidence
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -22,17 +21,17 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    catalog = ctx.client("catalog")
-    device = ctx.client("device")
-    processes = complete(device.processes())
-    autostart = complete(device.autostart_entries())
+    catalog = ctx.client(CATALOG)
+    device = ctx.client(DEVICE)
+    processes = device.processes()
+    autostart = device.autostart_entries()
     running: dict[str, list[dict[str, Any]]] = {}
     starting: dict[str, list[dict[str, Any]]] = {}
-    for process in processes.items:
+    for process in processes.value:
         tool = catalog.remote_tool(process.name, process.exe)
         if tool is not None:
             running.setdefault(tool.name, []).append(process_evidence(process))
-    for entry in autostart.items:
+    for entry in autostart.value:
         tool = catalog.remote_tool(command_program(entry.command))
         if tool is not None and entry.enabled:
             starting.setdefault(tool.name, []).append(
@@ -43,27 +42,27 @@ def run(ctx: CheckContext) -> list[Finding]:
         how = "is running" if name in running else "is set to start automatically"
         if name in running and name in starting:
             how = "is running and set to start automatically"
+        shown = literal(name, 80)
         made = ctx.review_or_found(
-            f"{name} (remote access) {how} — you said it is not yours",
-            f"{name} (remote access) {how} — is this yours?",
+            f"{shown} (remote access) {how} — you said it is not yours",
+            f"{shown} (remote access) {how} — is this yours?",
             subject=name,
             detail=(
-                f"{name} lets someone see and control this computer from elsewhere. If you or someone you "
+                f"{shown} lets someone see and control this computer from elsewhere. If you or someone you "
                 "trust set it up (IT support, family help), it may be fine; if not, someone may be using it."
             ),
             evidence={"tool": name, "running": running.get(name, []), "autostart": starting.get(name, [])},
         )
         if made:
             findings.append(made)
-    if findings:
-        return findings
-    problems = processes.problems + autostart.problems
-    return [
-        ctx.clear(
-            "No remote-access tool is running or set to start"
-            if not (running or starting)
-            else f"Remote-access tools you said are yours: {literal(', '.join(sorted(running | starting)))}",
-            detail=not_read_note(problems),
-            evidence={"not_read": problems},
-        )
-    ]
+    yours = sorted(set(running) | set(starting))
+    return ctx.conclude(
+        findings,
+        processes,
+        autostart,
+        clear=(
+            f"Remote-access tools you said are yours: {literal(', '.join(yours))}"
+            if yours
+            else "No remote-access tool is running or set to start"
+        ),
+    )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete
+from auditor.checkapi.device import DEVICE, AuthorizedKey, CheckContext
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -12,17 +11,20 @@ SPEC = CheckSpec(
     title="Keys that can log in to this computer over SSH",
     kind="device",
     severity=Severity.HIGH,
-    reads=("~/.ssh/authorized_keys of the accounts this tool can read",),
+    reads=(
+        "the SSH server's settings (where it takes keys from)",
+        "~/.ssh/authorized_keys (and any AuthorizedKeysFile) of the accounts this tool can read",
+    ),
     playbooks=("device-ssh-access",),
     needs=("device",),
 )
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    reading = complete(ctx.client("device").ssh_keys())
+    reading = ctx.client(DEVICE).ssh_keys()
     findings: list[Finding] = []
-    by_fingerprint: dict[str, list] = {}
-    for key in reading.items:
+    by_fingerprint: dict[str, list[AuthorizedKey]] = {}
+    for key in reading.value:
         by_fingerprint.setdefault(key.fingerprint, []).append(key)
     for same in by_fingerprint.values():
         key = same[0]
@@ -43,8 +45,5 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    findings += [ctx.not_read("Couldn't read every SSH key file", p) for p in reading.problems]
-    if findings:
-        return findings
-    title = "No SSH key can log in to this computer" if not reading.items else "Every SSH key here is yours"
-    return [ctx.clear(title)]
+    title = "No SSH key can log in to this computer" if not reading.value else "Every SSH key here is yours"
+    return ctx.conclude(findings, reading, clear=title)

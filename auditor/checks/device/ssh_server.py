@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import complete
-from auditor.device.catalog import program_name
+from auditor.checkapi.device import DEVICE, CheckContext, program_name
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -12,7 +10,7 @@ SPEC = CheckSpec(
     title="An SSH server accepting logins",
     kind="device",
     severity=Severity.MEDIUM,
-    reads=("listening network ports", "names of running programs"),
+    reads=("listening network ports", "names of running programs", "the SSH server's settings (its ports)"),
     playbooks=("device-ssh-access",),
     needs=("device",),
 )
@@ -21,11 +19,16 @@ SSH_DAEMONS = {"sshd", "dropbear", "openssh", "sshd-session"}
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    device = ctx.client("device")
-    processes = complete(device.processes())
+    device = ctx.client(DEVICE)
+    processes = device.processes()
     connections = device.connections()
-    listening = [c.local for c in connections.items if c.status == "LISTEN" and c.local.rsplit(":", 1)[-1] == "22"]
-    daemons = sorted({p.name for p in processes.items if program_name(p.exe or p.name) in SSH_DAEMONS})
+    settings = device.sshd_settings()
+    ports = set(settings.value.ports) | {22}
+    listening = sorted(
+        {c.local for c in connections.value if c.status == "LISTEN" and not c.remote_ip and c.local_port in ports}
+    )
+    daemons = sorted({p.name for p in processes.value if program_name(p.exe or p.name) in SSH_DAEMONS})
+    findings: list[Finding] = []
     if listening or daemons:
         made = ctx.review_or_found(
             "An SSH server you did not set up is accepting logins on this computer",
@@ -35,15 +38,15 @@ def run(ctx: CheckContext) -> list[Finding]:
                 "An SSH server lets anyone with a key or your password log in to this computer from the "
                 "network and run programs. Many people never need one."
             ),
-            evidence={"listening": listening, "processes": daemons},
+            evidence={"listening": listening, "processes": daemons, "ports": sorted(ports)},
         )
         if made:
-            return [made]
-        return [ctx.clear("The SSH server here is yours")]
-    if connections.complete_failure:
-        # Without the port list a server under another name would be missed: never a plain all-clear.
-        return [
-            ctx.clear("No SSH server program is running"),
-            ctx.not_read("Couldn't list listening ports to look for an SSH server", connections.complete_failure),
-        ]
-    return [ctx.clear("No SSH server is accepting logins")]
+            findings.append(made)
+    # Without the port list (or the server's settings) a server under another name would be missed.
+    return ctx.conclude(
+        findings,
+        processes,
+        connections,
+        settings,
+        clear="The SSH server here is yours" if (listening or daemons) else "No SSH server is accepting logins",
+    )

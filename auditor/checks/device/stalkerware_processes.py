@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.device._common import (
-    complete,
-    match_program,
-    not_read_note,
-    process_evidence,
-    process_label,
-)
+from auditor.checkapi.device import DEVICE, INDICATORS, CheckContext
+from auditor.checks.device._common import match_program, process_evidence, process_label
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -25,10 +19,10 @@ SPEC = CheckSpec(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    indicators = ctx.client("indicators")
-    reading = complete(ctx.client("device").processes())
+    indicators = ctx.client(INDICATORS)
+    reading = ctx.client(DEVICE).processes()
     findings = []
-    for process in reading.items:
+    for process in reading.value:
         match = match_program(indicators, process.name, process.exe)
         if match is None:
             continue
@@ -45,12 +39,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                 evidence={**process_evidence(process), "indicator": match.indicator, "app": match.app.name},
             )
         )
-    if findings:
-        return findings
-    return [
-        ctx.clear(
-            f"No known stalkerware is running ({len(reading.items)} programs checked)",
-            detail=not_read_note(reading.problems),
-            evidence={"processes_checked": len(reading.items), "not_read": reading.problems},
-        )
-    ]
+    return ctx.conclude(
+        findings,
+        reading,
+        clear=f"No known stalkerware is running ({len(reading.value)} programs checked)",
+        evidence={"processes_checked": len(reading.value)},
+    )
