@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from auditor.android.collector import (
     DEVICES_NOT_UNDERSTOOD,
     NO_DEVICE,
@@ -14,6 +16,18 @@ from auditor.checkapi import Source
 from auditor.checkapi.android import INDICATORS, PHONE
 from auditor.errors import CheckUnavailable
 from auditor.sources import SourceRequest
+
+if TYPE_CHECKING:
+    from auditor.checkapi.android import AndroidIndicators, AndroidReads
+    from auditor.iocs import Indicators
+
+    # mypy proves here that what the checks are handed speaks the interfaces they are typed against.
+    def _phone(device: AndroidDevice) -> AndroidReads:
+        return device
+
+    def _indicators(indicators: Indicators) -> AndroidIndicators:
+        return indicators
+
 
 NOT_UNDERSTOOD_TARGET = "Android phone (adb's list of phones)"
 
