@@ -53,7 +53,7 @@ class Severity(str, Enum):
         return list(Severity).index(self)
 
 
-KINDS = ("device", "google", "microsoft", "exchange", "android", "apple", "social", "carrier")
+KINDS = ("device", "google", "microsoft", "exchange", "android", "ios", "apple", "social", "carrier")
 
 _CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _PLAYBOOK_ID = re.compile(r"^[a-z][a-z0-9-]*$")

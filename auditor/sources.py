@@ -25,6 +25,8 @@ OPENERS: dict[str, str] = {
     "microsoft": "auditor.connectors.graph.source:open_sources",
     "exchange": "auditor.connectors.ews.source:open_sources",
     "android": "auditor.android.source:open_sources",
+    "ios": "auditor.ios.source:open_sources",
+    "ios-backup": "auditor.ios.source:open_backup_sources",
     "apple": "auditor.guided.source:open_apple",
     "social": "auditor.guided.source:open_social",
     "carrier": "auditor.guided.source:open_carrier",

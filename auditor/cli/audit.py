@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,7 +25,14 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--only",
         metavar="KIND",
-        help="audit one kind only: device, google, microsoft, exchange, android",
+        help="audit one kind only: device, google, microsoft, exchange, android, ios (an iPhone connected by "
+        "cable), ios-backup (an iPhone backup folder, with --path)",
+    )
+    p.add_argument(
+        "--path",
+        metavar="DIR",
+        help="with --only ios-backup: the backup folder (the one holding Manifest.plist); an encrypted backup's "
+        "password is asked for, or read from AUDITOR_IOS_BACKUP_PASSWORD, and never stored",
     )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--details", action="store_true", help="show each finding's detail text")
@@ -40,7 +48,7 @@ def print_run(run: AuditRun, fmt: str, details: bool = False) -> None:
 
 
 # The kinds whose checks match against the stalkerware indicator set.
-INDICATOR_KINDS = frozenset({"device", "android"})
+INDICATOR_KINDS = frozenset({"device", "android", "ios", "ios-backup"})
 
 
 def say_if_indicators_stale(kinds: list[str], case: bool = False) -> None:
@@ -65,7 +73,17 @@ def handle(args: argparse.Namespace) -> int:
     settings = load_settings()
     endpoints = Endpoints.from_env()
     kinds = kinds_to_audit(args.only, endpoints)
+    if args.path and args.only != "ios-backup":
+        from auditor.errors import UsageError
+
+        raise UsageError("--path goes with --only ios-backup (the iPhone backup folder to check)")
     say_if_indicators_stale(kinds, case=bool(args.case))
+    if "ios" in kinds:
+        from auditor.ios.collector import BEFORE_CONNECTING
+
+        print(f"auditor: {BEFORE_CONNECTING}", file=sys.stderr)
+    if args.only == "ios-backup":
+        return audit_backup(args, settings, endpoints)
     if args.case:
         from auditor.cli.case import audit_case
 
@@ -77,5 +95,46 @@ def handle(args: argparse.Namespace) -> int:
     import asyncio
 
     run = asyncio.run(audit(kinds, settings=settings, endpoints=endpoints))
+    print_run(run, args.format, args.details)
+    return run.exit_code
+
+
+def backup_password(folder: Path) -> str | None:
+    """AUDITOR_IOS_BACKUP_PASSWORD, or — for an encrypted backup, on a terminal — typed without echo. Never stored."""
+    import os
+
+    from auditor.ios.backup import is_encrypted
+
+    password = os.environ.get("AUDITOR_IOS_BACKUP_PASSWORD")
+    if password:
+        return password
+    if is_encrypted(folder) and sys.stdin.isatty():
+        import getpass
+
+        typed = getpass.getpass("This backup is encrypted. Backup password (not stored, not shown): ")
+        return typed or None
+    return None
+
+
+def audit_backup(args: argparse.Namespace, settings: Any, endpoints: Any) -> int:
+    """`--only ios-backup --path DIR`: one backup folder, opened here so its password never leaves this process."""
+    import asyncio
+    import os
+
+    from auditor.audit import audit
+    from auditor.errors import UsageError
+    from auditor.ios.source import NO_BACKUP_PATH, backup_source
+
+    if args.case:
+        raise UsageError(
+            "an iPhone backup cannot be audited into a case yet; run `auditor audit --only ios-backup --path DIR "
+            "--format json` and save what it finds as evidence"
+        )
+    folder = args.path or os.environ.get("AUDITOR_IOS_BACKUP_PATH")
+    if not folder:
+        raise UsageError(NO_BACKUP_PATH)
+    path = Path(folder).expanduser()
+    source = backup_source(path, backup_password(path))
+    run = asyncio.run(audit([], settings=settings, endpoints=endpoints, extra_sources=[source]))
     print_run(run, args.format, args.details)
     return run.exit_code

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 PATH_STATUSES = (Status.FOUND, Status.REVIEW)
 CLOSING_ANSWERS = ("mine", "looks-fine")
-LOCAL_KINDS = ("device", "android")
+LOCAL_KINDS = ("device", "android", "ios")
 
 
 @dataclass(frozen=True)

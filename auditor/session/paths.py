@@ -120,6 +120,23 @@ def _device_software(f: Finding) -> list[PathRead]:
     return [PathRead(str(name), "program", "runs on the device and can report to whoever installed it")]
 
 
+def _iphone_profile(f: Finding) -> list[PathRead]:
+    who = f.evidence.get("organisation") or f.evidence.get("name") or f.subject
+    return [PathRead(str(who), "program", "a configuration profile can manage the iPhone or route its traffic")]
+
+
+def _iphone_management(f: Finding) -> list[PathRead]:
+    who = f.evidence.get("organisation") or f.evidence.get("enrolment_server") or "An organisation"
+    how = "supervises the iPhone" if f.subject == "supervised" else "manages the iPhone through its MDM server"
+    return [PathRead(str(who), "program", how)]
+
+
+def _icloud_backup(f: Finding) -> list[PathRead]:
+    return [
+        PathRead("Anyone who can sign in to the Apple Account", "person", "can download the iPhone's iCloud backup")
+    ]
+
+
 def _answered_by_hand(f: Finding, notes: bool) -> list[PathRead]:
     note = f.evidence.get("note") if notes else None
     holder = f"Found by hand: {note}" if note else "Something found by hand"
@@ -147,6 +164,12 @@ RULES: dict[str, Callable[[Finding], list[PathRead]]] = {
     "device.remote_access": _device_software,
     "android.stalkerware_packages": _device_software,
     "android.dual_use_apps": _device_software,
+    "ios.stalkerware_apps": _device_software,
+    "ios.dual_use_apps": _device_software,
+    "ios.sideloaded_apps": _device_software,
+    "ios.profiles": _iphone_profile,
+    "ios.device_management": _iphone_management,
+    "ios.icloud_backup": _icloud_backup,
 }
 
 

@@ -3,7 +3,8 @@
 Pure ordering logic over check metadata. The order follows the safety principles: when mail may be
 forwarded, the by-hand forwarding checks come before anything that needs an account connection (connecting
 can send a "new app has access" alert, which forwarded mail would carry to the other person). Apple's Safety
-Check, which changes nothing and lists who else has access, leads its phase. Checks that
+Check, which changes nothing and lists who else has access, leads its phase — and when an iPhone is to be read
+over USB (which means tapping "Trust" on it), Safety Check moves to the first phase, before that. Checks that
 only read this computer or a phone come next, then the guided questions, then connected account checks.
 Within a phase, checks that answer one of the person's concerns come first, then by severity and the
 guided ``order`` field.
@@ -20,7 +21,7 @@ from auditor.guided.source import GENERAL_TARGETS
 from auditor.model import KINDS, CheckSpec, Severity
 from auditor.session.intake import Concern, Intake
 
-LOCAL_KINDS = ("device", "android")  # read here, no account connection
+LOCAL_KINDS = ("device", "android", "ios")  # read here, no account connection
 CONNECTED_KINDS = ("google", "microsoft", "exchange")  # need a sign-in, which can alert the other person
 MAIL_KINDS = ("google", "microsoft", "exchange", "apple")
 FORWARDING_CONCERNS = (Concern.ACCOUNTS_HACKED, Concern.UNKNOWN_LOGINS, Concern.IMAGES_SHARED)
@@ -42,6 +43,7 @@ RELEVANT: Mapping[Concern, tuple[str, ...]] = {
         "apple.recovery",
         "apple.app_passwords",
         "apple.icloud_mail_forwarding",
+        "ios.icloud_backup",
         "social.sessions",
         "social.two_factor",
         "social.linked_accounts",
@@ -56,6 +58,7 @@ RELEVANT: Mapping[Concern, tuple[str, ...]] = {
         "apple.family_sharing",
         "apple.iphone_app_access",
         "apple.iphone_profiles",
+        "ios.*",
         "google.manual_location_sharing",
         "google.manual_find_my_device",
         "social.location_sharing",
@@ -72,13 +75,16 @@ RELEVANT: Mapping[Concern, tuple[str, ...]] = {
         "microsoft.onedrive_*",
         "apple.shared_photos",
         "apple.iphone_backups",
+        "ios.icloud_backup",
+        "ios.stalkerware_apps",
+        "ios.jailbreak",
         "social.impersonation",
         "device.remote_access",
         "device.stalkerware_processes",
         "android.stalkerware_packages",
         *_FORWARDING,
     ),
-    Concern.DEVICE_STRANGE: ("device.*", "android.*", "apple.safety_check", "apple.iphone_*"),
+    Concern.DEVICE_STRANGE: ("device.*", "android.*", "ios.*", "apple.safety_check", "apple.iphone_*"),
     Concern.UNKNOWN_LOGINS: (
         "apple.safety_check",
         "*devices",
@@ -150,9 +156,13 @@ def mail_may_be_forwarded(intake: Intake) -> bool:
     return any(c in FORWARDING_CONCERNS for c in intake.concerns) or any(i.kind in MAIL_KINDS for i in intake.items)
 
 
-def phase_of(spec: CheckSpec, forwarding_first: bool) -> Phase:
+def phase_of(spec: CheckSpec, forwarding_first: bool, phone_read_planned: bool = False) -> Phase:
     first_look = spec.id in FIRST_LOOKS or fnmatchcase(spec.id, "*forwarding*")
     if not spec.automated and forwarding_first and first_look:
+        return Phase.FORWARDING_FIRST
+    # Reading an iPhone over USB means tapping "Trust" on it: Safety Check, on the same phone and changing
+    # nothing, is looked at before that.
+    if not spec.automated and phone_read_planned and spec.id in FIRST_LOOKS:
         return Phase.FORWARDING_FIRST
     if spec.automated and spec.kind in LOCAL_KINDS:
         return Phase.LOCAL
@@ -165,13 +175,14 @@ def propose_plan(intake: Intake, specs: Iterable[CheckSpec], orders: Mapping[str
     """The checks to run for this intake, in the order to run them."""
     kinds = kinds_in_scope(intake)
     forwarding_first = mail_may_be_forwarded(intake)
+    phone_read_planned = "ios" in kinds
     targets: dict[str, tuple[str, ...]] = {}
     for kind in kinds:
         named = tuple(dict.fromkeys(i.label for i in intake.items if i.kind == kind))
         targets[kind] = named or ((GENERAL_TARGETS[kind],) if kind in GENERAL_TARGETS else ())
     steps = [
         PlanStep(
-            phase=phase_of(spec, forwarding_first),
+            phase=phase_of(spec, forwarding_first, phone_read_planned),
             check=spec.id,
             kind=spec.kind,
             title=spec.title,

@@ -77,13 +77,14 @@ def test_without_mail_concerns_or_mail_accounts_forwarding_is_not_singled_out() 
 
 def test_location_concern_with_nothing_named_reaches_every_kind_that_can_track() -> None:
     intake = parse_intake("consent: {}\nconcerns: [location-known]\n")
-    assert kinds_in_scope(intake) == ["device", "google", "android", "apple", "social", "carrier"]
+    assert kinds_in_scope(intake) == ["device", "google", "android", "ios", "apple", "social", "carrier"]
     steps = plan_for(intake)
+    # Safety Check leads everything: the iPhone is to be read over USB (tapping "Trust"), and it comes first
+    assert (steps[0].check, steps[0].phase) == ("apple.safety_check", Phase.FORWARDING_FIRST)
     guided = [s for s in steps if s.phase is Phase.GUIDED]
     relevant = [s.check for s in guided if s.concerns]
-    # Safety Check leads; then critical first, the guided order field, then the kind
-    assert relevant[:5] == [
-        "apple.safety_check",
+    # then critical first, the guided order field, then the kind
+    assert relevant[:4] == [
         "carrier.account_holder",
         "apple.iphone_profiles",
         "carrier.family_locator",
@@ -130,7 +131,7 @@ def test_every_shipped_check_is_reachable_by_some_plan() -> None:
         "items: ["
         + ", ".join(
             f"{{kind: {k}, label: x}}"
-            for k in ("google", "microsoft", "exchange", "android", "apple", "social", "carrier")
+            for k in ("google", "microsoft", "exchange", "android", "ios", "apple", "social", "carrier")
         )
         + "]\n"
     )
