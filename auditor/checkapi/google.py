@@ -19,7 +19,7 @@ left out, not written as null), so a null is an answer not understood.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -65,12 +65,20 @@ class AdminAccessDenied(AuthError):
     """The Admin SDK refused: the account is not a Workspace administrator, or the admin scopes are missing."""
 
 
+Identity = Annotated[str, Field(min_length=1)]
+
+
 class GoogleRecord(BaseModel):
     """A record of a Google answer: typed strictly (no "true" for true, no 1 for a string), fields Google added
     after these schemas ignored, and a null refused wherever it appears (the proto3 JSON mapping leaves a default
-    out; it never writes null)."""
+    out; it never writes null). A field that identifies a record is a non-empty :data:`Identity`: under that
+    mapping an empty string and a field left out are the same answer, and neither names anything."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    # Most resources say what they are; where a schema has neither field, a string there does no harm.
+    kind: str | None = None
+    etag: str | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -103,7 +111,7 @@ class ForwardingAddress(GoogleRecord):
     """An address Gmail may forward to: discovery schema ``ForwardingAddress`` (gmail.v1). ``pending`` is "awaiting
     verification by the owner": nothing is forwarded there until someone confirms from that mailbox."""
 
-    forwardingEmail: str
+    forwardingEmail: Identity
     verificationStatus: Verification | None = None
 
 
@@ -142,12 +150,13 @@ class GmailFilter(GoogleRecord):
 class SendAs(GoogleRecord):
     """A send-as alias: discovery schema ``SendAs`` (gmail.v1). The list always holds the primary address."""
 
-    sendAsEmail: str
+    sendAsEmail: Identity
     displayName: str | None = None
     replyToAddress: str | None = None
     isPrimary: bool | None = None
     isDefault: bool | None = None
     treatAsAlias: bool | None = None
+    signature: str | None = None
     verificationStatus: Verification | None = None
 
 
@@ -192,7 +201,7 @@ class Delegate(GoogleRecord):
     """A Gmail delegate: discovery schema ``Delegate`` (gmail.v1); ``ListDelegatesResponse`` leaves ``delegates`` out
     when there are none ("If an account doesn't have delegates, this field doesn't appear")."""
 
-    delegateEmail: str
+    delegateEmail: Identity
     verificationStatus: DelegateVerification | None = None
 
 
@@ -225,7 +234,7 @@ class DriveFile(GoogleRecord):
     """A file's metadata: discovery schema ``File`` (drive.v3). ``permissions`` is None when Drive did not list it
     ("only available if the requesting user can share the file")."""
 
-    id: str
+    id: Identity
     name: str | None = None
     mimeType: str | None = None
     webViewLink: str | None = None
@@ -236,14 +245,26 @@ class DriveFile(GoogleRecord):
 # --- Workspace Admin SDK (admin.directory_v1, admin.reports_v1) -------------------------------------------
 
 
+class UserName(GoogleRecord):
+    """``User.name`` (admin.directory_v1): schema ``UserName``."""
+
+    givenName: str | None = None
+    familyName: str | None = None
+    fullName: str | None = None
+
+
 class DirectoryUser(GoogleRecord):
     """A Workspace user: discovery schema ``User`` (admin.directory_v1). ``primaryEmail`` is always there (a user
     cannot exist without it), so an answer without it is not a user record."""
 
-    primaryEmail: str
+    id: str | None = None
+    primaryEmail: Identity
+    name: UserName = UserName()
     isEnrolledIn2Sv: bool | None = None
     isEnforcedIn2Sv: bool | None = None
     isAdmin: bool | None = None
+    suspended: bool | None = None
+    orgUnitPath: str | None = None
     lastLoginTime: str | None = None
 
     @property
@@ -255,7 +276,7 @@ class DirectoryUser(GoogleRecord):
 class AppToken(GoogleRecord):
     """An OAuth token held by a third-party app: discovery schema ``Token`` (admin.directory_v1)."""
 
-    clientId: str
+    clientId: Identity
     displayText: str | None = None
     scopes: list[str] = Field(default_factory=list)
     nativeApp: bool | None = None
@@ -267,7 +288,7 @@ class AppPassword(GoogleRecord):
     """An app-specific password: discovery schema ``Asp`` (admin.directory_v1). The times are int64 milliseconds,
     which JSON carries as strings."""
 
-    codeId: int
+    codeId: int = Field(gt=0)
     name: str | None = None
     creationTime: str | None = None
     lastTimeUsed: str | None = None
@@ -277,7 +298,7 @@ class AppPassword(GoogleRecord):
 class MobileDevice(GoogleRecord):
     """A phone or tablet syncing the account: discovery schema ``MobileDevice`` (admin.directory_v1)."""
 
-    resourceId: str
+    resourceId: Identity
     deviceId: str | None = None
     email: list[str] = Field(default_factory=list)
     name: list[str] = Field(default_factory=list)
@@ -285,7 +306,10 @@ class MobileDevice(GoogleRecord):
     os: str | None = None
     type: str | None = None
     status: str | None = None
+    hardwareId: str | None = None
+    firstSync: str | None = None
     lastSync: str | None = None
+    userAgent: str | None = None
 
 
 class ActivityId(GoogleRecord):

@@ -237,7 +237,8 @@ def _is_default(value: Any) -> bool:
         return True
     if type(value) is int and value == 0:
         return True
-    return isinstance(value, str) and value.endswith("Unspecified")  # every enum's first (zero) value
+    # every enum's first (zero) value: "...Unspecified", or plain "unspecified" (FilterCriteria.sizeComparison)
+    return isinstance(value, str) and (value.endswith("Unspecified") or value == "unspecified")
 
 
 def proto3(value: Any) -> Any:

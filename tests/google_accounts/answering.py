@@ -147,7 +147,7 @@ def statuses(findings: list[Finding]) -> set[Status]:
 
 def crashed(findings: list[Finding]) -> list[str]:
     """Findings that say the check itself failed unexpectedly (a traceback the engine caught)."""
-    return [f.detail for f in findings if "unexpected failure" in f.detail or "returned" in f.detail]
+    return [f.detail for f in findings if f.detail.startswith(("unexpected failure", "the check returned"))]
 
 
 def published_answers() -> dict[str, Any]:

@@ -531,3 +531,55 @@ def test_oauth_consent_setting_is_validated(tmp_path: Path) -> None:
     bad.write_text("name: x\ngoogle:\n  oauth:\n    consent: maybe\n")
     with pytest.raises(ScenarioError, match=r"line 4.*google\.oauth\.consent"):
         load_scenario(bad)
+
+
+def test_every_practice_answer_is_read_whole_by_the_connectors_models() -> None:
+    """The practice server's answers, for every shipped scenario, fit the same models the connector validates
+    Google's answers against (auditor.checkapi.google): nothing in them is left out as not understood."""
+    from auditor.connectors.google import answers
+    from auditor.sandbox import shipped_scenarios
+
+    large = load_scenario("large")
+    large.sections["google"].generate.drive_files = 300
+    large.sections["google"].generate.filters = 20
+    gmail = {
+        "settings/autoForwarding": answers.auto_forwarding,
+        "settings/forwardingAddresses": answers.forwarding_addresses,
+        "settings/filters": answers.filters,
+        "settings/sendAs": answers.send_as,
+        "settings/imap": answers.imap,
+        "settings/pop": answers.pop,
+    }
+    read = 0
+    for which in [*(n for n in shipped_scenarios() if n != "large"), large]:
+        scenario = load_scenario(which) if isinstance(which, str) else which
+        if "google" not in scenario.sections:
+            continue
+        with Sandbox(scenario) as sb:
+            headers = {"Authorization": f"Bearer {sb.token}"}
+            base = sb.google_url.rstrip("/")
+            for path, parse in gmail.items():
+                reading = parse(httpx.get(f"{base}/gmail/v1/users/me/{path}", headers=headers).json())
+                assert reading.whole, (scenario.name, path, reading.problems)
+                read += 1
+            listed = httpx.get(base + "/drive/v3/files", headers=headers, params={"fields": "*", "pageSize": 1000})
+            reading, _ = answers.drive_page("files")(listed.json(), 0)
+            assert reading.whole and reading.value, (scenario.name, reading.problems)
+            account = scenario.sections["google"].account.replace("@", "%40")
+            admin = {
+                f"/admin/directory/v1/users/{account}": answers.directory_user,
+                f"/admin/directory/v1/users/{account}/tokens": answers.app_tokens,
+                f"/admin/directory/v1/users/{account}/asps": answers.app_passwords,
+                "/admin/directory/v1/customer/my_customer/devices/mobile": lambda b: answers.mobile_page()(b, 0)[0],
+                f"/admin/reports/v1/activity/users/{account}/applications/login": lambda b: answers.logins_page()(b, 0)[
+                    0
+                ],
+            }
+            for path, parse in admin.items():
+                answer = httpx.get(base + path, headers=headers)
+                if answer.status_code == 403:  # a consumer practice account: the Admin SDK refuses it
+                    continue
+                reading = parse(answer.json())
+                assert reading.whole, (scenario.name, path, reading.problems)
+                read += 1
+    assert read >= 6 * 4 + 5  # every Gmail answer of every scenario, and the compromised one's Admin SDK

@@ -65,7 +65,7 @@ def describe(criteria: FilterCriteria) -> str:
         parts.append(f"not matching the search “{literal(criteria.negatedQuery, 120)}”")
     if criteria.hasAttachment:
         parts.append("with an attachment")
-    if criteria.size is not None:
+    if criteria.size:  # 0 is the proto3 default: no size given
         comparison = {"larger": "larger than", "smaller": "smaller than"}.get(criteria.sizeComparison or "")
         size = size_words(criteria.size)
         parts.append(f"{comparison} {size}" if comparison else f"of size {size}")

@@ -87,6 +87,8 @@ def _words(error: Any) -> str:
         "model_type": f"not an object ({shown})",
         "dict_type": f"not an object ({shown})",
         "literal_error": f"{shown} is not one of the values Google documents",
+        "string_too_short": "empty",
+        "greater_than": f"not a positive number ({shown})",
     }.get(kind, f"{literal(error.get('msg', 'not understood'), 120)} ({shown})")
 
 
@@ -169,7 +171,11 @@ def listing(model: type[R], body: Any, key: str, what: str, *, start: int = 0) -
     if not isinstance(raw, list):
         raise ProviderError(f"{what}: {key!r} was not a list of records ({literal(repr(raw), 60)})")
     items: list[R] = []
-    problems: list[str] = []
+    problems = [
+        f"{field}: not a string ({literal(repr(body[field]), 60)})"
+        for field in ("kind", "etag")
+        if field in body and not isinstance(body[field], str)
+    ]
     for index, item in enumerate(raw, start):
         value, wrong = record(model, item, f"{key}[{index}]")
         problems += wrong
@@ -241,10 +247,11 @@ def app_passwords(body: Any) -> Reading[list[AppPassword]]:
 Page = tuple[Reading[list[R]], str | None]
 
 
-def _next_token(body: dict[str, Any], what: str) -> tuple[str | None, tuple[str, ...]]:
-    token = body.get("nextPageToken")
-    if token is None or token == "":
+def _next_token(body: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """The next page's token (None at the end), and what stops the listing if the token is not understood."""
+    if "nextPageToken" not in body or body["nextPageToken"] == "":
         return None, ()
+    token = body["nextPageToken"]
     if not isinstance(token, str):
         shown = literal(repr(token), 60)
         return None, (f"nextPageToken: not a string ({shown}), so the next page could not be asked for",)
@@ -256,7 +263,7 @@ def page_of(model: type[R], key: str, what: str) -> Callable[[Any, int], Page[R]
 
     def parse(body: Any, start: int) -> Page[R]:
         reading = listing(model, body, key, what, start=start)
-        token, trouble = _next_token(body, what)
+        token, trouble = _next_token(body)
         return reading.missing(*trouble), token
 
     return parse
@@ -268,10 +275,10 @@ def drive_page(what: str) -> Callable[[Any, int], Page[DriveFile]]:
 
     def drive(body: Any, start: int) -> Page[DriveFile]:
         reading, token = parse(body, start)
-        incomplete = body.get("incompleteSearch")
+        incomplete = body.get("incompleteSearch", False)
         if incomplete is True:
             reading = reading.missing("Google Drive said its search was incomplete: some files may not be listed")
-        elif incomplete is not None and not isinstance(incomplete, bool):
+        elif incomplete is not False:
             reading = reading.strange(f"incompleteSearch: not true or false ({literal(repr(incomplete), 60)})")
         return reading, token
 
