@@ -72,7 +72,7 @@ def summarise(problems: Sequence[str], what: str = "", limit: int = SHOWN) -> tu
 def decode_text(data: bytes, location: str) -> Reading[str]:
     """UTF-8 text; bytes that are not UTF-8 are replaced and the file is said not to be understood."""
     try:
-        return Reading(location, data.decode("utf-8"))
+        return Reading(_shown(location), data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Reading(
             location,
@@ -205,7 +205,7 @@ def connection_record(info: object) -> Reading[Connection | None]:
         strange.append(f"a connection's remote address is {_shown(repr(info.get('raddr')), 80)}")
     if not isinstance(status, str):
         strange.append(f"a connection's state is {_shown(repr(status), 40)}")
-    if pid is not None and (not isinstance(pid, int) or isinstance(pid, bool)):
+    if pid is not None and (not isinstance(pid, int) or isinstance(pid, bool) or pid < 0):
         strange.append(f"a connection's pid is {_shown(repr(pid), 40)}")
         pid = None
     if remote is None or (remote == ("", 0) and (local is None or local == ("", 0))):
@@ -258,7 +258,7 @@ def parse_desktop_entry(text: str, location: str, scope: str = "user") -> Readin
         values[key] = value.strip()
     if not seen_entry:
         strange.append(f"{_shown(location)}: no [Desktop Entry] group")
-        return Reading(location, None, unrecognised=tuple(strange))
+        return Reading(_shown(location), None, unrecognised=tuple(strange))
     enabled = True
     for key, off_when in (("Hidden", True), ("X-GNOME-Autostart-enabled", False)):
         if key in values:
@@ -278,7 +278,7 @@ def parse_desktop_entry(text: str, location: str, scope: str = "user") -> Readin
         scope=scope,
         enabled=enabled,
     )
-    return Reading(location, entry, unrecognised=tuple(strange))
+    return Reading(_shown(location), entry, unrecognised=tuple(strange))
 
 
 # --- autostart: systemd units ------------------------------------------------------------------------
@@ -369,7 +369,7 @@ def parse_systemd_unit(text: str, location: str, scope: str = "user") -> Reading
             )
     if not entries:
         strange.append(f"{_shown(location)}: no command to run (no ExecStart or other Exec line)")
-    return Reading(location, tuple(entries), unrecognised=tuple(strange))
+    return Reading(_shown(location), tuple(entries), unrecognised=tuple(strange))
 
 
 # --- autostart: crontabs ---------------------------------------------------------------------------
@@ -426,7 +426,7 @@ def parse_crontab(
         out.append(
             AutostartEntry(mechanism="cron", location=location, name=name, command=rest[-1], scope=scope, line=number)
         )
-    return Reading(location, tuple(out), unrecognised=tuple(strange))
+    return Reading(_shown(location), tuple(out), unrecognised=tuple(strange))
 
 
 # --- autostart: launchd property lists ---------------------------------------------------------------
@@ -442,10 +442,12 @@ def parse_launchd_plist(data: bytes, location: str, scope: str = "user") -> Read
     try:
         plist = plistlib.loads(data)
     except Exception as exc:  # plistlib raises many kinds of error on damaged binary lists; all mean the same
-        return Reading(location, None, unrecognised=(f"{_shown(location)}: not a property list ({_shown(exc, 80)})",))
+        return Reading(
+            _shown(location), None, unrecognised=(f"{_shown(location)}: not a property list ({_shown(exc, 80)})",)
+        )
     if not isinstance(plist, dict):
         why = f"{_shown(location)}: a property list holding a {type(plist).__name__}, not a dictionary"
-        return Reading(location, None, unrecognised=(why,))
+        return Reading(_shown(location), None, unrecognised=(why,))
     strange: list[str] = []
     label = plist.get("Label")
     if not isinstance(label, str) or not label:
@@ -476,7 +478,7 @@ def parse_launchd_plist(data: bytes, location: str, scope: str = "user") -> Read
     entry = AutostartEntry(
         mechanism="launchd", location=location, name=label, command=command, scope=scope, enabled=not disabled
     )
-    return Reading(location, entry, unrecognised=tuple(strange))
+    return Reading(_shown(location), entry, unrecognised=tuple(strange))
 
 
 # --- autostart: Windows -----------------------------------------------------------------------------
@@ -542,7 +544,7 @@ def run_key_entries(
             strange.append(f"registry key {_shown(key)}: a value {_shown(name, 60)} that is not text")
             continue
         out.append(AutostartEntry(mechanism="run-key", location=key, name=name, command=command, scope=scope))
-    return Reading(f"registry key {key}", tuple(out), unrecognised=tuple(strange))
+    return Reading(f"registry key {_shown(key)}", tuple(out), unrecognised=tuple(strange))
 
 
 # --- the hosts file -----------------------------------------------------------------------------------
@@ -573,7 +575,7 @@ def parse_hosts(text: str, file: str = "") -> Reading[tuple[HostsEntry, ...]]:
         if not _is_address(parts[0]):
             strange.append(_line_problem(where, number, f"{_shown(parts[0], 60)} is not an address"))
         out.extend(HostsEntry(address=parts[0], hostname=name, line=number, file=file) for name in parts[1:])
-    return Reading(where, tuple(out), unrecognised=tuple(strange))
+    return Reading(_shown(where), tuple(out), unrecognised=tuple(strange))
 
 
 # --- SSH: authorized_keys -----------------------------------------------------------------------------
@@ -655,9 +657,17 @@ def plain_key(key_type: str, blob_b64: str) -> bytes | None:
         fields = _ssh_strings(blob, _KEY_FIELDS[key_type], head[1])
         return blob if fields is not None and fields[1] == len(blob) else None
     plain = _CERT_TYPES[key_type]
-    # A certificate: type, nonce, then the certified key's fields (PROTOCOL.certkeys), then the rest.
+    # A certificate (PROTOCOL.certkeys): type, nonce, the certified key's fields, serial (uint64), type
+    # (uint32), key id, principals, valid after and before (uint64 each), critical options, extensions,
+    # reserved, signature key, signature — and nothing after.
     fields = _ssh_strings(blob, 1 + _KEY_FIELDS[plain], head[1])
     if fields is None:
+        return None
+    middle = _ssh_strings(blob, 2, fields[1] + 12)
+    if middle is None:
+        return None
+    tail = _ssh_strings(blob, 5, middle[1] + 16)
+    if tail is None or tail[1] != len(blob):
         return None
     return _wire(plain.encode("ascii"), *fields[0][1:])
 
@@ -699,7 +709,7 @@ def parse_authorized_keys(text: str, file: str = "") -> Reading[tuple[Authorized
                 file=file,
             )
         )
-    return Reading(where, tuple(keys), unrecognised=tuple(strange))
+    return Reading(_shown(where), tuple(keys), unrecognised=tuple(strange))
 
 
 # --- SSH: sshd_config ---------------------------------------------------------------------------------
@@ -792,7 +802,7 @@ def parse_sshd_config(text: str, file: str = "sshd_config") -> Reading[SshdConfi
             config.password_authentication = args[0].lower()
         elif keyword == "permitrootlogin" and not config.permit_root_login:
             config.permit_root_login = args[0].lower()
-    return Reading(file, config, unrecognised=tuple(strange))
+    return Reading(_shown(file), config, unrecognised=tuple(strange))
 
 
 def merge_sshd(files: Sequence[tuple[str, SshdConfigFile]]) -> SshdSettings:
