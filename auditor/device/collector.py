@@ -202,7 +202,7 @@ class DeviceCollector:
             records = [record for proc in psutil.process_iter() if (record := _process_fields(proc)) is not None]
         except (psutil.Error, OSError) as exc:
             return Reading("the running programs", (), (f"the list of running programs could not be read ({exc})",))
-        return parsers.processes_reading(records)
+        return parsers.processes_reading(records, "" if running_as_admin() else "run as administrator to see them")
 
     # -- network ----------------------------------------------------------------------------------------
 

@@ -153,8 +153,11 @@ _FIELD_WORDS = {
 }
 
 
-def processes_reading(records: Iterable[object]) -> Reading[tuple[ProcessInfo, ...]]:
-    """Every process record, judged one by one; what was denied or malformed is summed up, not dropped."""
+def processes_reading(
+    records: Iterable[object], hint: str = "run as administrator to see them"
+) -> Reading[tuple[ProcessInfo, ...]]:
+    """Every process record, judged one by one; what was denied or malformed is summed up, not dropped.
+    ``hint`` says what would let the tool see more (nothing, when it already runs as administrator)."""
     what = "the running programs"
     processes: list[ProcessInfo] = []
     denied: list[str] = []
@@ -168,10 +171,8 @@ def processes_reading(records: Iterable[object]) -> Reading[tuple[ProcessInfo, .
     not_read: list[str] = []
     if denied:
         count = f"{len(denied)} running program" + ("s" if len(denied) > 1 else "")
-        not_read.append(
-            f"details of {count} could not be read (access denied; run as administrator to see them): "
-            + "; ".join(summarise(denied))
-        )
+        why = f"access denied; {hint}" if hint else "access denied even to an administrator"
+        not_read.append(f"details of {count} could not be read ({why}): " + "; ".join(summarise(denied)))
     if not processes and not denied and not strange:
         not_read.append("no running programs were visible at all")
     return Reading(what, tuple(processes), tuple(not_read), summarise(strange))
