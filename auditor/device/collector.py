@@ -117,6 +117,8 @@ class DeviceCollector:
             if stat.S_ISDIR(info.st_mode):
                 gather.missing(f"{name}: a folder where a file was expected")
                 return None
+            if stat.S_ISCHR(info.st_mode) and os.path.realpath(path) == os.devnull:
+                return None  # a link to /dev/null: how systemd masks a unit, so nothing starts from it
             if not stat.S_ISREG(info.st_mode):
                 gather.missing(f"{name}: not an ordinary file, so it was not read")
                 return None

@@ -219,7 +219,9 @@ def connection_record(info: object) -> Reading[Connection | None]:
 
 # --- autostart: XDG .desktop files -----------------------------------------------------------------
 
-_DESKTOP_KEY = re.compile(r"^[A-Za-z0-9-]+(\[[^\]]+\])?$")
+# GLib's key files (which the desktops read these with) take any key without "=", "[" or "]" and with no
+# space at either end, then an optional [locale]; stricter than that would report files they read fine.
+_DESKTOP_KEY = re.compile(r"^[^=\[\]\s](?:[^=\[\]]*[^=\[\]\s])?(\[[^\]]+\])?$")
 _BOOLEAN = {"true": True, "false": False}
 
 
@@ -325,6 +327,8 @@ def parse_systemd_unit(text: str, location: str, scope: str = "user") -> Reading
     An empty assignment (``ExecStart=``) resets the list, as it does in systemd. A line that is neither a
     [Section], a comment nor Key=value, or a service with no command at all, is not understood.
     """
+    if text == "":
+        return Reading(_shown(location), ())  # an empty unit file is a masked unit (systemd.unit(5)): it never runs
     strange: list[str] = []
     commands: dict[str, list[tuple[int, str]]] = {}
     description = ""

@@ -122,6 +122,22 @@ def test_a_dangling_link_is_nothing_to_start(tmp_path: Path) -> None:
     assert reading.whole, reading.problems
 
 
+def test_masked_units_are_nothing_to_start(tmp_path: Path) -> None:
+    """systemctl mask links a unit to /dev/null (or leaves it empty): nothing starts from it, nothing to say."""
+    root, home = clean_tree(tmp_path)
+    units = root / "etc" / "systemd" / "system"
+    units.mkdir(parents=True)
+    (units / "bluetooth.service").symlink_to(os.devnull)
+    (units / "cups.service").write_text("")
+    shutil.copy(FIX / "cronie.service", units / "cronie.service")
+    reading = DeviceCollector(root=root, homes=[home], system="linux").autostart_entries()
+    assert reading.whole, reading.problems
+    assert [e.name for e in reading.value if e.mechanism == "systemd"] == [
+        "Command Scheduler",
+        "Command Scheduler (ExecReload 1)",
+    ]
+
+
 def test_a_line_it_does_not_understand_is_named_with_file_and_line(tmp_path: Path, installed) -> None:
     root, home = clean_tree(tmp_path)
     shutil.copy(FIX / "cronie-anacrontab", root / "etc" / "cron.d" / "anacrontab")

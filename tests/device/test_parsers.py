@@ -58,6 +58,11 @@ def test_desktop_entries_it_does_not_understand_say_so(text: str, why: str) -> N
     assert any(why in u and "x.desktop" in u for u in reading.unrecognised), reading.unrecognised
 
 
+def test_keys_glib_reads_are_understood() -> None:
+    text = "[Desktop Entry]\nExec=/usr/bin/tool\nX_Vendor.Option=1\nName[sr@latin]=Alat\n"
+    assert parsers.parse_desktop_entry(text, "tool.desktop").whole
+
+
 def test_a_disabled_entry_needs_no_exec() -> None:
     reading = parsers.parse_desktop_entry("[Desktop Entry]\nHidden=true\n", "blueman.desktop")
     assert reading.whole and reading.value is not None and not reading.value.enabled
