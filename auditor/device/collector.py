@@ -387,7 +387,7 @@ class DeviceCollector:
                 data = self._read_bytes(path, gather)
                 if data is not None:
                     gather.add(parsers.parse_launchd_plist(data, str(path), scope))
-        self._crontabs(gather, ["/usr/lib/cron/tabs", "/var/at/tabs"])
+        self._crontabs(gather, ["/var/at/tabs"])  # /usr/lib/cron/tabs is a link to it
 
     def _autostart_windows(self, gather: _Gather) -> None:  # pragma: no cover - Windows only
         if sys.platform != "win32":

@@ -293,3 +293,31 @@ def test_an_ssh_server_on_the_port_its_settings_name_is_seen(tmp_path: Path, ins
     assert len(review) == 1, [(f.status, f.title) for f in found]
     assert f"127.0.0.1:{port}" in review[0].evidence["listening"]
     assert port in review[0].evidence["ports"]
+
+
+def test_a_mac_tree_launch_agents_and_crontabs(tmp_path: Path, installed) -> None:
+    root = tmp_path / "root"
+    home = root / "Users" / "ann"
+    agents = home / "Library" / "LaunchAgents"
+    agents.mkdir(parents=True)
+    shutil.copy(FIX / "syncthing.plist", agents / "syncthing.plist")
+    (root / "Library" / "LaunchDaemons").mkdir(parents=True)
+    shutil.copy(FIX / "teamviewer.plist", root / "Library" / "LaunchDaemons" / "com.teamviewer.service.plist")
+    (root / "var" / "at" / "tabs").mkdir(parents=True)
+    shutil.copy(FIX / "user.crontab", root / "var" / "at" / "tabs" / "ann")
+    collector = DeviceCollector(root=root, homes=[home], system="macos")
+    reading = collector.autostart_entries()
+    assert reading.whole, reading.problems
+    assert {(e.mechanism, e.name) for e in reading.value} == {
+        ("launchd", "net.syncthing.syncthing"),
+        ("launchd", "com.teamviewer.service"),
+        ("cron", "*/10 * * * *"),
+        ("cron", "@reboot"),
+    }
+    (agents / "broken.plist").write_bytes(b"bplist00\x00\x01")
+    run = audit_device(DeviceCollector(root=root, homes=[home], system="macos"))
+    remote = by_check(run, "device.remote_access")
+    assert "TeamViewer" in {f.evidence.get("tool") for f in remote if f.status is Status.REVIEW}
+    autostart = by_check(run, "device.autostart")
+    assert Status.CLEAR not in {f.status for f in autostart}
+    assert any("broken.plist: not a property list" in f.detail for f in autostart if f.status is Status.ERROR)
