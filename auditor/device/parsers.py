@@ -137,6 +137,12 @@ def process_record(info: object) -> Reading[ProcessInfo | None]:
             strange.append(f"{label}: its command line holds something that is not text")
     else:
         strange.append(f"{label}: its command line is a {type(raw_cmdline).__name__}")
+    if _FIELD_WORDS["exe"] in denied and cmdline and cmdline[0]:
+        # Another account's programs hide their file location from anyone but an administrator, yet their
+        # command line stays readable: its first word names the program that was started, which is what
+        # the file location would have told. Only a program with neither is a part not read.
+        denied.remove(_FIELD_WORDS["exe"])
+        exe = cmdline[0]
     not_read = (f"{label}: its {' and '.join(denied)} (access denied)",) if denied else ()
     value = ProcessInfo(pid, name, exe, cmdline, username) if (name or exe) else None
     if value is None and not not_read and not strange:

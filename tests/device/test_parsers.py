@@ -370,9 +370,12 @@ def test_sshd_config_lines_it_does_not_understand_say_so(line: str, why: str) ->
 
 
 def test_a_denied_process_field_is_not_read_and_a_missing_one_not_understood() -> None:
-    denied = parsers.process_record({"pid": 1, "name": "init", "exe": None, "cmdline": ["/init"], "username": "root"})
+    denied = parsers.process_record({"pid": 1, "name": "init", "exe": None, "cmdline": None, "username": "root"})
     assert denied.value is not None and denied.value.name == "init"
-    assert denied.not_read == ("pid 1 (init): its file location (access denied)",)
+    assert denied.not_read == ("pid 1 (init): its file location and command line (access denied)",)
+    # Another account's program: its file location is hidden, its command line names what was started.
+    hidden = parsers.process_record({"pid": 5, "name": "spy", "exe": None, "cmdline": ["/opt/s/spy", "-q"]})
+    assert hidden.value is not None and hidden.value.exe == "/opt/s/spy" and not hidden.not_read
     dropped = parsers.process_record({"pid": 2, "name": "x", "cmdline": [], "username": ""})
     assert dropped.unrecognised == ("pid 2 (x): the record has no exe",)
     wrong = parsers.process_record({"pid": "3", "name": 4, "exe": "/bin/y", "cmdline": "y", "username": None})

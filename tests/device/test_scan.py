@@ -42,10 +42,10 @@ def test_not_mine_makes_it_found_and_mine_silences_it(tmp_path: Path, running, i
     not_mine = by_check(audit_device(decisions=Decisions({fp: "not-mine"})), "device.remote_access")
     assert [f.status for f in not_mine if f.status is not Status.ERROR] == [Status.FOUND]
     mine = by_check(audit_device(decisions=Decisions({fp: "mine"})), "device.remote_access")
-    # Nothing to raise about AnyDesk; whatever else is said is a gap this machine's process list has
-    # (PID 1 may deny its file location even to root), never a finding.
+    # Nothing to raise about AnyDesk: at most a gap this machine's process list has, never a finding; what
+    # names it says it is yours.
     assert all(f.status in (Status.CLEAR, Status.ERROR) for f in mine)
-    assert not any("AnyDesk" in f.title for f in mine)
+    assert all("you said are yours" in f.title for f in mine if "AnyDesk" in f.title)
 
 
 def test_mine_over_a_whole_reading_is_clear(tmp_path: Path, running, installed) -> None:

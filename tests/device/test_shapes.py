@@ -542,6 +542,9 @@ def process_records(draw: st.DrawFn) -> tuple[object, bool]:
         return record, False
     if change == "denied":
         record[key] = None
+        if key == "exe":
+            # A hidden file location is stood in for by the command line's first word, when there is one.
+            return record, bool(record["cmdline"]) and bool(record["cmdline"][0])
         return record, key in ("username",)  # who runs it is evidence only; the rest is part of the judgement
     value = draw(wrong_type)
     if key == "cmdline" and isinstance(value, list) and all(isinstance(v, str) for v in value):
