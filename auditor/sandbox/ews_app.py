@@ -113,6 +113,7 @@ class EwsApp:
             "GetFolder": self.get_folder,
         }
         self.rules = self._rules()
+        self._served: dict[str, int] = {}
 
     # -- the server contract ------------------------------------------------------------------------
 
@@ -149,10 +150,24 @@ class EwsApp:
         parsed = parse_operation(request.body)
         if parsed is None:
             return self._fault("ErrorSchemaValidation", "The request failed schema validation.", status=500)
+        literal = self._literal(parsed.operation)
+        if literal is not None:
+            return literal
         operation = self._operations.get(parsed.operation)
         if operation is None:  # only reachable when called directly: the server refuses it first
             return self._fault("ErrorInvalidRequest", f"The operation {parsed.operation} is not supported.")
         return SandboxResponse.xml(self._envelope(parsed.version, operation(parsed)))
+
+    def _literal(self, operation: str) -> SandboxResponse | None:
+        """The scenario's verbatim answer for this operation (a published example), while it has uses left."""
+        answer = self.data.answers.get(operation)
+        if answer is None:
+            return None
+        served = self._served.get(operation, 0)
+        if answer.times is not None and served >= answer.times:
+            return None
+        self._served[operation] = served + 1
+        return SandboxResponse.xml(answer.xml, status=answer.status)
 
     # -- auth ---------------------------------------------------------------------------------------
 
@@ -239,15 +254,19 @@ class EwsApp:
         return rules
 
     def _address(self, value: Recipient, field: str) -> str:
+        """An EmailAddressType. EX-routed addresses carry a legacyExchangeDN, as Exchange writes rules that name
+        people of the organisation (EWS "Manage Inbox rules" example, RoutingType EX)."""
         if isinstance(value, str):
-            name, address = value, value
+            name, address, routing, kind = value, value, "SMTP", "OneOff"
         else:
             address = value.get("EmailAddress", "")
             name = value.get("Name", address)
+            routing = value.get("RoutingType", "SMTP")
+            kind = value.get("MailboxType", "Mailbox" if routing == "EX" else "OneOff")
         name = self._text(name, field)
         return (
             f"<t:Address><t:Name>{esc(name)}</t:Name><t:EmailAddress>{esc(address)}</t:EmailAddress>"
-            "<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>OneOff</t:MailboxType></t:Address>"
+            f"<t:RoutingType>{esc(routing)}</t:RoutingType><t:MailboxType>{esc(kind)}</t:MailboxType></t:Address>"
         )
 
     def _folder(self, name: str) -> str:
@@ -270,7 +289,9 @@ class EwsApp:
                 parts.append(f"<t:{field}>{esc(value)}</t:{field}>")
         return f"<t:{tag}>{''.join(parts)}</t:{tag}>" if parts else f"<t:{tag}/>"
 
-    def _actions(self, actions: RuleActions) -> str:
+    def _actions(self, actions: RuleActions | None) -> str:
+        if actions is None:
+            return ""
         parts = []
         for field, value in actions.model_dump(exclude_none=True).items():
             if isinstance(value, bool):
@@ -286,7 +307,7 @@ class EwsApp:
                 )
             else:
                 parts.append(f"<t:{field}>{esc(value)}</t:{field}>")
-        return f"<t:Actions>{''.join(parts)}</t:Actions>"
+        return f"<t:Actions>{''.join(parts)}</t:Actions>" if parts else ""  # the schema allows no empty Actions
 
     def _rule(self, rule: InboxRule, index: int) -> str:
         parts = [

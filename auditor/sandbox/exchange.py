@@ -19,7 +19,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Recipient = str | dict[str, str]  # "x@example.net" or {"Name": ..., "EmailAddress": ...}
+# "x@example.net", or an EmailAddressType in its own element names: {"Name": ..., "EmailAddress": ...,
+# "RoutingType": "EX", "MailboxType": "Mailbox"} (RoutingType defaults to SMTP; an EX address is a legacyExchangeDN).
+Recipient = str | dict[str, str]
 ImportanceLevel = Literal["Low", "Normal", "High"]
 PermissionLevel = Literal["None", "Reviewer", "Author", "Editor", "Custom"]
 
@@ -62,6 +64,7 @@ class RuleActions(_Model):
     MoveToFolder: str | None = None
     PermanentDelete: bool | None = None
     RedirectToRecipients: list[Recipient] | None = None
+    SendSMSAlertToRecipients: list[Recipient] | None = None
     StopProcessingRules: bool | None = None
 
 
@@ -74,7 +77,9 @@ class InboxRule(_Model):
     IsInError: bool | None = None
     Conditions: RulePredicates = RulePredicates()
     Exceptions: RulePredicates | None = None
-    Actions: RuleActions = RuleActions()
+    # None leaves the element out, as the schema allows (RuleType: Actions minOccurs=0); an empty RuleActions
+    # leaves it out too (Actions "can be empty: false" in the EWS reference).
+    Actions: RuleActions | None = RuleActions()
 
 
 class FolderPermissions(_Model):
@@ -115,6 +120,14 @@ class OofSettings(_Model):
     ExternalReply: str = ""
 
 
+class LiteralAnswer(_Model):
+    """A SOAP envelope served verbatim for one operation (Microsoft's published examples, see tests/fixtures/ews)."""
+
+    xml: str
+    status: int = Field(default=200, ge=200, le=599)
+    times: int | None = Field(default=None, ge=1, description="served this many times, then the generated answer")
+
+
 class BasicAuth(_Model):
     """On-premises style sign-in: NTLM or HTTP Basic with this user name (email or DOMAIN\\user) and password."""
 
@@ -141,6 +154,9 @@ class ExchangeData(_Model):
     )
     oof: OofSettings = OofSettings()
     generate: Generate = Generate()
+    answers: dict[str, LiteralAnswer] = Field(
+        default_factory=dict, description="operation name -> an answer served verbatim instead of the generated one"
+    )
 
 
 def build_apps(data: ExchangeData, *, token: str, endless: Callable[[str], bool]) -> list[ProviderApp]:

@@ -96,7 +96,6 @@ def test_only_reads_reach_the_server() -> None:
         "read_all",
         "inbox_rules",
         "delegates",
-        "meeting_requests_delivery",
         "automatic_replies",
         "close",
         "aclose",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from auditor.connectors.ews.records import InboxRule, Recipient
+from auditor.checkapi.exchange import InboxRule, Recipient
 from auditor.safetext import literal
 
 CONDITION_LABELS = {
@@ -19,7 +19,9 @@ CONDITION_LABELS = {
 
 
 def recipients_text(recipients: Sequence[Recipient]) -> str:
-    return ", ".join(literal(r.shown(), 200) for r in recipients) or "an unnamed recipient"
+    """Each recipient in plain words: an EX-routed colleague by name (never the directory DN), others by
+    address; every piece of the server's text made literal."""
+    return ", ".join(r.shown() for r in recipients) or "an unnamed recipient"
 
 
 def describe(rule: InboxRule) -> str:
@@ -28,5 +30,13 @@ def describe(rule: InboxRule) -> str:
         for key, values in rule.conditions.items()
     ]
     if rule.from_addresses:
-        parts.append(f"from: {literal(', '.join(rule.from_addresses), 120)}")
+        parts.append(f"from: {recipients_text(rule.from_addresses)}")
     return "; ".join(parts) or "all mail"
+
+
+def sender_words(rule: InboxRule) -> str:
+    """The words a rule matches mail on, for the security-mail test: its text conditions and the senders it
+    names — an EX-routed sender by display name, since the DN ("/o=.../ou=Exchange Administrative Group/...")
+    says only where the directory keeps them."""
+    texts = [" ".join(values) for values in rule.conditions.values()]
+    return " ".join([*texts, *(r.words() for r in rule.from_addresses)])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from auditor.checkapi import CheckContext
-from auditor.connectors.ews.records import AutomaticReplies
+from auditor.checkapi.exchange import EXCHANGE
 from auditor.model import CheckSpec, Finding, Severity
 
 SPEC = CheckSpec(
@@ -28,33 +28,20 @@ SPEC = CheckSpec(
 AUDIENCE = {"Known": "people in your contacts", "All": "anyone who writes to you"}
 
 
-def ended(replies: AutomaticReplies, now: datetime) -> bool:
-    if replies.state != "Scheduled" or not replies.end:
-        return False
-    try:
-        end = datetime.fromisoformat(replies.end)
-    except ValueError:
-        return False  # an end we cannot read is treated as still running: never clear on doubt
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=timezone.utc)
-    return end <= now
-
-
 async def run(ctx: CheckContext) -> list[Finding]:
-    replies = await ctx.client("exchange").automatic_replies()
+    reading = await ctx.client(EXCHANGE).automatic_replies()
+    replies = reading.value
     evidence = replies.evidence()
     if replies.state not in ("Enabled", "Scheduled"):
-        return [ctx.clear("Automatic replies are off", evidence=evidence)]
-    if ended(replies, datetime.now(timezone.utc)):
-        return [
-            ctx.clear(f"Automatic replies were scheduled until {replies.end}; that time is over", evidence=evidence)
-        ]
+        return [ctx.clear("Automatic replies are off", reading, evidence=evidence)]
+    until = replies.end.isoformat() if replies.end else ""
+    if replies.ended(datetime.now(timezone.utc)):
+        over = f"Automatic replies were scheduled until {until}; that time is over"
+        return [ctx.clear(over, reading, evidence=evidence)]
     audience = AUDIENCE.get(replies.external_audience)
     if audience is None:
-        return [ctx.clear("Automatic replies are on for people in your organisation only", evidence=evidence)]
-    when = (
-        " (scheduled" + (f" until {replies.end}" if replies.end else "") + ")" if replies.state == "Scheduled" else ""
-    )
+        return [ctx.clear("Automatic replies are on for people in your organisation only", reading, evidence=evidence)]
+    when = " (scheduled" + (f" until {until}" if until else "") + ")" if replies.state == "Scheduled" else ""
     subject = f"automatic-replies:{replies.external_audience}"
     made = ctx.review_or_found(
         f"Automatic replies you didn't turn on answer {audience}{when}",
@@ -66,4 +53,6 @@ async def run(ctx: CheckContext) -> list[Finding]:
         ),
         evidence=evidence,
     )
-    return [made] if made else [ctx.clear("Automatic replies are on, and you confirmed you turned them on")]
+    return ctx.conclude(
+        [made] if made else [], reading, clear="Automatic replies are on, and you confirmed you turned them on"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.checkapi import CheckContext
-from auditor.connectors.ews.records import Delegate
+from auditor.checkapi.exchange import EXCHANGE, Delegate
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -51,10 +51,23 @@ def levels(delegate: Delegate) -> str:
     return ", ".join(shown) or "no folders"
 
 
+def naming(delegate: Delegate) -> str:
+    """The delegate in plain words, literally: name and address, or what Exchange gave of them."""
+    who = literal(delegate.address or delegate.name, 200)
+    if not who:
+        return (
+            f"A delegate Exchange did not name (SID {literal(delegate.sid, 80)})"
+            if delegate.sid
+            else ("A delegate Exchange did not name")
+        )
+    name = literal(delegate.name, 120)
+    return f"{name} ({who})" if delegate.name and delegate.name != delegate.address else who
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
-    client = ctx.client("exchange")
-    delegates = await client.delegates()
-    delivery = await client.meeting_requests_delivery()
+    reading = await ctx.client(EXCHANGE).delegates()
+    delegates = reading.value.delegates
+    delivery = reading.value.deliver_meeting_requests
     findings = []
     if delegates and delivery == "DelegatesOnly":
         made = ctx.review_or_found(
@@ -70,11 +83,9 @@ async def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    for delegate in delegates:
-        who = literal(delegate.address or delegate.name, 200)
-        name = literal(delegate.name, 120)
-        named = f"{name} ({who})" if delegate.name and delegate.name != delegate.address else who
-        subject = delegate.address.lower() or delegate.name
+    for index, delegate in enumerate(delegates):
+        named = naming(delegate)
+        subject = delegate.address.lower() or delegate.name or delegate.sid or f"unnamed-delegate-{index + 1}"
         strong = powers(delegate)
         evidence = delegate.evidence()
         detail = (
@@ -108,6 +119,7 @@ async def run(ctx: CheckContext) -> list[Finding]:
         if made:
             findings.append(made)
     counted = "1 delegate" if len(delegates) == 1 else f"{len(delegates)} delegates"
+    clear = f"Every delegate is one you confirmed ({counted} checked)"
     if not delegates:
-        return [ctx.clear("No one is a delegate of your mailbox")]
-    return findings or [ctx.clear(f"Every delegate is one you confirmed ({counted} checked)")]
+        clear = "No one is a delegate of your mailbox"
+    return ctx.conclude(findings, reading, clear=clear)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from auditor.checkapi import CheckContext
-from auditor.checks.exchange._common import describe, recipients_text
+from auditor.checkapi.exchange import EXCHANGE, InboxRule, Recipient
+from auditor.checks.exchange._common import describe, recipients_text, sender_words
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -26,39 +27,47 @@ SECURITY_WORDS = re.compile(
 )
 
 
+def forwarding(ctx: CheckContext, rule: InboxRule, name: str, subject: str) -> Finding:
+    verbs: dict[str, list[Recipient]] = {}
+    for verb, recipient in rule.sends_to:
+        verbs.setdefault(verb, []).append(recipient)
+    how = "; ".join(f"{verb} to {recipients_text(to)}" for verb, to in verbs.items())
+    hidden = rule.hides
+    also = f" and {', '.join(hidden)}" if hidden else ""
+    off = " (the rule is switched off now)" if not rule.enabled else ""
+    inside = all(recipient.inside for _, recipient in rule.sends_to)
+    who = (
+        "They are inside your organisation, but whoever reads that mailbox sees this mail"
+        if inside
+        else "Whoever reads that address sees this mail"
+    )
+    return ctx.finding(
+        Status.FOUND,
+        f"An inbox rule {how}{also} — rule “{name}”{off}",
+        subject=subject,
+        detail=(
+            f"The inbox rule “{name}” acts on mail matching “{describe(rule)}”: it sends it, or word of it, on "
+            "to someone else"
+            + (" and hides your copy, so you would not notice" if hidden else "")
+            + f". {who}, including password resets and alerts."
+        ),
+        evidence=rule.evidence(),
+        severity=Severity.CRITICAL if hidden and rule.enabled else Severity.HIGH,
+    )
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
-    rules = await ctx.client("exchange").inbox_rules()
+    reading = await ctx.client(EXCHANGE).inbox_rules()
+    rules = reading.value
     findings = []
     for rule in rules:
         name = literal(rule.name, 120)
-        hidden = rule.hides
         subject = rule.rule_id or rule.name
-        sends = rule.sends_to
-        if sends:
-            verbs: dict[str, list] = {}
-            for verb, recipient in sends:
-                verbs.setdefault(verb, []).append(recipient)
-            how = "; ".join(f"{verb} to {recipients_text(to)}" for verb, to in verbs.items())
-            also = f" and {', '.join(hidden)}" if hidden else ""
-            off = " (the rule is switched off now)" if not rule.enabled else ""
-            findings.append(
-                ctx.finding(
-                    Status.FOUND,
-                    f"An inbox rule {how}{also} — rule “{name}”{off}",
-                    subject=subject,
-                    detail=(
-                        f"The inbox rule “{name}” acts on mail matching “{describe(rule)}”: it sends it to "
-                        "another address"
-                        + (" and hides your copy, so you would not notice" if hidden else "")
-                        + ". Whoever reads that address sees this mail, including password resets and alerts."
-                    ),
-                    evidence=rule.evidence(),
-                    severity=Severity.CRITICAL if hidden and rule.enabled else Severity.HIGH,
-                )
-            )
+        if rule.sends_to:
+            findings.append(forwarding(ctx, rule, name, subject))
             continue
-        words = " ".join(" ".join(v) for v in rule.conditions.values()) + " " + " ".join(rule.from_addresses)
-        if hidden and SECURITY_WORDS.search(words):
+        hidden = rule.hides
+        if hidden and SECURITY_WORDS.search(sender_words(rule)):
             made = ctx.review_or_found(
                 f"An inbox rule you didn't make hides security mail: “{name}” ({', '.join(hidden)})",
                 f"The inbox rule “{name}” hides mail that looks like security alerts ({', '.join(hidden)}) — "
@@ -71,4 +80,6 @@ async def run(ctx: CheckContext) -> list[Finding]:
             if made:
                 findings.append(made)
     counted = "1 rule" if len(rules) == 1 else f"{len(rules)} rules"
-    return findings or [ctx.clear(f"No inbox rule forwards mail or hides security mail ({counted} checked)")]
+    return ctx.conclude(
+        findings, reading, clear=f"No inbox rule forwards mail or hides security mail ({counted} checked)"
+    )

@@ -17,16 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from auditor.connectors.ews.records import (
-    AutomaticReplies,
-    Delegate,
-    InboxRule,
-    automatic_replies_from,
-    delegate_from,
-    rule_from_xml,
-)
+from auditor.checkapi import Reading
+from auditor.checkapi.exchange import AutomaticReplies, Delegation, ExchangeReads, InboxRule
+from auditor.connectors.ews.records import read_automatic_replies, read_delegation, read_inbox_rules
 from auditor.errors import (
     AuditorError,
     AuthError,
@@ -187,7 +182,7 @@ class ExchangeClient:
                 return str(mailbox)
         raise ProviderError("Exchange did not say which mailbox this sign-in opens (ConvertId named none)")
 
-    async def read_all(self) -> list[InboxRule]:
+    async def read_all(self) -> Reading[tuple[InboxRule, ...]]:
         """Learn the mailbox, then start every read at once (they are independent) and wait for them all.
 
         Returns the inbox rules, whose failure means the mailbox cannot be read at all; a failure of another
@@ -200,46 +195,47 @@ class ExchangeClient:
             raise rules
         return rules
 
-    async def inbox_rules(self) -> list[InboxRule]:
+    async def inbox_rules(self) -> Reading[tuple[InboxRule, ...]]:
+        """Every inbox rule (GetInboxRules), read against the EWS RuleType."""
         address = await self.mailbox_address()
 
-        def read() -> list[InboxRule]:
+        def read() -> Reading[tuple[InboxRule, ...]]:
             from auditor.connectors.ews import services
 
-            return [rule_from_xml(_ok(rule, "inbox rules")) for rule in services.inbox_rules(self._account(address))]
+            return read_inbox_rules(services.inbox_rules(self._account(address)))
 
-        return list(await self._call("rules", "inbox rules", read))
-
-    async def _delegation(self) -> tuple[list[Delegate], str | None]:
-        address = await self.mailbox_address()
-
-        def read() -> tuple[list[Delegate], str | None]:
-            from auditor.connectors.ews import services
-
-            found, delivery = services.delegates(self._account(address))
-            return [delegate_from(_ok(d, "delegates")) for d in found], delivery
-
-        result: tuple[list[Delegate], str | None] = await self._call("delegates", "delegates", read)
+        result: Reading[tuple[InboxRule, ...]] = await self._call("rules", "inbox rules", read)
         return result
 
-    async def delegates(self) -> list[Delegate]:
-        return list((await self._delegation())[0])
-
-    async def meeting_requests_delivery(self) -> str | None:
-        """Where meeting requests go: DelegatesOnly, DelegatesAndMe or DelegatesAndSendInformationToMe."""
-        return (await self._delegation())[1]
-
-    async def automatic_replies(self) -> AutomaticReplies:
+    async def delegates(self) -> Reading[Delegation]:
+        """The delegates and where meeting requests go (GetDelegate with permissions)."""
         address = await self.mailbox_address()
 
-        def read() -> AutomaticReplies:
+        def read() -> Reading[Delegation]:
             from auditor.connectors.ews import services
 
-            settings = services.automatic_replies(self._account(address))
-            return automatic_replies_from(_ok(settings, "automatic replies"))
+            return read_delegation(services.delegates(self._account(address)))
 
-        result: AutomaticReplies = await self._call("oof", "automatic replies", read)
+        result: Reading[Delegation] = await self._call("delegates", "delegates", read)
         return result
+
+    async def automatic_replies(self) -> Reading[AutomaticReplies]:
+        """The automatic-reply settings (GetUserOofSettings)."""
+        address = await self.mailbox_address()
+
+        def read() -> Reading[AutomaticReplies]:
+            from auditor.connectors.ews import services
+
+            return read_automatic_replies(services.automatic_replies(self._account(address)))
+
+        result: Reading[AutomaticReplies] = await self._call("oof", "automatic replies", read)
+        return result
+
+
+if TYPE_CHECKING:
+
+    def _speaks_exchange_reads(client: ExchangeClient) -> ExchangeReads:
+        return client  # mypy proves the client offers every read the checks are typed against
 
 
 BEARER_AUTH = "auditor bearer token"
@@ -289,13 +285,6 @@ class _Retry(Exception):
         self.wait = wait
 
 
-def _ok(value: Any, what: str) -> Any:
-    """exchangelib hands back a response's error as an item of the result: raise it instead."""
-    if isinstance(value, Exception):
-        raise value
-    return value
-
-
 def _cause(exc: BaseException) -> BaseException:
     """exchangelib's version probe hides the real failure behind "No valid version headers": unwrap it."""
     from exchangelib.errors import TransportError
@@ -341,7 +330,9 @@ def classify(error: BaseException, what: str, timeout: float, attempt: int) -> A
     if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.ConnectionError, ConnectionError)):
         return _Retry(NetworkError(f"the connection to Exchange failed while reading {what}"), 0.5 * attempt)
     if isinstance(exc, (ews.SOAPError, ews.MalformedResponseError, ews.ErrorInvalidServerVersion)):
-        return ProviderError(f"Exchange sent an answer that is not valid EWS XML while reading {what}")
+        ours = text.startswith("Bad SOAP response: Exchange's answer")  # why, as records.checked_xml said it
+        why = f" ({text.removeprefix('Bad SOAP response: ')})" if ours else ""
+        return ProviderError(f"Exchange sent an answer that is not valid EWS XML while reading {what}{why}")
     if isinstance(exc, (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError)) or (
         isinstance(exc, ews.TransportError) and any(f"Code: {code}" in text for code in (500, 502, 503, 504))
     ):

@@ -1,17 +1,47 @@
-"""What the Exchange checks read, as plain typed records (no exchangelib objects reach a check).
+"""From an EWS answer to the readings the Exchange checks judge: pure functions of the XML, nothing fetched.
 
-Inbox rules are read straight from the ``t:Rule`` elements of the GetInboxRules answer (building
-exchangelib's objects for hundreds of rules costs more than the request); delegates and automatic replies
-from exchangelib's objects. Only the metadata that shows an access path is kept: never a message body.
-Values are kept exactly as the server sent them; showing them literally is the renderer's job.
+Each reader takes the operation's response element (``GetInboxRulesResponse``, ``GetDelegateResponse``,
+``GetUserOofSettingsResponse``: an ElementTree or lxml element), checks it against the EWS types in
+:mod:`auditor.connectors.ews.schema`, and returns a :class:`~auditor.checkapi.Reading` of the plain records in
+:mod:`auditor.checkapi.exchange`:
+
+- an answer that is not the documented shape at all (no response element, a response that is not a success,
+  no OofSettings, an OofState outside the schema) raises :class:`~auditor.errors.ProviderError` naming the element;
+- a record that is wrong in part is judged from what could be read, and the reading names it
+  (``unrecognised``); one that cannot be read at all is left out and named; a delegate Exchange could not
+  return is named in ``not_read``. The other records are judged as usual.
+
+Only the metadata that shows an access path is kept: never a message body or a reply's words.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import io
 from typing import Any
 
-TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+from auditor.checkapi import Reading
+from auditor.checkapi.exchange import AutomaticReplies, Delegate, Delegation, InboxRule, Recipient
+from auditor.connectors.ews.schema import (
+    DELIVER_MEETING_REQUESTS,
+    MESSAGES_NS,
+    TYPES_NS,
+    DelegateUserType,
+    EmailAddressType,
+    RuleType,
+    UserOofSettingsType,
+    element_data,
+    local_name,
+    salvage,
+)
+from auditor.errors import ProviderError
+from auditor.safetext import literal
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+RULES = "Exchange inbox rules"
+DELEGATES = "Exchange delegates"
+REPLIES = "Exchange automatic replies"
+
+# RulePredicatesType's text conditions -> the record's names for them (also the evidence's keys).
 CONDITION_TEXT_FIELDS = {
     "contains_subject_strings": "ContainsSubjectStrings",
     "contains_subject_or_body_strings": "ContainsSubjectOrBodyStrings",
@@ -21,200 +51,281 @@ CONDITION_TEXT_FIELDS = {
     "contains_recipient_strings": "ContainsRecipientStrings",
     "categories": "Categories",
 }
-FOLDER_LEVELS = ("calendar", "tasks", "inbox", "contacts", "notes", "journal")
+SENDING_ACTIONS = {
+    "forward_to": "ForwardToRecipients",
+    "redirect_to": "RedirectToRecipients",
+    "forward_as_attachment_to": "ForwardAsAttachmentToRecipients",
+    "sms_alert_to": "SendSMSAlertToRecipients",
+}
+FOLDER_LEVELS = {
+    "calendar": "CalendarFolderPermissionLevel",
+    "tasks": "TasksFolderPermissionLevel",
+    "inbox": "InboxFolderPermissionLevel",
+    "contacts": "ContactsFolderPermissionLevel",
+    "notes": "NotesFolderPermissionLevel",
+    "journal": "JournalFolderPermissionLevel",
+}
 
 
-@dataclass(frozen=True)
-class Recipient:
-    address: str
-    name: str = ""
-
-    def shown(self) -> str:
-        return self.address or self.name
-
-
-@dataclass(frozen=True)
-class InboxRule:
-    rule_id: str
-    name: str
-    enabled: bool
-    conditions: dict[str, list[str]] = field(default_factory=dict)
-    from_addresses: tuple[str, ...] = ()
-    forward_to: tuple[Recipient, ...] = ()
-    redirect_to: tuple[Recipient, ...] = ()
-    forward_as_attachment_to: tuple[Recipient, ...] = ()
-    delete: bool = False
-    permanent_delete: bool = False
-    mark_as_read: bool = False
-    move_to_folder: str | None = None
-    stop_processing_rules: bool = False
-
-    @property
-    def sends_to(self) -> list[tuple[str, Recipient]]:
-        """(how, recipient) for every address this rule sends mail on to."""
-        return (
-            [("forwards", r) for r in self.forward_to]
-            + [("redirects", r) for r in self.redirect_to]
-            + [("forwards as an attachment", r) for r in self.forward_as_attachment_to]
-        )
-
-    @property
-    def hides(self) -> list[str]:
-        """What the rule does to your copy that keeps you from seeing it."""
-        out = []
-        if self.permanent_delete:
-            out.append("deletes it permanently")
-        elif self.delete:
-            out.append("deletes it")
-        if self.move_to_folder and not (self.delete or self.permanent_delete):
-            out.append("moves it out of the inbox")
-        if self.mark_as_read:
-            out.append("marks it read")
-        return out
-
-    def evidence(self) -> dict[str, Any]:
-        record = asdict(self)
-        for key in ("forward_to", "redirect_to", "forward_as_attachment_to"):
-            record[key] = [asdict(r) for r in getattr(self, key)]
-        record["from_addresses"] = list(self.from_addresses)
-        return record
-
-
-@dataclass(frozen=True)
-class Delegate:
-    address: str
-    name: str
-    permissions: dict[str, str]  # folder -> None, Reviewer, Author, Editor, Custom
-    receive_copies_of_meeting_messages: bool
-    view_private_items: bool
-
-    def evidence(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class AutomaticReplies:
-    state: str  # Disabled, Enabled, Scheduled
-    external_audience: str  # None, Known, All
-    start: str | None
-    end: str | None
-    has_internal_reply: bool
-    has_external_reply: bool
-
-    def evidence(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _recipients(values: Any) -> tuple[Recipient, ...]:
-    out = []
-    for value in values or ():
-        out.append(Recipient(address=_text(getattr(value, "email_address", None)), name=_text(value.name)))
-    return tuple(out)
+def _m(name: str) -> str:
+    return f"{{{MESSAGES_NS}}}{name}"
 
 
 def _t(name: str) -> str:
     return f"{{{TYPES_NS}}}{name}"
 
 
-def _flag(element: Any, name: str) -> bool:
-    node = element.find(_t(name))
-    return node is not None and (node.text or "").strip().lower() == "true"
+def _elements(parent: Any) -> list[Any]:
+    return [child for child in parent if isinstance(child.tag, str)]
 
 
-def _addresses(element: Any) -> tuple[Recipient, ...]:
-    if element is None:
-        return ()
-    out = []
-    for node in element.findall(_t("Address")):
-        out.append(Recipient(address=_text(node.findtext(_t("EmailAddress"))), name=_text(node.findtext(_t("Name")))))
-    return tuple(out)
+# -- the envelope -------------------------------------------------------------------------------------
+
+# lxml recovers from broken XML silently: a list cut off half-way would read as a shorter, whole list. The one
+# fault Exchange itself makes is writing control characters as character references (&#x1B;), which XML 1.0
+# does not allow; those are kept (they are shown literally later). Anything else is refused.
+_TOLERATED = "xmlParseCharRef: invalid xmlChar value"
 
 
-def _folder(element: Any) -> str | None:
-    """The folder a MoveToFolder action names: a distinguished name (deleteditems, ...) or a folder id."""
-    if element is None:
-        return None
-    for tag in ("DistinguishedFolderId", "FolderId"):
-        node = element.find(_t(tag))
-        if node is not None:
-            return _text(node.get("Id")) or tag
-    return "folder"
+def checked_xml(content: bytes) -> Any:
+    """The root element of an answer, refusing XML that is not well-formed (see ``_TOLERATED``)."""
+    import lxml.etree
+
+    parser = lxml.etree.XMLParser(resolve_entities=False, recover=True, huge_tree=True, no_network=True)
+    try:
+        root = lxml.etree.parse(io.BytesIO(content), parser).getroot()
+    except lxml.etree.XMLSyntaxError as exc:
+        raise ProviderError(f"Exchange's answer is not XML ({literal(str(exc), 120)})") from None
+    broken = [e for e in parser.error_log if not str(e.message).startswith(_TOLERATED)]
+    if root is None or broken:
+        where = f"line {broken[0].line}: {literal(broken[0].message, 120)}" if broken else "no root element"
+        raise ProviderError(f"Exchange's answer is not well-formed XML ({where})")
+    return root
 
 
-def rule_from_xml(rule: Any) -> InboxRule:
-    """One ``t:Rule`` element of a GetInboxRules answer (RuleType in the EWS types schema)."""
-    conditions = rule.find(_t("Conditions"))
-    actions = rule.find(_t("Actions"))
-    if actions is None:
-        raise ValueError("an inbox rule without Actions")
+def response_in(content: bytes, operation: str) -> Any:
+    """The ``<operation>Response`` element of a SOAP answer (for answers read without exchangelib)."""
+    body = checked_xml(content).find(f"{{{SOAP_NS}}}Body")
+    if body is None:
+        raise ProviderError("Exchange's answer has no SOAP Body element")
+    return body.find(_m(f"{operation}Response"))
+
+
+def _require_success(answer: Any, name: str) -> None:
+    if answer is None:
+        raise ProviderError(f"Exchange's answer has no {name} element")
+    response_class = answer.get("ResponseClass")
+    code = (answer.findtext(_m("ResponseCode")) or "").strip()
+    if response_class != "Success" or code != "NoError":
+        raise ProviderError(
+            f"Exchange's {name} is not a success (ResponseClass {literal(response_class or 'missing', 40)}, "
+            f"ResponseCode {literal(code or 'missing', 60)})"
+        )
+
+
+# -- inbox rules --------------------------------------------------------------------------------------
+
+
+def _recipient(address: EmailAddressType) -> Recipient:
+    return Recipient(
+        address=address.EmailAddress or "",
+        name=address.Name or "",
+        routing_type=address.RoutingType or "SMTP",
+        mailbox_type=address.MailboxType or "",
+    )
+
+
+def _recipients(addresses: list[EmailAddressType] | None) -> tuple[Recipient, ...]:
+    return tuple(_recipient(a) for a in addresses or ())
+
+
+def _rule_label(index: int, rule: Any) -> str:
+    name = rule.findtext(_t("DisplayName")) if rule is not None else None
+    return f"rule {index + 1} “{literal(name, 60)}”" if name else f"rule {index + 1}"
+
+
+def rule_record(element: Any) -> tuple[InboxRule | None, list[str]]:
+    """One ``t:Rule`` element (RuleType): the record (None if it cannot be read at all) and what was wrong."""
+    problems: list[str] = []
+    model, more = salvage(RuleType, element_data(RuleType, element, problems))
+    problems += more
+    if model is None:
+        return None, problems
+    rule: RuleType = model
+    if not rule.DisplayName:
+        problems.append("DisplayName is missing (the EWS reference requires it)")
+    if rule.Priority is None:
+        problems.append("Priority is missing (the EWS reference requires it)")
+    conditions = rule.Conditions
     texts: dict[str, list[str]] = {}
-    senders: tuple[str, ...] = ()
     if conditions is not None:
         for name, tag in CONDITION_TEXT_FIELDS.items():
-            node = conditions.find(_t(tag))
-            if node is not None:
-                values = [_text(v.text) for v in node.findall(_t("String"))]
-                if values:
-                    texts[name] = values
-        senders = tuple(r.shown() for r in _addresses(conditions.find(_t("FromAddresses"))))
-    enabled = rule.find(_t("IsEnabled"))
-    return InboxRule(
-        rule_id=_text(rule.findtext(_t("RuleId"))),
-        name=_text(rule.findtext(_t("DisplayName"))),
-        enabled=enabled is None or (enabled.text or "").strip().lower() != "false",
+            values = getattr(conditions, tag)
+            if values:
+                texts[name] = list(values)
+    actions = rule.Actions
+    sending: dict[str, tuple[Recipient, ...]] = {}
+    sent_actions = element.find(_t("Actions"))
+    if sent_actions is not None and not _elements(sent_actions):
+        problems.append("Actions is empty (the EWS reference says it cannot be)")
+    if actions is not None:
+        for name, tag in SENDING_ACTIONS.items():
+            recipients = getattr(actions, tag)
+            if recipients is not None and not recipients:
+                problems.append(f"Actions.{tag} names no one: where this rule sends mail is unknown")
+            sending[name] = _recipients(recipients)
+            if any(not r.readable for r in sending[name]):
+                problems.append(f"Actions.{tag} has an address without EmailAddress or Name")
+    record = InboxRule(
+        rule_id=rule.RuleId or "",
+        name=rule.DisplayName or "",
+        # IsEnabled left out is read as on: a rule that may run is judged as running.
+        enabled=rule.IsEnabled is not False,
         conditions=texts,
-        from_addresses=senders,
-        forward_to=_addresses(actions.find(_t("ForwardToRecipients"))),
-        redirect_to=_addresses(actions.find(_t("RedirectToRecipients"))),
-        forward_as_attachment_to=_addresses(actions.find(_t("ForwardAsAttachmentToRecipients"))),
-        delete=_flag(actions, "Delete"),
-        permanent_delete=_flag(actions, "PermanentDelete"),
-        mark_as_read=_flag(actions, "MarkAsRead"),
-        move_to_folder=_folder(actions.find(_t("MoveToFolder"))),
-        stop_processing_rules=_flag(actions, "StopProcessingRules"),
+        from_addresses=_recipients(conditions.FromAddresses if conditions else None),
+        forward_to=sending.get("forward_to", ()),
+        redirect_to=sending.get("redirect_to", ()),
+        forward_as_attachment_to=sending.get("forward_as_attachment_to", ()),
+        sms_alert_to=sending.get("sms_alert_to", ()),
+        delete=bool(actions and actions.Delete),
+        permanent_delete=bool(actions and actions.PermanentDelete),
+        mark_as_read=bool(actions and actions.MarkAsRead),
+        move_to_folder=actions.MoveToFolder.name if actions and actions.MoveToFolder else None,
+        stop_processing_rules=bool(actions and actions.StopProcessingRules),
+        has_actions=actions is not None,
     )
+    return record, problems
 
 
-def delegate_from(delegate: Any) -> Delegate:
-    user = delegate.user_id
-    perms = delegate.delegate_permissions
+def read_inbox_rules(answer: Any) -> Reading[tuple[InboxRule, ...]]:
+    """A GetInboxRulesResponse: every rule in ``InboxRules`` (left out when there are none)."""
+    _require_success(answer, "GetInboxRulesResponse")
+    container = answer.find(_m("InboxRules"))
+    rules: list[InboxRule] = []
+    strange: list[str] = []
+    for index, element in enumerate(_elements(container) if container is not None else []):
+        if element.tag != _t("Rule"):
+            strange.append(f"InboxRules entry {index + 1} is <{literal(local_name(element.tag), 60)}>, not a Rule")
+            continue
+        record, problems = rule_record(element)
+        label = _rule_label(index, element)
+        if record is None:
+            problems.append("the rule could not be read, so it was not judged")
+        else:
+            rules.append(record)
+        strange.extend(f"{label}: {p}" for p in problems)
+    return Reading(RULES, tuple(rules), unrecognised=tuple(strange))
+
+
+# -- delegates ----------------------------------------------------------------------------------------
+
+
+def delegate_record(element: Any) -> tuple[Delegate | None, list[str]]:
+    """One ``t:DelegateUser`` element (DelegateUserType)."""
+    problems: list[str] = []
+    model, more = salvage(DelegateUserType, element_data(DelegateUserType, element, problems))
+    problems += more
+    if model is None:
+        return None, problems
+    user: DelegateUserType = model
+    who = user.UserId
+    if who is None or not (who.PrimarySmtpAddress or who.DisplayName or who.SID):
+        problems.append("UserId names no one (no PrimarySmtpAddress, DisplayName or SID)")
+    permissions = user.DelegatePermissions
     levels = {
-        folder: _text(getattr(perms, f"{folder}_folder_permission_level", None) or "None") if perms else "None"
-        for folder in FOLDER_LEVELS
+        folder: (getattr(permissions, tag) if permissions is not None else None) or "None"
+        for folder, tag in FOLDER_LEVELS.items()
     }
-    return Delegate(
-        address=_text(user.primary_smtp_address if user else ""),
-        name=_text(user.display_name if user else ""),
-        permissions=levels,
-        receive_copies_of_meeting_messages=bool(delegate.receive_copies_of_meeting_messages),
-        view_private_items=bool(delegate.view_private_items),
+    return (
+        Delegate(
+            address=(who.PrimarySmtpAddress or "") if who else "",
+            name=(who.DisplayName or "") if who else "",
+            permissions=levels,
+            receive_copies_of_meeting_messages=bool(user.ReceiveCopiesOfMeetingMessages),
+            view_private_items=bool(user.ViewPrivateItems),
+            sid=(who.SID or "") if who else "",
+        ),
+        problems,
     )
 
 
-OOF_STATES = ("Disabled", "Enabled", "Scheduled")
-OOF_AUDIENCES = ("None", "Known", "All")
+def read_delegation(answer: Any) -> Reading[Delegation]:
+    """A GetDelegateResponse: one DelegateUserResponseMessageType per delegate, and DeliverMeetingRequests."""
+    _require_success(answer, "GetDelegateResponse")
+    delegates: list[Delegate] = []
+    missing: list[str] = []
+    strange: list[str] = []
+    messages = answer.find(_m("ResponseMessages"))
+    for index, message in enumerate(_elements(messages) if messages is not None else []):
+        label = f"delegate {index + 1}"
+        if message.tag != _m("DelegateUserResponseMessageType"):
+            strange.append(f"ResponseMessages entry {index + 1} is <{literal(local_name(message.tag), 60)}>")
+            continue
+        code = (message.findtext(_m("ResponseCode")) or "").strip()
+        if message.get("ResponseClass") != "Success" or code != "NoError":
+            text = (message.findtext(_m("MessageText")) or "").strip()
+            missing.append(
+                f"{label}: Exchange could not return it ({literal(code or 'no ResponseCode', 60)}"
+                + (f": {literal(text, 120)}" if text else "")
+                + ")"
+            )
+            continue
+        element = message.find(_m("DelegateUser"))
+        if element is None:
+            strange.append(f"{label}: a successful answer without a DelegateUser")
+            continue
+        record, problems = delegate_record(element)
+        if record is None:
+            problems.append("the delegate could not be read, so it was not judged")
+        else:
+            delegates.append(record)
+            if record.address or record.name:
+                label = f"delegate {index + 1} “{literal(record.address or record.name, 80)}”"
+        strange.extend(f"{label}: {p}" for p in problems)
+    delivery = answer.findtext(_m("DeliverMeetingRequests"))
+    if delivery is not None:
+        delivery = delivery.strip()
+        if delivery not in DELIVER_MEETING_REQUESTS:
+            strange.append(f"DeliverMeetingRequests is not one of {', '.join(DELIVER_MEETING_REQUESTS)}")
+            delivery = None
+    return Reading(DELEGATES, Delegation(tuple(delegates), delivery), tuple(missing), tuple(strange))
 
 
-def automatic_replies_from(settings: Any) -> AutomaticReplies:
-    """Refuses a state or audience outside the schema's: read as "off" or "colleagues only", a reply that is
-    on for everyone would pass as clear."""
-    if settings is None:
-        raise ValueError("no automatic-reply settings in the answer")
-    state = _text(settings.state)
-    audience = _text(settings.external_audience or "None")
-    if state not in OOF_STATES:
-        raise ValueError("automatic replies without a known OofState")
-    if audience not in OOF_AUDIENCES:
-        raise ValueError("automatic replies without a known ExternalAudience")
-    return AutomaticReplies(
-        state=state,
-        external_audience=audience,
-        start=settings.start.isoformat() if settings.start else None,
-        end=settings.end.isoformat() if settings.end else None,
-        has_internal_reply=bool(_text(settings.internal_reply).strip()),
-        has_external_reply=bool(_text(settings.external_reply).strip()),
+# -- automatic replies --------------------------------------------------------------------------------
+
+
+def read_automatic_replies(answer: Any) -> Reading[AutomaticReplies]:
+    """A GetUserOofSettingsResponse. OofState and ExternalAudience outside the schema make the whole answer
+    unreadable: read as "off" or "colleagues only", replies that are on for everyone would pass as clear."""
+    if answer is None:
+        raise ProviderError("Exchange's answer has no GetUserOofSettingsResponse element")
+    message = answer.find(_m("ResponseMessage"))
+    _require_success(message, "GetUserOofSettingsResponse ResponseMessage")
+    element = answer.find(_t("OofSettings"))
+    if element is None:
+        raise ProviderError("Exchange's GetUserOofSettingsResponse has no OofSettings element")
+    problems: list[str] = []
+    model, more = salvage(UserOofSettingsType, element_data(UserOofSettingsType, element, problems))
+    problems += more
+    if model is None:
+        raise ProviderError("Exchange's OofSettings could not be read: " + "; ".join(problems))
+    settings: UserOofSettingsType = model
+    duration = settings.Duration
+    if settings.OofState == "Scheduled" and duration is None:
+        problems.append("Duration is missing for a Scheduled reply: when it ends is unknown")
+
+    def written(reply: Any) -> bool:
+        return bool(reply is not None and (reply.Message or "").strip())
+
+    return Reading(
+        REPLIES,
+        AutomaticReplies(
+            state=settings.OofState,
+            external_audience=settings.ExternalAudience,
+            start=duration.StartTime if duration else None,
+            end=duration.EndTime if duration else None,
+            has_internal_reply=written(settings.InternalReply),
+            has_external_reply=written(settings.ExternalReply),
+        ),
+        unrecognised=tuple(f"OofSettings.{p}" for p in problems),
     )

@@ -1,9 +1,12 @@
 """The EWS operations the connector sends, as exchangelib services. Imported only when Exchange is audited.
 
-Every class here only reads. Two differences from exchangelib's own:
+Every class here only reads. Differences from exchangelib's own:
 
 - answers are parsed from the whole body at once. exchangelib feeds lxml from ``response.iter_content()``,
-  one byte per call, which costs about 0.2 s of CPU for 200 inbox rules; the body is already in memory.
+  one byte per call, which costs about 0.2 s of CPU for 200 inbox rules; the body is already in memory. XML
+  that is not well-formed is refused instead of recovered (see ``records.checked_xml``).
+- GetInboxRules, GetDelegate and GetUserOofSettings hand back their whole response element
+  (:class:`KeepsAnswer`): the readers in ``records`` check it against the EWS reference themselves.
 - :class:`OwnRootFolder` asks for the caller's own mailbox root without naming a mailbox (EWS allows it;
   exchangelib always names one), which is how the connector learns whose mailbox a token opens.
 """
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchangelib.errors import MalformedResponseError, SOAPError
+from exchangelib.errors import EWSError, MalformedResponseError, SOAPError
 from exchangelib.properties import Mailbox
 from exchangelib.services import ConvertId, GetDelegate, GetFolder, GetInboxRules, GetUserOofSettings
 from exchangelib.services.common import shape_element
-from exchangelib.util import ParseError, create_element, to_xml
+from exchangelib.util import create_element
+
+from auditor.errors import ProviderError
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
@@ -24,14 +29,17 @@ MESSAGES_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
 
 
 class WholeBody:
-    """Parse the SOAP answer from the body in memory (same checks as exchangelib, minus the byte-by-byte feed)."""
+    """Parse the SOAP answer from the body in memory, refusing XML that is not well-formed (exchangelib's own
+    parser recovers silently, so a truncated answer would read as a shorter, whole one)."""
 
     @classmethod
     def _get_soap_parts(cls, response: Any) -> Any:
+        from auditor.connectors.ews.records import checked_xml
+
         try:
-            root = to_xml(response.content)
-        except ParseError as e:
-            raise SOAPError(f"Bad SOAP response: {e}") from None
+            root = checked_xml(response.content)
+        except ProviderError as exc:
+            raise SOAPError(f"Bad SOAP response: {exc}") from None
         header = root.find(f"{{{SOAP_NS}}}Header")
         body = root.find(f"{{{SOAP_NS}}}Body")
         if body is None:
@@ -39,27 +47,41 @@ class WholeBody:
         return header, body
 
 
-class ReadInboxRules(WholeBody, GetInboxRules):
-    """GetInboxRules answering the ``t:Rule`` elements themselves (see ``records.rule_from_xml``)."""
+class KeepsAnswer(WholeBody):
+    """Keeps the operation's whole response element for the readers in ``records`` (which check its shape
+    against the EWS reference), and has exchangelib build no objects: it still raises SOAP faults and error
+    responses, as the exceptions the connector classifies."""
 
-    def _elems_to_objs(self, elems: Any) -> Any:
-        yield from elems
-
-
-class ReadDelegates(WholeBody, GetDelegate):
-    """GetDelegate that also keeps DeliverMeetingRequests, which sits beside the delegates in the answer."""
-
-    deliver_meeting_requests: str | None = None
+    SERVICE_NAME: str
+    answer: Any = None
 
     def _get_soap_messages(self, body: Any) -> Any:
-        response = body.find(self._response_tag())
-        if response is not None:
-            self.deliver_meeting_requests = response.findtext(f"{{{MESSAGES_NS}}}DeliverMeetingRequests")
-        return super()._get_soap_messages(body)
+        self.answer = body.find(f"{{{MESSAGES_NS}}}{self.SERVICE_NAME}Response")
+        if self.answer is None and body.find(f"{{{SOAP_NS}}}Fault") is None:
+            raise ProviderError(f"Exchange's answer has no {self.SERVICE_NAME}Response element")
+        return super()._get_soap_messages(body)  # type: ignore[misc]
+
+    @classmethod
+    def _get_elements_in_container(cls, container: Any) -> Any:
+        return []
 
 
-class ReadAutomaticReplies(WholeBody, GetUserOofSettings):
+class ReadInboxRules(KeepsAnswer, GetInboxRules):
     pass
+
+
+class ReadDelegates(KeepsAnswer, GetDelegate):
+    """A delegate Exchange could not return is one error message among the others: kept for the reader (it is
+    named as not read), not raised for the whole answer."""
+
+    ERRORS_TO_CATCH_IN_RESPONSE = (EWSError,)
+
+
+class ReadAutomaticReplies(KeepsAnswer, GetUserOofSettings):
+    def _get_element_container(self, message: Any, name: Any = None) -> Any:
+        if message.find(self._response_message_tag()) is None:
+            return []  # the reader names what is missing
+        return super()._get_element_container(message, name)
 
 
 class ReadIds(WholeBody, ConvertId):
@@ -103,16 +125,31 @@ def mailbox_of(account: Any, folder_id: str, placeholder: str) -> list[Any]:
     )
 
 
-def inbox_rules(account: Any) -> list[Any]:
-    return list(ReadInboxRules(account=account).call())
+def _raise_errors(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
 
 
-def delegates(account: Any) -> tuple[list[Any], str | None]:
-    """The delegates, and where meeting requests go (DelegatesOnly, DelegatesAndMe, ...)."""
+def inbox_rules(account: Any) -> Any:
+    """The GetInboxRulesResponse element."""
+    service = ReadInboxRules(account=account)
+    _raise_errors(list(service.call()))
+    return service.answer
+
+
+def delegates(account: Any) -> Any:
+    """The GetDelegateResponse element: every delegate with permissions, and where meeting requests go."""
     service = ReadDelegates(account=account)
-    found = list(service.call(user_ids=None, include_permissions=True))
-    return found, service.deliver_meeting_requests
+    outcomes = list(service.call(user_ids=None, include_permissions=True))
+    answer = service.answer
+    if answer is None or answer.find(f"{{{MESSAGES_NS}}}ResponseMessages") is None:
+        _raise_errors(outcomes)  # the answer's own error (no mailbox, refused), not one delegate's
+    return answer
 
 
 def automatic_replies(account: Any) -> Any:
-    return ReadAutomaticReplies(account=account).get(mailbox=Mailbox(email_address=account.primary_smtp_address))
+    """The GetUserOofSettingsResponse element."""
+    service = ReadAutomaticReplies(account=account)
+    _raise_errors(list(service.call(mailbox=Mailbox(email_address=account.primary_smtp_address))))
+    return service.answer
