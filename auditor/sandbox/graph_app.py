@@ -20,6 +20,7 @@ from auditor.sandbox.graph_data import build_graph_data
 from auditor.sandbox.graph_odata import (
     GRAPH_VERSION,
     ODataError,
+    base_url,
     context,
     error_body,
     graph_error,
@@ -30,6 +31,8 @@ from auditor.sandbox.graph_odata import (
 from auditor.sandbox.microsoft import MicrosoftData
 
 MAX_BATCH = 20
+# $filter on oAuth2PermissionGrant: clientId, consentType, principalId and resourceId support `eq`.
+GRANT_FILTER = re.compile(r"^\s*(?P<prop>clientId|consentType|principalId|resourceId)\s+eq\s+'(?P<value>[^']*)'\s*$")
 USER_PROPS = (
     "id businessPhones displayName givenName jobTitle mail mobilePhone officeLocation preferredLanguage surname "
     "userPrincipalName accountEnabled city country department employeeId createdDateTime"
@@ -64,6 +67,9 @@ class GraphApp:
         self.resources, self.tenant = build_graph_data(data)
         self.user = self.resources.user
         self.work = data.account_type == "work"
+        # SharePoint-backed (business) drives leave `shared` out of delta listings and `inheritedFrom` out of
+        # permissions (the permission resource's remarks; onedrive-api-docs issue 1101).
+        self.delta_shared = data.delta_sends_shared if data.delta_sends_shared is not None else not self.work
         self._faults: Any = None  # the sandbox's Faults, when bound: inner batch requests honour them too
         self._stopping = threading.Event()
         user = r"(?:me|users/(?P<user>[^/]+))"
@@ -76,6 +82,7 @@ class GraphApp:
             (re.compile(rf"^/{user}/mailboxSettings/(?P<prop>[^/]+)$"), self.mailbox_setting),
             (re.compile(rf"^/{user}/authentication/methods$"), self.auth_methods),
             (re.compile(rf"^/{user}/oauth2PermissionGrants$"), self.grants),
+            (re.compile(r"^/oauth2PermissionGrants$"), self.all_grants),
             (re.compile(r"^/servicePrincipals/(?P<sp>[^/]+)$"), self.service_principal),
             (re.compile(rf"^/{user}/drive$"), self.get_drive),
             (re.compile(rf"^/{user}/drive/{item}$"), self.get_item),
@@ -125,6 +132,9 @@ class GraphApp:
     def dispatch(self, request: SandboxRequest) -> SandboxResponse:
         if not request.path.startswith(GRAPH_VERSION + "/"):
             return graph_error(400, "Invalid version.", "BadRequest")
+        recorded = self.data.answers.get(request.path)
+        if recorded is not None:
+            return self._recorded(request, recorded.status, recorded.body)
         path = request.path[len(GRAPH_VERSION) :]
         for pattern, handler in self._routes:
             match = pattern.match(path)
@@ -138,6 +148,11 @@ class GraphApp:
                 except ODataError as exc:
                     return graph_error(exc.status, exc.message, exc.code)
         return graph_error(400, f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.", "BadRequest")
+
+    def _recorded(self, request: SandboxRequest, status: int, body: Any) -> SandboxResponse:
+        """A recorded answer as it is, its links to Graph pointed at this server."""
+        text = json.dumps(body).replace("https://graph.microsoft.com/v1.0", base_url(request))
+        return SandboxResponse(status, text.encode("utf-8"), {"Content-Type": "application/json; charset=UTF-8"})
 
     # -- user, mail ---------------------------------------------------------------------------------
 
@@ -203,11 +218,37 @@ class GraphApp:
         )
 
     def grants(self, request: SandboxRequest) -> SandboxResponse:
+        """The user's own grants: those made for everyone in the organisation are not in this list."""
         self._work_only()
         fields = parse_select(request, GRANT_PROPS, "microsoft.graph.oAuth2PermissionGrant")
+        mine = [
+            g for g in self.resources.grants if g["consentType"] == "Principal" and g["principalId"] == self.user["id"]
+        ]
         return page(
             request,
-            self.resources.grants,
+            mine,
+            page_size=self.data.page_size,
+            endless=self.endless(request.path),
+            fragment="oauth2PermissionGrants",
+            fields=fields,
+        )
+
+    def all_grants(self, request: SandboxRequest) -> SandboxResponse:
+        """Every grant in the organisation; listing them needs Directory.Read.All and a directory role."""
+        self._work_only()
+        if not self.data.directory_reader:
+            raise ODataError(403, "Insufficient privileges to complete the operation.", "Authorization_RequestDenied")
+        fields = parse_select(request, GRANT_PROPS, "microsoft.graph.oAuth2PermissionGrant")
+        records = self.resources.grants
+        raw = request.arg("$filter")
+        if raw is not None:
+            match = GRANT_FILTER.match(raw)
+            if match is None:
+                raise ODataError(400, f"Invalid filter clause: '{raw}'.", "Request_BadRequest")
+            records = [g for g in records if g.get(match["prop"]) == match["value"]]
+        return page(
+            request,
+            records,
             page_size=self.data.page_size,
             endless=self.endless(request.path),
             fragment="oauth2PermissionGrants",
@@ -267,18 +308,20 @@ class GraphApp:
         return select(out, fields)
 
     def _permissions(self, item_id: str) -> list[dict[str, Any]]:
-        """Direct permissions, then those inherited from shared ancestors (with inheritedFrom), then the owner."""
+        """Direct permissions, then those inherited from shared ancestors, then the owner. Personal drives mark
+        inherited ones with inheritedFrom; OneDrive for Business does not return it."""
         items = self.resources.items
         out = [dict(p) for p in self.resources.permissions.get(item_id, [])]
         parent = items[item_id].get("parentReference", {}).get("id")
         while parent:
             for perm in self.resources.permissions.get(parent, []):
                 inherited = dict(perm)
-                inherited["inheritedFrom"] = {
-                    "driveId": self.resources.drive["id"],
-                    "id": parent,
-                    "path": "/drive/root:" + ("/" + items[parent]["_path"] if items[parent]["_path"] else ""),
-                }
+                if not self.work:
+                    inherited["inheritedFrom"] = {
+                        "driveId": self.resources.drive["id"],
+                        "id": parent,
+                        "path": "/drive/root:" + ("/" + items[parent]["_path"] if items[parent]["_path"] else ""),
+                    }
                 out.append(inherited)
             parent = items[parent].get("parentReference", {}).get("id")
         owner = {"user": dict(self.resources.drive["owner"]["user"], email=self.user["userPrincipalName"])}
@@ -362,14 +405,22 @@ class GraphApp:
         parent = dict(out.get("parentReference", {}))
         parent.pop("path", None)  # delta never sends parentReference.path
         out["parentReference"] = parent
+        if not self.delta_shared:
+            out.pop("shared", None)
         return select(out, fields)
 
     def list_permissions(self, request: SandboxRequest, item: str | None = None) -> SandboxResponse:
+        """An item's permissions, in pages of ``page_size`` (inside a $batch the page links are absolute, as
+        the JSON batching documentation's example shows)."""
         record = self._item(item)
         fields = parse_select(request, PERM_PROPS, "microsoft.graph.permission")
-        ctx = context(request, f"users('{self.user['id']}')/drive/items('{record['id']}')/permissions")
-        return SandboxResponse.json(
-            {"@odata.context": ctx, "value": [select(p, fields) for p in self._permissions(record["id"])]}
+        return page(
+            request,
+            self._permissions(record["id"]),
+            page_size=self.data.page_size,
+            endless=self.endless(request.path),
+            fragment=f"users('{self.user['id']}')/drive/items('{record['id']}')/permissions",
+            fields=fields,
         )
 
     # -- JSON batching ------------------------------------------------------------------------------

@@ -254,17 +254,23 @@ class _Builder:
 
     def link_permission(self, item_id: str, index: int, link: Link) -> dict[str, Any]:
         share = "s!" + _b64(digest("share", item_id, index)[:18])
-        web = (
-            f"https://1drv.ms/u/{share}"
-            if not self.work
-            else f"https://contoso-my.sharepoint.com/:u:/g/personal/{share}"
-        )
+        if self.work:
+            web = f"https://contoso-my.sharepoint.com/:u:/g/personal/{share}"
+        elif link.scope is None:
+            # Personal OneDrive's own form, as in the list-permissions example: no scope, an authkey in the URL.
+            authkey = "!" + _b64(digest("authkey", item_id, index)[:11])
+            web = f"https://onedrive.live.com/redir?resid={item_id}&authkey={authkey}&ithint=file%2cjpg"
+        else:
+            web = f"https://1drv.ms/u/{share}"
+        body: dict[str, Any] = {"type": link.type, "webUrl": web, "preventsDownload": False}
+        if link.scope is not None:
+            body = {"scope": link.scope, **body}
         record: dict[str, Any] = {
             "id": _b64(digest("perm-link", item_id, index)[:12]),
             "roles": ["write" if link.type == "edit" else "read"],
             "shareId": share,
             "hasPassword": link.hasPassword,
-            "link": {"scope": link.scope, "type": link.type, "webUrl": web, "preventsDownload": False},
+            "link": body,
         }
         if link.expirationDateTime:
             record["expirationDateTime"] = link.expirationDateTime
@@ -380,7 +386,7 @@ class _Builder:
         perms.extend(self.direct_permission(item_id, email, "read") for email in entry.shared_with)
         perms.extend(self.direct_permission(item_id, email, "write") for email in entry.editors)
         if perms:
-            scopes = [p["link"]["scope"] for p in perms if "link" in p]
+            scopes = [p["link"].get("scope", "anonymous") for p in perms if "link" in p]
             scope = "anonymous" if "anonymous" in scopes else "organization" if "organization" in scopes else "users"
             out.items[item_id]["shared"] = {"owner": self.owner(), "scope": scope, "sharedDateTime": MODIFIED}
 

@@ -151,9 +151,10 @@ class PermissionGrant(_Model):
 
 
 class Link(_Model):
-    """A sharing link on a OneDrive item."""
+    """A sharing link on a OneDrive item. ``scope: null`` serves it without a scope, as personal OneDrive does
+    (the list-permissions example: an ``onedrive.live.com/redir?…&authkey=`` link with no scope)."""
 
-    scope: Literal["anonymous", "organization", "users"] = "anonymous"
+    scope: Literal["anonymous", "organization", "users", "existingAccess"] | None = "anonymous"
     type: Literal["view", "edit", "embed", "blocksDownload"] = "view"
     expirationDateTime: str | None = None
     hasPassword: bool = False
@@ -171,6 +172,14 @@ class DriveItem(_Model):
     links: list[Link] = Field(default_factory=list)
     shared_with: list[str] = Field(default_factory=list, description="people given access directly (read)")
     editors: list[str] = Field(default_factory=list, description="people given access directly (write)")
+
+
+class Answer(_Model):
+    """A recorded answer served as it is for one path (e.g. an example payload from Microsoft's documentation).
+    Links in it to https://graph.microsoft.com/v1.0 are pointed at the practice server."""
+
+    status: int = Field(default=200, ge=200, le=599)
+    body: Any = None
 
 
 class Identity(_Model):
@@ -202,7 +211,20 @@ class MicrosoftData(_Model):
     auth_methods: list[AuthMethod] = Field(default_factory=list)
     permission_grants: list[PermissionGrant] = Field(default_factory=list)
     drive: list[DriveItem] = Field(default_factory=list)
-    page_size: int = Field(default=10, ge=1, le=1000, description="largest page of a Graph list")
+    directory_reader: bool = Field(
+        default=False,
+        description="the user holds a directory role (Directory Readers, Global Reader) that may list the "
+        "organisation's app grants; without one Graph answers /oauth2PermissionGrants with 403",
+    )
+    delta_sends_shared: bool | None = Field(
+        default=None,
+        description="whether delta listings carry the `shared` facet; default: personal drives do, business "
+        "(SharePoint-backed) drives do not",
+    )
+    answers: dict[str, Answer] = Field(
+        default_factory=dict, description="path (/v1.0/...) -> a recorded answer served instead of the data"
+    )
+    page_size: int = Field(default=10, ge=1, le=1000, description="largest page of a Graph list (and of permissions)")
     drive_page_size: int = Field(default=200, ge=1, le=1000, description="largest page of a OneDrive list")
     identity: Identity = Identity()
     generate: Generate = Generate()
@@ -211,6 +233,8 @@ class MicrosoftData(_Model):
     def _work_only(self) -> MicrosoftData:
         if self.account_type == "personal" and (self.auth_methods or self.permission_grants):
             raise ValueError("auth_methods and permission_grants exist only for work/school accounts")
+        if any(not path.startswith("/v1.0/") for path in self.answers):
+            raise ValueError("answers are keyed by the request's path, starting /v1.0/")
         return self
 
 

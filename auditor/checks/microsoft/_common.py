@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from auditor.checkapi import CheckContext
-from auditor.connectors.graph.client import Forbidden
-from auditor.errors import ProviderError
+from auditor.checkapi import CheckContext, Reading
+from auditor.checkapi.microsoft import GRAPH, Forbidden, GraphReads, ProviderError, Recipient
 from auditor.model import Finding, Severity, Status
 from auditor.safetext import literal
 
-
-def address_of(recipient: Any) -> str:
-    """The address of a Graph recipient ({"emailAddress": {"name", "address"}})."""
-    if isinstance(recipient, dict):
-        email = recipient.get("emailAddress") or {}
-        return str(email.get("address") or email.get("name") or "") if isinstance(email, dict) else ""
-    return str(recipient or "")
+T = TypeVar("T")
 
 
-def recipients_text(recipients: list[Any]) -> str:
-    return ", ".join(literal(address_of(r), 200) for r in recipients) or "an unnamed recipient"
+def recipients_text(recipients: Sequence[Recipient]) -> str:
+    return ", ".join(literal(r.address, 200) for r in recipients) or "an unnamed recipient"
 
 
-async def work_only(
-    ctx: CheckContext, read: Callable[[Any], Awaitable[Any]], what: str, manual_check: str
-) -> tuple[Any, list[Finding]]:
-    """Read a work/school-only resource. Personal accounts: `skipped` (a guided check covers it);
-    a refusal on a work account is `error` with the likely reason, never `clear`."""
-    client = ctx.client("graph")
-    if getattr(client, "account_type", "work") == "personal":
-        return None, [skipped(ctx, what, manual_check)]
+def is_personal(ctx: CheckContext) -> bool:
+    return ctx.client(GRAPH).account_type == "personal"
+
+
+async def work_only(ctx: CheckContext, read: Callable[[GraphReads], Awaitable[Reading[T]]], what: str) -> Reading[T]:
+    """Read a work/school-only resource. A refusal on a work account is `error` with the likely reason,
+    never `clear` (personal accounts are `skipped` before this is called)."""
     try:
-        return await read(client), []
+        return await read(ctx.client(GRAPH))
     except Forbidden as exc:
         raise ProviderError(
             f"Microsoft did not allow reading {what} ({exc}). Work and school accounts need the permission "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from auditor.checkapi import CheckContext
-from auditor.checks.microsoft._common import work_only
-from auditor.model import CheckSpec, Finding, Severity
+from typing import Any
+
+from auditor.checkapi import CheckContext, Reading
+from auditor.checkapi.microsoft import GRAPH, OAuth2PermissionGrant, ServicePrincipal
+from auditor.checks.microsoft._common import is_personal, skipped, work_only
+from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
 SPEC = CheckSpec(
@@ -12,7 +15,10 @@ SPEC = CheckSpec(
     title="Apps allowed to read your work or school account's data",
     kind="microsoft",
     severity=Severity.HIGH,
-    reads=("Delegated permission grants of a work or school account, and the apps' names",),
+    reads=(
+        "Delegated permission grants of a work or school account — yours, and those made for everyone in the "
+        "organisation — and the apps' names",
+    ),
     playbooks=("microsoft-account-security",),
     needs=("graph",),
 )
@@ -29,33 +35,59 @@ SENSITIVE = (
 )
 
 
-async def run(ctx: CheckContext) -> list[Finding]:
-    grants, done = await work_only(
-        ctx, lambda c: c.permission_grants(), "the apps given access", "Apps and services with access"
+GUIDED = "Apps and services with access to your Microsoft account"
+
+
+def judge(ctx: CheckContext, grant: OAuth2PermissionGrant, app: ServicePrincipal | None) -> Finding | None:
+    name = literal((app and (app.displayName or app.appDisplayName)) or grant.clientId or "an unnamed app", 120)
+    publisher = literal((app and app.publisherName) or "unknown publisher", 120)
+    scopes = grant.scopes
+    shown_scopes = literal(" ".join(scopes), 300)
+    everyone = grant.consentType == "AllPrincipals"
+    sensitive = any(s.startswith(SENSITIVE) for s in scopes)
+    return ctx.review_or_found(
+        f"{name} ({publisher}) can read your data and you didn't allow it: {shown_scopes}",
+        f"Did you allow {name} ({publisher}) to use your account? It can: {shown_scopes}",
+        subject=str(grant.id or grant.clientId),
+        detail=(
+            "An app with these permissions can act on your data without your password. "
+            + (
+                "Your organisation allowed it for everyone, you included; the IT team can say who approved it."
+                if everyone
+                else "It was allowed for you alone."
+            )
+        ),
+        evidence={"grant": grant.raw(), "app": app.raw() if app else {}},
+        severity=Severity.HIGH if sensitive else Severity.MEDIUM,
     )
-    if done:
-        return done
-    apps = await ctx.client("graph").service_principals([str(g.get("clientId")) for g in grants if g.get("clientId")])
-    findings = []
-    for grant in grants:
-        app = apps.get(str(grant.get("clientId")), {})
-        name = literal(app.get("displayName") or app.get("appDisplayName") or grant.get("clientId"), 120)
-        publisher = literal(app.get("publisherName") or "unknown publisher", 120)
-        scopes = str(grant.get("scope") or "").split()
-        shown_scopes = literal(" ".join(scopes), 300)
-        everyone = grant.get("consentType") == "AllPrincipals"
-        sensitive = any(s.startswith(SENSITIVE) for s in scopes)
-        made = ctx.review_or_found(
-            f"{name} ({publisher}) can read your data and you didn't allow it: {shown_scopes}",
-            f"Did you allow {name} ({publisher}) to use your account? It can: {shown_scopes}",
-            subject=str(grant.get("id") or grant.get("clientId")),
-            detail=(
-                "An app with these permissions can act on your data without your password. "
-                + ("Your organisation allowed it for everyone." if everyone else "It was allowed for you alone.")
-            ),
-            evidence={"grant": grant, "app": app},
-            severity=Severity.HIGH if sensitive else Severity.MEDIUM,
-        )
-        if made:
-            findings.append(made)
-    return findings or [ctx.clear("No app has been given access to your work or school account")]
+
+
+def unseen(ctx: CheckContext, reading: Reading[list[OAuth2PermissionGrant]]) -> Finding:
+    """The grants made for everyone could not be read: say so, and where to look instead — never clear."""
+    problems = list(reading.problems)
+    return ctx.finding(
+        Status.ERROR,
+        "Couldn't see the apps your organisation approved for everyone",
+        subject="not-read:organisation-grants",
+        detail="Apps an administrator approved for everyone in the organisation can use your data too, and "
+        "they cannot be seen from this account. The guided check “" + GUIDED + "” shows where to look, "
+        "and the IT team can list them. " + "; ".join(problems),
+        evidence={"not_read": problems},
+        severity=Severity.HIGH,
+    )
+
+
+async def run(ctx: CheckContext) -> list[Finding]:
+    if is_personal(ctx):
+        return [skipped(ctx, "the apps given access", "Apps and services with access")]
+    mine = await work_only(ctx, lambda c: c.permission_grants(), "the apps given access")
+    everyone = await ctx.client(GRAPH).organisation_grants()
+    grants = list({(g.id or g.clientId or str(n)): g for n, g in enumerate([*mine.value, *everyone.value])}.values())
+    apps = await ctx.client(GRAPH).service_principals([g.clientId for g in grants if g.clientId])
+    findings = [made for g in grants if (made := judge(ctx, g, apps.value.get(g.clientId or "")))]
+    readings: list[Reading[Any]] = [mine, apps]
+    if everyone.complete:
+        readings.append(everyone)
+    else:
+        findings.append(unseen(ctx, everyone))
+    return ctx.conclude(findings, *readings, clear="No app has been given access to your work or school account")

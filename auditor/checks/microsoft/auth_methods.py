@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.checkapi import CheckContext
-from auditor.checks.microsoft._common import work_only
+from auditor.checkapi.microsoft import AuthenticationMethod
+from auditor.checks.microsoft._common import is_personal, skipped, work_only
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -31,27 +30,21 @@ NAMES = {
 }
 
 
-def kind_of(method: dict[str, Any]) -> str:
-    raw = str(method.get("@odata.type", "")).rsplit(".", 1)[-1]
-    return raw.removesuffix("AuthenticationMethod") or "unknown"
-
-
-def label(method: dict[str, Any]) -> str:
-    for key in ("phoneNumber", "emailAddress", "displayName", "model"):
-        if method.get(key):
-            return literal(method[key], 120)
-    return literal(method.get("id", ""), 60)
+def label(method: AuthenticationMethod) -> str:
+    for value in (method.phoneNumber, method.emailAddress, method.displayName, method.model):
+        if value:
+            return literal(value, 120)
+    return literal(method.id or "", 60)
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
-    methods, done = await work_only(
-        ctx, lambda c: c.auth_methods(), "sign-in methods", "Security info and sign-in methods"
-    )
-    if done:
-        return done
-    kinds = [kind_of(m) for m in methods]
+    if is_personal(ctx):
+        return [skipped(ctx, "sign-in methods", "Security info and sign-in methods")]
+    methods = await work_only(ctx, lambda c: c.auth_methods(), "sign-in methods")
+    kinds = [m.kind for m in methods.value]
     findings = []
-    if not set(kinds) - WEAK:
+    # Only over the whole list: a strong method among the records not understood may exist.
+    if methods.whole and not set(kinds) - WEAK:
         findings.append(
             ctx.finding(
                 Status.FOUND,
@@ -62,7 +55,7 @@ async def run(ctx: CheckContext) -> list[Finding]:
                 evidence={"methods": kinds},
             )
         )
-    for method, kind in zip(methods, kinds, strict=True):
+    for method, kind in zip(methods.value, kinds, strict=True):
         if kind == "password":
             continue
         what = NAMES.get(kind, literal(kind, 60))
@@ -70,11 +63,11 @@ async def run(ctx: CheckContext) -> list[Finding]:
         made = ctx.review_or_found(
             f"A {what} you don't control can sign in to your work or school account: {shown}",
             f"Is this {what} yours? {shown} can sign in to your work or school account or reset its password",
-            subject=str(method.get("id") or shown),
+            subject=str(method.id or shown),
             detail=f"Whoever holds this {what} can approve sign-ins or receive codes for your account.",
-            evidence={k: v for k, v in method.items() if k != "password"},
+            evidence={k: v for k, v in method.raw().items() if k != "password"},
             severity=Severity.HIGH,
         )
         if made:
             findings.append(made)
-    return findings or [ctx.clear("Your sign-in methods are a strong method you confirmed is yours")]
+    return ctx.conclude(findings, methods, clear="Your sign-in methods are a strong method you confirmed is yours")

@@ -36,14 +36,14 @@ def _client(request: SourceRequest, base_url: str, token: str) -> Any:
 
 async def _open(request: SourceRequest, client: Any, fallback: str, account_type: str | None) -> Source:
     try:
-        me = await client.me()
+        me = (await client.me()).value
     except Exception as exc:  # whatever went wrong, the account is reported as not checked, never dropped
         await client.aclose()
         return Source(
             KIND, fallback, error=f"Couldn't reach the Microsoft account: {_why(exc)}", practice=request.practice
         )
-    client.account_type = account_type or account_type_of(str(me.get("id") or ""))
-    target = str(me.get("userPrincipalName") or me.get("mail") or fallback)
+    client.account_type = account_type or account_type_of(me.id)
+    target = str(me.userPrincipalName or me.mail or fallback)
     return Source(KIND, target, clients={"graph": client}, practice=request.practice, closers=[client.aclose])
 
 
