@@ -12,7 +12,6 @@ each finding can say which files of the backup it rests on.
 from __future__ import annotations
 
 import hashlib
-import plistlib
 import re
 import sqlite3
 import stat
@@ -88,9 +87,10 @@ def _read_regular(path: Path, limit: int) -> bytes:
 def is_encrypted(folder: Path) -> bool | None:
     """Whether the backup at ``folder`` says it is encrypted (None when that cannot be told)."""
     try:
-        manifest = plistlib.loads(_read_regular(folder / "Manifest.plist", MAX_PLIST_BYTES))
-    except (OSError, ValueError, plistlib.InvalidFileException, TypeError, OverflowError, KeyError, IndexError):
+        data = _read_regular(folder / "Manifest.plist", MAX_PLIST_BYTES)
+    except OSError:
         return None
+    manifest = parsers.load_plist(data, "Manifest.plist").value
     value = manifest.get("IsEncrypted") if isinstance(manifest, dict) else None
     return value if isinstance(value, bool) else None
 
@@ -276,11 +276,14 @@ class BackupFolder:
         file = FileRead(relative, sha256(data), backup_path=name)
         if self.bag is not None:
             try:
-                record = keybag.file_record(plistlib.loads(row.record or b""))
+                archive = parsers.load_plist(row.record or b"", f"{name}'s record in Manifest.db")
+                if archive.error:
+                    raise keybag.KeybagError(archive.error)
+                record = keybag.file_record(archive.value)
                 if record.encryption_key is None:
                     raise keybag.KeybagError("its record has no EncryptionKey")
                 plain = keybag.decrypt(keybag.unwrap_file_key(self.bag, record.encryption_key), data, record.size)
-            except (keybag.KeybagError, plistlib.InvalidFileException, ValueError, TypeError) as exc:
+            except keybag.KeybagError as exc:
                 return Answer(error=f"{name} could not be decrypted: {exc}"), file
             file = FileRead(relative, file.sha256, sha256(plain), backup_path=name)
             data = plain
@@ -296,7 +299,7 @@ class BackupIPhone:
     def __init__(self, backup: BackupFolder) -> None:
         self.backup = backup
         self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a read may need another (profiles need the profile folder's rows)
 
     def _once(self, key: str, make: Callable[[], T]) -> T:
         with self._lock:

@@ -260,7 +260,7 @@ async def read_phone(
                     pairing_records_cache_folder=folder,
                     usbmux_address=usbmux_address,
                 ),
-                pair_timeout + CONNECT_TIMEOUT,
+                pair_timeout + min(CONNECT_TIMEOUT, service_timeout),
             )
         except Exception as exc:
             raise PhoneUnavailable(explain(exc)) from None

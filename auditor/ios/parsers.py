@@ -455,10 +455,10 @@ def load_plist(data: bytes, name: str) -> Answer:
     """A plist file's content (XML or binary), or why it is not one."""
     try:
         return Answer(plistlib.loads(data))
-    except (plistlib.InvalidFileException, ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
-        return Answer(error=f"{name} is not a readable property list ({type(exc).__name__})")
     except RecursionError:
         return Answer(error=f"{name} is nested too deeply to read")
+    except Exception as exc:  # plistlib raises expat, struct, value and index errors on damaged input: all mean this
+        return Answer(error=f"{name} is not a readable property list ({type(exc).__name__})")
 
 
 class InfoPlist(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from auditor.checkapi import CheckContext
@@ -18,6 +19,15 @@ NOT_IN_BACKUP = (
 def files(records: tuple[FileRead, ...]) -> list[dict[str, str]]:
     """The backup files a record was read from, with their SHA-256 (what the evidence rests on)."""
     return [f.as_evidence() for f in records]
+
+
+def read_from(records: Iterable[IOSApp | Profile]) -> dict[str, Any]:
+    """For a conclusion over many records: the backup files they came from, each once, with SHA-256."""
+    seen: dict[str, FileRead] = {}
+    for record in records:
+        for file in record.files:
+            seen.setdefault(file.path, file)
+    return {"files": files(tuple(seen.values()))} if seen else {}
 
 
 def app_evidence(app: IOSApp) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.checkapi import CheckContext
 from auditor.checkapi.ios import INDICATORS, IPHONE, dual_use_app
-from auditor.checks.ios._common import app_evidence, app_name
+from auditor.checks.ios._common import app_evidence, app_name, read_from
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -35,16 +35,19 @@ def run(ctx: CheckContext) -> list[Finding]:
             continue  # the stalkerware check reports it
         if listed is None and watch is None:
             continue
-        label = literal(listed.name if listed else watch.app.name if watch else app.bundle_id, 80)
+        listed_as = listed.name if listed else watch.app.name if watch else app.bundle_id
+        label = literal(listed_as, 80)
         context = listed.context if listed else "The stalkerware indicator set lists it as watchware."
-        evidence = {**app_evidence(app), "listed_as": label}
+        evidence = {**app_evidence(app), "app": app.name or listed_as, "listed_as": listed_as}
         if listed:
             evidence["list"] = listed.source
         if watch:
             evidence["indicator"] = watch.indicator
         made = ctx.review_or_found(
-            f"{label} is on this iPhone and you didn't set it up: {app_name(app)}",
-            f"{label} is on this iPhone — did you set it up? {app_name(app)}",
+            f"A tracking or parental-control app you didn't set up is on this iPhone: {app_name(app)}, listed as "
+            f"“{label}”",
+            f"A tracking or parental-control app is on this iPhone: {app_name(app)}, listed as “{label}” — did you "
+            "set it up?",
             subject=app.bundle_id,
             detail=context,
             evidence=evidence,
@@ -55,4 +58,5 @@ def run(ctx: CheckContext) -> list[Finding]:
         findings,
         apps,
         clear=f"No listed location-sharing or parental-control app is installed ({len(apps.value)} apps)",
+        evidence=read_from(apps.value),
     )

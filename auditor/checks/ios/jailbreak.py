@@ -6,7 +6,7 @@ from typing import Any
 
 from auditor.checkapi import CheckContext, Reading
 from auditor.checkapi.ios import IPHONE, Part, jailbreak_tool
-from auditor.checks.ios._common import app_evidence, app_name
+from auditor.checks.ios._common import app_evidence, app_name, read_from
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -66,4 +66,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         if phone.holds(Part.JAILBREAK_SERVICE)
         else "No jailbreak tool is among the apps the backup records"
     )
-    return ctx.conclude(findings, *readings, clear=clear)
+    return ctx.conclude(findings, *readings, clear=clear, evidence=read_from(apps.value))

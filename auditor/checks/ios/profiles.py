@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.checkapi import CheckContext
 from auditor.checkapi.ios import IPHONE, Profile
-from auditor.checks.ios._common import profile_evidence
+from auditor.checks.ios._common import profile_evidence, read_from
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -51,4 +51,6 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return ctx.conclude(findings, profiles, clear="No configuration profile is installed")
+    return ctx.conclude(
+        findings, profiles, clear="No configuration profile is installed", evidence=read_from(profiles.value)
+    )

@@ -59,7 +59,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             f"{app_name(app)} {what} — did you install it?",
             subject=app.bundle_id,
             detail=why,
-            evidence={**app_evidence(app), "signing": kind},
+            evidence={**app_evidence(app), "app": app.label, "signing": kind},
         )
         if made:
             findings.append(made)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.checkapi import CheckContext
 from auditor.checkapi.ios import INDICATORS, IPHONE, IndicatorMatch
-from auditor.checks.ios._common import app_evidence, app_name
+from auditor.checks.ios._common import app_evidence, app_name, read_from
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.safetext import literal
 
@@ -71,4 +71,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if made:
             findings.append(made)
-    return ctx.conclude(findings, apps, clear=f"No known stalkerware app is installed ({len(apps.value)} apps checked)")
+    return ctx.conclude(
+        findings,
+        apps,
+        clear=f"No known stalkerware app is installed ({len(apps.value)} apps checked)",
+        evidence=read_from(apps.value),
+    )
