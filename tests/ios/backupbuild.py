@@ -215,7 +215,7 @@ def build_backup(folder: Path, spec: BackupSpec) -> Path:
     if keys is not None:
         manifest["BackupKeyBag"] = keys.keybag()
         manifest["ManifestKey"] = keys.wrapped(4, db_key)
-    (folder / "Info.plist").write_bytes(plistlib.dumps(info))
+    (folder / "Info.plist").write_bytes(plistlib.dumps(info, fmt=plistlib.FMT_BINARY))  # binary, as MVT's real one
     (folder / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
     (folder / "Status.plist").write_bytes(plistlib.dumps({"IsFullBackup": False, "Version": "3.3"}))
 

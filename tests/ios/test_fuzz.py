@@ -329,3 +329,69 @@ def test_a_broken_profile_record_is_never_clear(record: dict[str, Any]) -> None:
     file = FileRead("ab/abcd", "0" * 64)
     _profile, not_read, strange = parsers.profile_from_record(Answer(record), file)
     assert not_read or strange
+
+
+ROW_VALUE = st.one_of(
+    st.none(), st.integers(-5, 5), st.text(max_size=20), st.binary(max_size=20), st.floats(allow_nan=False)
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            ROW_VALUE | st.just("../" * 3 + "etc/passwd") | st.just("f" * 40),
+            st.just("SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles") | ROW_VALUE,
+            st.just("Library/ConfigurationProfiles/profile-x.stub") | ROW_VALUE,
+            st.just(1) | ROW_VALUE,
+            ROW_VALUE,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_manifest_db_rows_of_any_type_never_raise_and_never_clear(rows: list[tuple[Any, ...]]) -> None:
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "b"
+        shutil.copytree(BASE_BACKUP, folder)
+        connection = sqlite3.connect(folder / "Manifest.db")
+        connection.execute("DELETE FROM Files WHERE domain LIKE 'SysShared%'")
+        for row in rows:
+            connection.execute("INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)", row)
+        connection.commit()
+        recorded = connection.execute(
+            "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE domain = ?", (parsers.PROFILES_DOMAIN,)
+        ).fetchall()
+        connection.close()
+        backup = BackupFolder(folder)
+        try:
+            phone = BackupIPhone(backup)
+            reading = phone.profiles()
+            found = run_checks(phone, ("ios.profiles", "ios.device_management"))
+        finally:
+            backup.close()
+    # Nothing here is a profile record the tool can read: either the folder is missing or a record is unreadable.
+    if not recorded or any(r[3] == 1 and parsers.is_profile_record(str(r[2])) for r in recorded):
+        assert not reading.whole
+        never_clear(found, ("ios.profiles",))
+
+
+@given(HOSTILE, HOSTILE, HOSTILE)
+def test_hostile_names_in_a_backup_are_shown_literally(device: str, profile: str, organisation: str) -> None:
+    from .backupbuild import profile_file, profile_record
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "b"
+        spec = BackupSpec(
+            device_name=device,
+            apps=["com.life360.safetymap", device or "x"],
+            files=[profile_file("p", profile_record("com.x" + profile, profile, organisation))],
+        )
+        build_backup(folder, spec)
+        backup = BackupFolder(folder)
+        try:
+            found = run_checks(BackupIPhone(backup))  # asserts every title and detail is literal
+        finally:
+            backup.close()
+    assert Status.REVIEW in found["ios.profiles"]
