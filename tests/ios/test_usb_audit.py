@@ -255,3 +255,45 @@ def test_tcp_lockdown_client_reads_the_practice_phone_with_its_pairing_record(pr
     assert any(app["CFBundleIdentifier"] == "com.life360.safetymap" for app in answers.apps.value)
     assert phone.writes() == []
     assert all((c.service, c.request) in READS for c in phone.log())
+
+
+def test_the_practice_phones_answers_fit_the_documented_shapes(practice) -> None:
+    """What the practice iPhone answers is validated against the same models the parsers use (from libimobiledevice
+    and pymobiledevice3), so the practice phone cannot drift from what the tool is written against."""
+    from auditor.ios.parsers import (
+        BackupDomain,
+        BrowsedApp,
+        ChaperoneValues,
+        CloudConfiguration,
+        LockdownValues,
+        ProfileListAnswer,
+        ProfileManifestEntry,
+        ProfileMetadata,
+    )
+
+    practice("stalkerware")
+    answers = asyncio.run(collector.read_phone(None, pair_timeout=0, service_timeout=3))
+    LockdownValues.model_validate(answers.values.value)
+    ChaperoneValues.model_validate(answers.chaperone.value)
+    BackupDomain.model_validate(answers.backup_settings.value)
+    assert isinstance(answers.developer_mode.value, bool)
+    for app in answers.apps.value:
+        BrowsedApp.model_validate(app)
+    listing = ProfileListAnswer.model_validate(answers.profiles.value)
+    for identifier in listing.OrderedIdentifiers:
+        ProfileMetadata.model_validate(listing.ProfileMetadata[identifier])
+        ProfileManifestEntry.model_validate(listing.ProfileManifest[identifier])
+    CloudConfiguration.model_validate(answers.cloud_configuration.value)
+    assert answers.afc2.value is True
+
+
+def test_a_malformed_scenario_names_file_line_and_field(tmp_path: Path) -> None:
+    from auditor.errors import ScenarioError
+    from auditor.sandbox.iphone import load_scenario
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nphones:\n  - name: x\n    trust: maybe\n")
+    with pytest.raises(ScenarioError, match=r"bad.yaml, line 4: phones.0.trust"):
+        load_scenario(bad)
+    with pytest.raises(ScenarioError, match="no practice iPhone scenario 'nonesuch'"):
+        load_scenario("nonesuch")
