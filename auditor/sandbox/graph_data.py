@@ -382,9 +382,10 @@ class _Builder:
 
     def share(self, out: GraphData, item_id: str, entry: DriveItem) -> None:
         perms = out.permissions.setdefault(item_id, [])
-        perms.extend(self.link_permission(item_id, i, link) for i, link in enumerate(entry.links))
+        # People first, links after: with more permissions than a page holds, a link can be on a later page.
         perms.extend(self.direct_permission(item_id, email, "read") for email in entry.shared_with)
         perms.extend(self.direct_permission(item_id, email, "write") for email in entry.editors)
+        perms.extend(self.link_permission(item_id, i, link) for i, link in enumerate(entry.links))
         if perms:
             scopes = [p["link"].get("scope", "anonymous") for p in perms if "link" in p]
             scope = "anonymous" if "anonymous" in scopes else "organization" if "organization" in scopes else "users"

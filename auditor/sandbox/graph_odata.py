@@ -13,7 +13,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
 
@@ -153,7 +153,9 @@ def page(
     if endless or start + size < len(records):
         query = {k: v[0] for k, v in request.query.items() if k != "$skiptoken"}
         query["$skiptoken"] = _token(start + size)
+        # The path arrives percent-encoded (inside a $batch too): decoded first, so a link is never encoded twice.
+        path = quote(unquote(request.path))
         body["@odata.nextLink"] = (
-            f"http://{request.headers.get('host', '127.0.0.1')}{quote(request.path)}?{urlencode(query, safe='$,')}"
+            f"http://{request.headers.get('host', '127.0.0.1')}{path}?{urlencode(query, safe='$,')}"
         )
     return SandboxResponse.json(body)

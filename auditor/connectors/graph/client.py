@@ -72,12 +72,10 @@ ROOT_NAME = "your whole OneDrive"
 
 @dataclass(frozen=True)
 class BatchResult:
-    """One inner request's outcome: its body (for a list: every page's items), or why it was not read, or
-    ``gone`` (404: it no longer exists)."""
+    """One inner request's outcome: its body (for a list: every page's items), or why it was not read."""
 
     body: Any = None
     problem: str | None = None
-    gone: bool = False
 
 
 class GraphClient:
@@ -203,24 +201,23 @@ class GraphClient:
         """Every item of a collection, as Graph sent it, following @odata.nextLink (fetched once per audit)."""
         return list(await asyncio.shield(self._once("LIST " + path, lambda: self._collect(path))))
 
-    async def batch_get(
-        self, paths: Sequence[str], *, paged: bool = False, missing_ok: bool = False
-    ) -> dict[str, BatchResult]:
+    async def batch_get(self, paths: Sequence[str], *, paged: bool = False) -> dict[str, BatchResult]:
         """GET many relative paths through $batch (up to 20 per request, batches sent concurrently).
 
         With ``paged`` each path is a list: its pages are followed inside later batches and the result's
         body is every item. Inner 429/5xx answers are retried after their Retry-After within the same
         bounds as a single request; what still fails is a :class:`BatchResult` naming why, so one item that
-        could not be read never hides the others. Only a refused sign-in (401) raises.
+        could not be read never hides the others — a 404 too: an item that vanished while the audit ran is
+        not read, not called private. Only a refused sign-in (401) raises.
         """
         unique = list(dict.fromkeys(paths))
         chunks = [unique[i : i + MAX_BATCH] for i in range(0, len(unique), MAX_BATCH)]
         out: dict[str, BatchResult] = {}
-        for part in await _all(self._batch_chunk(chunk, paged=paged, missing_ok=missing_ok) for chunk in chunks):
+        for part in await _all(self._batch_chunk(chunk, paged=paged) for chunk in chunks):
             out.update(part)
         return out
 
-    async def _batch_chunk(self, paths: list[str], *, paged: bool, missing_ok: bool) -> dict[str, BatchResult]:
+    async def _batch_chunk(self, paths: list[str], *, paged: bool) -> dict[str, BatchResult]:
         began = time.monotonic()
         out: dict[str, BatchResult] = {}
         items: dict[str, list[Any]] = {path: [] for path in paths}
@@ -275,8 +272,6 @@ class GraphClient:
                     again[path] = todo[path]
                     waits.append(retry_after(_header(answer, "retry-after"), retries + 1))
                     last = f"Microsoft Graph answered {status} inside a batch and kept answering it"
-                elif status == 404 and missing_ok:
-                    out[path] = BatchResult(gone=True)
                 elif status == 401:
                     raise status_error(status, _inner_message(inner))
                 else:
@@ -346,7 +341,7 @@ class GraphClient:
         """The apps behind grants, by service principal id (one $batch per 20)."""
         paths = {sp: f"/servicePrincipals/{quote(sp, safe='')}?$select={SP_SELECT}" for sp in dict.fromkeys(ids)}
         results = await asyncio.shield(
-            self._once("SP " + ",".join(sorted(paths)), lambda: self.batch_get(list(paths.values()), missing_ok=True))
+            self._once("SP " + ",".join(sorted(paths)), lambda: self.batch_get(list(paths.values())))
         )
         names: dict[str, ServicePrincipal] = {}
         not_read: list[str] = []
@@ -354,9 +349,7 @@ class GraphClient:
         for sp, path in paths.items():
             result = results[path]
             shown = literal(sp, 60)
-            if result.gone:
-                not_read.append(f"the app {shown}: Microsoft Graph says it does not exist")
-            elif result.problem:
+            if result.problem:
                 not_read.append(f"the app {shown}: {result.problem}")
             else:
                 record, problems = validate(ServicePrincipal, result.body)
@@ -431,7 +424,7 @@ class _PermissionReader:
 
     def _send(self) -> None:
         chunk, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-        self._tasks.append(asyncio.ensure_future(self.client._batch_chunk(chunk, paged=True, missing_ok=True)))
+        self._tasks.append(asyncio.ensure_future(self.client._batch_chunk(chunk, paged=True)))
 
     async def finish(self) -> dict[str, BatchResult]:
         while self._queue:
@@ -464,8 +457,6 @@ def _judge_sharing(
             why = result.problem if result is not None else "it was never answered"
             not_read.append(f"who can open {literal(path, 120)}: {why}")
             continue
-        if result.gone:
-            continue  # deleted since the listing: nothing left to open
         reading = read_list(result.body, Permission, "OneDrive", named(f"permission on {literal(path, 120)} no.", "id"))
         unrecognised.extend(reading.unrecognised)
         listed[item_id] = reading.value
