@@ -579,6 +579,9 @@ class PracticeIPhone:
             if fault in ("drop", "hang", "malformed"):
                 await self._value_fault(fault, {}, writer)
                 raise _Closed()
+            if fault == "refuse":
+                await _send_plist(writer, {"Status": "Error", "ErrorChain": [{"ErrorCode": 1}]})
+                return
             answer: dict[str, Any] = {"Status": "Acknowledged"}
             if fault == "wrong-shape":
                 answer["CloudConfiguration"] = {"IsSupervised": "yes", "ConfigurationURL": 7}
