@@ -27,8 +27,6 @@ def people(permission: Permission) -> list[str]:
     """Who a permission lets in: a person given access, the people a link is for, or the organisation."""
     if "owner" in (permission.roles or []):
         return []
-    if is_anyone_link(permission):
-        return []  # the anyone-with-the-link check reports these
     scope = permission.link.scope if permission.link else None
     if scope == "organization":
         return [ORGANISATION]
@@ -39,6 +37,10 @@ def people(permission: Permission) -> list[str]:
         *[g for g in (permission.grantedToV2 or permission.grantedTo,) if g is not None],
     ]
     out = [name for identity in granted if (name := identity.name())]
+    if is_anyone_link(permission):
+        # The anyone-with-the-link check reports the link; people it names (a link without a scope may be
+        # for them) are asked about here too.
+        return list(dict.fromkeys(out))
     invited = permission.invitation.email if permission.invitation else None
     if invited and not out:
         out.append(invited)
