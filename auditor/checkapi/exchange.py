@@ -47,25 +47,32 @@ class Recipient:
     mailbox_type: str = ""
 
     @property
+    def directory_name(self) -> bool:
+        """The address is a legacyExchangeDN: EX-routed, or plainly one (``/o=...``, no ``@``) whatever the
+        RoutingType says — a DN is never an address mail could be sent to outside."""
+        if "@" in self.address:
+            return False
+        return self.routing_type.upper() == "EX" or self.address.lower().startswith("/o=")
+
+    @property
     def inside(self) -> bool:
-        """An EX-routed directory entry of the organisation, unless the answer itself says otherwise (an SMTP
-        address in the field, or a contact or one-off entry)."""
-        return (
-            self.routing_type.upper() == "EX"
-            and "@" not in self.address
-            and self.mailbox_type not in NOT_INSIDE_MAILBOX_TYPES
-        )
+        """A directory entry of the organisation, unless the answer itself says otherwise (an SMTP address in the
+        field, or a contact or one-off entry)."""
+        return self.directory_name and self.mailbox_type not in NOT_INSIDE_MAILBOX_TYPES
 
     @property
     def readable(self) -> bool:
         return bool(self.address or self.name)
 
     def shown(self, limit: int = 200) -> str:
-        """Plain words for the person, the server's text in it made literal (and cut to ``limit``)."""
-        if self.inside:
-            if not self.name:
-                return "someone inside your organisation"
-            return f"{literal(self.name, limit)} (a person inside your organisation)"
+        """Plain words for the person, the server's text in them made literal (and cut to ``limit``). A directory
+        name (DN) is never shown: it says only where the directory keeps someone, and reads like jargon."""
+        if self.directory_name:
+            if self.inside:
+                label, nameless = "a person inside your organisation", "someone inside your organisation"
+            else:
+                label, nameless = "an entry in your organisation's address book", "an address-book entry"
+            return f"{literal(self.name, limit)} ({label})" if self.name else nameless
         if not self.readable:
             return "an address Exchange did not give"
         kind = self.routing_type.upper()
@@ -75,9 +82,9 @@ class Recipient:
         return f"{shown} ({'a phone' if kind == 'MOBILE' else f'an address of type {literal(self.routing_type, 20)}'})"
 
     def words(self) -> str:
-        """What may be read for words about the sender: the name of an EX-routed person (their DN says only
-        where the directory keeps them), otherwise the address."""
-        return self.name if self.inside else (self.address or self.name)
+        """What may be read for words about the sender: the name of a directory entry (its DN says only where the
+        directory keeps them: "/o=.../ou=Exchange Administrative Group/..."), otherwise the address."""
+        return self.name if self.directory_name else (self.address or self.name)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_exchangelibs_delegate_answer_is_not_well_formed_and_is_couldnt_check() 
     run, _ = audited(serving(GetDelegate=published("exchangelib-getdelegate-response.xml")))
     [finding] = of(run, "exchange.delegates")
     assert finding.status is Status.ERROR
-    assert "not well-formed XML (line 19: Opening and ending tag mismatch" in finding.detail
+    assert "not well-formed XML (line 19, column 56: mismatched tag" in finding.detail
     assert [f.status for f in of(run, "exchange.inbox_rules")] == [Status.CLEAR]
 
 

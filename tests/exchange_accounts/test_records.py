@@ -108,8 +108,9 @@ def test_the_documented_oof_error_is_a_fault_not_an_answer() -> None:
 
 def test_exchangelibs_getdelegate_test_answer_is_not_well_formed_and_is_refused() -> None:
     """exchangelib's own test answer closes InboxFolderPermissionLevel with ContactsFolderPermissionLevel;
-    lxml would recover from it silently. A recovered answer could be a truncated one, so it is refused."""
-    with pytest.raises(ProviderError, match=r"not well-formed XML \(line 19: Opening and ending tag mismatch"):
+    exchangelib's parser (lxml, recovering) reads it anyway. A recovered answer could be a cut-off one, so it is
+    refused."""
+    with pytest.raises(ProviderError, match=r"not well-formed XML \(line 19, column 56: mismatched tag\)"):
         checked_xml(fixture("exchangelib-getdelegate-response.xml"))
     mended = fixture("exchangelib-getdelegate-response.xml").replace(
         b"Reviewer</t:ContactsFolderPermissionLevel>", b"Reviewer</t:InboxFolderPermissionLevel>"
@@ -126,11 +127,37 @@ def test_a_truncated_answer_is_refused_not_read_as_a_shorter_list(cut: int) -> N
         response_in(whole[:cut], "GetInboxRules")
 
 
-def test_control_characters_written_as_references_are_kept() -> None:
-    """Exchange writes control characters as character references, which XML 1.0 forbids; they are data."""
-    answer = fixture("getinboxrules-response.xml").replace(b"MoveInterestingToJunk", b"&#x1B;[2J&#x7;x&#x202E;")
+def test_control_characters_written_as_references_are_kept_with_what_follows() -> None:
+    """Exchange writes control characters as character references, which XML 1.0 forbids; they are data. A
+    recovering parser (lxml's) would drop the &lt; and &amp; after them."""
+    answer = fixture("getinboxrules-response.xml").replace(
+        b"MoveInterestingToJunk", b"&#x1B;[2J&#x7;x&#x202E;&#x1F;&lt;b&#31;&amp;"
+    )
     [only] = read_inbox_rules(response_in(answer, "GetInboxRules")).value
-    assert only.name == "\x1b[2J\x07x\u202e"
+    assert only.name == "\x1b[2J\x07x\u202e\x1f<b\x1f&"
+
+
+def test_the_escape_used_for_control_characters_cannot_be_forged() -> None:
+    """Control characters are carried through the strict parser as an escape character and a stand-in; an answer
+    holding those characters itself reads as exactly what it holds."""
+    escape, stand_in = "\U0010fffd", "\U00100000"
+    text = f"{stand_in}&#x1B;{escape}&#x10FFFD;{escape}{stand_in}&#x0;&lt;"
+    assert checked_xml(f"<a>{text}</a>".encode()).text == f"{stand_in}\x1b{escape}{escape}{escape}{stand_in}\x00<"
+    assert checked_xml(f"<a>{stand_in}{escape}</a>".encode()).text == stand_in + escape
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "declares a DOCTYPE"),
+        (b"<a>&#xD800;</a>", "refers to a character that does not exist"),
+        (b"<a>\x1b</a>", "not well-formed XML"),  # a raw control character, not a reference
+        (b"", "not well-formed XML"),
+    ],
+)
+def test_answers_the_parser_refuses(body: bytes, words: str) -> None:
+    with pytest.raises(ProviderError, match=words):
+        checked_xml(body)
 
 
 # -- inbox rules --------------------------------------------------------------------------------------
@@ -233,7 +260,8 @@ def test_an_empty_recipient_list_is_named_because_where_mail_goes_is_unknown() -
         (Recipient("/o=Contoso/ou=Exchange/cn=Recipients/cn=ann", "Ann", "EX"), True, "Ann (a person inside"),
         (Recipient("/o=Contoso/cn=Recipients/cn=x", "", "EX"), True, "someone inside your organisation"),
         (Recipient("ann@contoso.example", "Ann", "EX"), False, "ann@contoso.example"),  # the answer says SMTP
-        (Recipient("/o=Contoso/cn=x", "Ext", "EX", "Contact"), False, "/o=Contoso/cn=x (an address of type EX)"),
+        (Recipient("/o=Contoso/cn=x", "Ext", "EX", "Contact"), False, "Ext (an entry in your organisation's address"),
+        (Recipient("/O=Contoso/cn=x", "Ann", ""), True, "Ann (a person inside"),  # a DN whatever RoutingType says
         (Recipient("+15550100", "", "MOBILE"), False, "+15550100 (a phone)"),
         (Recipient("x@out.example", "X"), False, "x@out.example"),
     ],

@@ -16,7 +16,7 @@ Only the metadata that shows an access path is kept: never a message body or a r
 
 from __future__ import annotations
 
-import io
+import re
 from typing import Any
 
 from auditor.checkapi import Reading
@@ -81,25 +81,74 @@ def _elements(parent: Any) -> list[Any]:
 
 # -- the envelope -------------------------------------------------------------------------------------
 
-# lxml recovers from broken XML silently: a list cut off half-way would read as a shorter, whole list. The one
-# fault Exchange itself makes is writing control characters as character references (&#x1B;), which XML 1.0
-# does not allow; those are kept (they are shown literally later). Anything else is refused.
-_TOLERATED = "xmlParseCharRef: invalid xmlChar value"
+# Exchange writes control characters in rule names and the like as character references (&#x1B;), which
+# XML 1.0 does not allow, so a strict parser refuses them; lxml's recovering parser (exchangelib's) keeps them
+# but then silently drops the entity references that follow in the same text (&#x1F;&lt; reads as "\x1f"), and
+# reads a cut-off answer as a shorter, whole one. So each such reference is written as an escape character
+# followed by a stand-in (the escape character itself, where the answer holds it, is doubled), the answer is
+# parsed strictly, and the escapes are turned back. Nothing the answer can hold collides with them.
+_ESCAPE = "\U0010fffd"  # a private-use character: never part of a name (XML names stop before plane 16)
+_ESCAPE_REF = b"&#x10FFFD;"
+_NOT_XML = (*range(0x9), 0xB, 0xC, *range(0xE, 0x20), 0xFFFE, 0xFFFF)
+_STAND_INS = {code: chr(0x100000 + index) for index, code in enumerate(_NOT_XML)}
+_BACK = {stand_in: chr(code) for code, stand_in in _STAND_INS.items()} | {_ESCAPE: _ESCAPE}
+_ESCAPED = re.compile(re.escape(_ESCAPE) + "(.)", re.DOTALL)
+_CHAR_REF = re.compile(rb"&#(?:x([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+_UNTOUCHED = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)", re.DOTALL)  # no reference is read in these
+
+
+def _code(found: re.Match[bytes]) -> int:
+    hexadecimal, decimal = found.groups()
+    return int(hexadecimal, 16) if hexadecimal else int(decimal)
+
+
+def _xml_char(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _swap(found: re.Match[bytes]) -> bytes:
+    code = _code(found)
+    if code == ord(_ESCAPE):
+        return _ESCAPE_REF * 2
+    if code in _STAND_INS:
+        return _ESCAPE_REF + f"&#x{ord(_STAND_INS[code]):X};".encode()
+    if _xml_char(code):
+        return found.group()
+    raise ProviderError(f"Exchange's answer refers to a character that does not exist (&#x{code:X};)")
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda found: _BACK.get(found.group(1), found.group()), text)
 
 
 def checked_xml(content: bytes) -> Any:
-    """The root element of an answer, refusing XML that is not well-formed (see ``_TOLERATED``)."""
-    import lxml.etree
+    """The root element of an answer (ElementTree), refusing XML that is not well-formed and any DOCTYPE (no
+    entity of the answer's own is ever expanded); control characters written as references are kept."""
+    import xml.etree.ElementTree as ET
 
-    parser = lxml.etree.XMLParser(resolve_entities=False, recover=True, huge_tree=True, no_network=True)
+    if b"<!DOCTYPE" in content:
+        raise ProviderError("Exchange's answer declares a DOCTYPE, which EWS answers never do")
+    parts = _UNTOUCHED.split(content)
+    needs_escapes = any(not _xml_char(_code(found)) for part in parts[::2] for found in _CHAR_REF.finditer(part))
+    if needs_escapes:
+        doubled = [part.replace(_ESCAPE.encode(), _ESCAPE.encode() * 2) for part in parts]
+        content = b"".join(part if index % 2 else _CHAR_REF.sub(_swap, part) for index, part in enumerate(doubled))
     try:
-        root = lxml.etree.parse(io.BytesIO(content), parser).getroot()
-    except lxml.etree.XMLSyntaxError as exc:
-        raise ProviderError(f"Exchange's answer is not XML ({literal(str(exc), 120)})") from None
-    broken = [e for e in parser.error_log if not str(e.message).startswith(_TOLERATED)]
-    if root is None or broken:
-        where = f"line {broken[0].line}: {literal(broken[0].message, 120)}" if broken else "no root element"
-        raise ProviderError(f"Exchange's answer is not well-formed XML ({where})")
+        root = ET.fromstring(content)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        reason = str(exc).split(":", 1)[0]
+        raise ProviderError(
+            f"Exchange's answer is not well-formed XML (line {line}, column {column}: {reason})"
+        ) from None
+    if needs_escapes:
+        for element in root.iter():
+            if element.text:
+                element.text = _unescape(element.text)
+            if element.tail:
+                element.tail = _unescape(element.tail)
+            for name, value in element.attrib.items():
+                element.attrib[name] = _unescape(value)
     return root
 
 

@@ -79,7 +79,13 @@ def _xs_date_time(value: object) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
+def _xs_boolean_or_empty(value: object) -> bool | None:
+    """An xs:boolean whose element the reference says "can be empty" (IsEnabled): empty is not said."""
+    return None if value == "" else _xs_boolean(value)
+
+
 XsBoolean = Annotated[bool, PlainValidator(_xs_boolean)]
+XsBooleanOrEmpty = Annotated[bool | None, PlainValidator(_xs_boolean_or_empty)]
 XsInt = Annotated[int, PlainValidator(_xs_int)]
 XsDateTime = Annotated[datetime, PlainValidator(_xs_date_time)]
 NonEmptyString = Annotated[str, StringConstraints(min_length=1)]  # NonEmptyStringType
@@ -281,7 +287,7 @@ class RuleType(EwsType):
     RuleId: str | None = None
     DisplayName: str | None = None
     Priority: XsInt | None = None
-    IsEnabled: XsBoolean | None = None
+    IsEnabled: XsBooleanOrEmpty = None  # "can be empty" (the reference's IsEnabled page)
     IsNotSupported: XsBoolean | None = None
     IsInError: XsBoolean | None = None
     Conditions: RulePredicatesType | None = None
@@ -404,10 +410,11 @@ def _key(child: Any) -> str:
 
 
 def _scalar(child: Any) -> Any:
+    """A simple value: its text, "" for an empty element (so a NonEmptyString can refuse it)."""
     children = _children(child)
     if children:  # a simple value with elements inside: not the documented shape
         return {_UNEXPECTED: local_name(children[0].tag)}
-    return child.text
+    return child.text if child.text is not None else ""
 
 
 def element_data(model: type[EwsType], element: Any, problems: list[str], path: str = "") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from exchangelib.errors import EWSError, MalformedResponseError, SOAPError
 from exchangelib.properties import Mailbox
 from exchangelib.services import ConvertId, GetDelegate, GetFolder, GetInboxRules, GetUserOofSettings
 from exchangelib.services.common import shape_element
-from exchangelib.util import create_element
+from exchangelib.util import ParseError, create_element, to_xml
 
 from auditor.errors import ProviderError
 
@@ -29,8 +29,29 @@ MESSAGES_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
 
 
 class WholeBody:
-    """Parse the SOAP answer from the body in memory, refusing XML that is not well-formed (exchangelib's own
-    parser recovers silently, so a truncated answer would read as a shorter, whole one)."""
+    """Parse the SOAP answer from the body in memory (same checks as exchangelib, minus the byte-by-byte feed).
+    For ConvertId, whose answer exchangelib turns into objects (they need lxml's elements)."""
+
+    @classmethod
+    def _get_soap_parts(cls, response: Any) -> Any:
+        try:
+            root = to_xml(response.content)
+        except ParseError as e:
+            raise SOAPError(f"Bad SOAP response: {e}") from None
+        return cls._split(root)
+
+    @staticmethod
+    def _split(root: Any) -> Any:
+        header = root.find(f"{{{SOAP_NS}}}Header")
+        body = root.find(f"{{{SOAP_NS}}}Body")
+        if body is None:
+            raise MalformedResponseError("No Body element in SOAP response")
+        return header, body
+
+
+class StrictBody(WholeBody):
+    """Parse the SOAP answer strictly, refusing XML that is not well-formed (exchangelib's own parser recovers
+    silently, so a cut-off answer would read as a shorter, whole one); see ``records.checked_xml``."""
 
     @classmethod
     def _get_soap_parts(cls, response: Any) -> Any:
@@ -40,14 +61,10 @@ class WholeBody:
             root = checked_xml(response.content)
         except ProviderError as exc:
             raise SOAPError(f"Bad SOAP response: {exc}") from None
-        header = root.find(f"{{{SOAP_NS}}}Header")
-        body = root.find(f"{{{SOAP_NS}}}Body")
-        if body is None:
-            raise MalformedResponseError("No Body element in SOAP response")
-        return header, body
+        return cls._split(root)
 
 
-class KeepsAnswer(WholeBody):
+class KeepsAnswer(StrictBody):
     """Keeps the operation's whole response element for the readers in ``records`` (which check its shape
     against the EWS reference), and has exchangelib build no objects: it still raises SOAP faults and error
     responses, as the exceptions the connector classifies."""
@@ -88,7 +105,7 @@ class ReadIds(WholeBody, ConvertId):
     pass
 
 
-class OwnRootFolder(WholeBody, GetFolder):
+class OwnRootFolder(StrictBody, GetFolder):
     """GetFolder for the caller's own mailbox root: a DistinguishedFolderId without a Mailbox element."""
 
     def get_payload(self, folders: Any, additional_fields: Any, shape: Any) -> Any:
