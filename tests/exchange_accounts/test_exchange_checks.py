@@ -122,6 +122,20 @@ def test_rule_forwarding_as_attachment_without_hiding_is_high() -> None:
     assert "forwards as an attachment to x@elsewhere.example, y@elsewhere.example" in finding.title
 
 
+def test_rule_sending_text_message_alerts_to_a_phone_is_found() -> None:
+    """SendSMSAlertToRecipients (RuleActionsType): word of each matching message goes to a phone."""
+    rule = InboxRule(
+        RuleId="sms",
+        DisplayName="Ping",
+        Actions=RuleActions(SendSMSAlertToRecipients=[{"EmailAddress": "+15550100", "RoutingType": "MOBILE"}]),
+    )
+    with Sandbox(scenario_with(inbox_rules=[rule])) as sb:
+        run = run_exchange(sb)
+    [finding] = by_check(run)["exchange.inbox_rules"]
+    assert (finding.status, finding.severity) == (Status.FOUND, Severity.HIGH)
+    assert "sends text-message alerts to +15550100 (a phone)" in finding.title
+
+
 def test_rule_hiding_security_mail_is_review_then_found_or_gone() -> None:
     rule = InboxRule(
         RuleId="hide-1",
