@@ -146,8 +146,7 @@ class Decisions:
 
 
 # Checks still being moved onto readings (emptied as each provider moves; the walk test keeps it empty).
-_UNMIGRATED: set[str] = {
-}
+_UNMIGRATED: set[str] = set()
 
 
 # --- the context -------------------------------------------------------------------------------------
