@@ -403,7 +403,7 @@ class _PermissionReader:
         self.client = client
         self.asked: dict[str, str] = {}  # item id -> its permissions' path
         self._queue: list[str] = []
-        self._tasks: list[asyncio.Future[dict[str, BatchResult]]] = []
+        self._tasks: list[asyncio.Future[dict[str, Reading[list[Permission]] | str]]] = []
 
     def want(self, item_id: str) -> None:
         if item_id in self.asked:
@@ -424,12 +424,20 @@ class _PermissionReader:
 
     def _send(self) -> None:
         chunk, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-        self._tasks.append(asyncio.ensure_future(self.client._batch_chunk(chunk, paged=True)))
+        self._tasks.append(asyncio.ensure_future(self._read(chunk)))
 
-    async def finish(self) -> dict[str, BatchResult]:
+    async def _read(self, chunk: list[str]) -> dict[str, Reading[list[Permission]] | str]:
+        """One batch, its permissions read into records as soon as it is answered (while delta goes on)."""
+        out: dict[str, Reading[list[Permission]] | str] = {}
+        for path, result in (await self.client._batch_chunk(chunk, paged=True)).items():
+            out[path] = result.problem or read_list(result.body, Permission, "OneDrive", named("permission", "id"))
+        return out
+
+    async def finish(self) -> dict[str, Reading[list[Permission]] | str]:
+        """Item id -> its permissions, or why they were not read."""
         while self._queue:
             self._send()
-        by_path: dict[str, BatchResult] = {}
+        by_path: dict[str, Reading[list[Permission]] | str] = {}
         for part in await _all(self._tasks):
             by_path.update(part)
         self._tasks = []
@@ -445,21 +453,22 @@ class _PermissionReader:
 
 
 def _judge_sharing(
-    tree: DriveTree, wanted: list[str], results: dict[str, BatchResult], unrecognised: list[str]
+    tree: DriveTree,
+    wanted: list[str],
+    results: dict[str, Reading[list[Permission]] | str],
+    unrecognised: list[str],
 ) -> Reading[list[SharedItem]]:
     """Which items have sharing of their own, from the permissions read for each."""
     not_read: list[str] = []
     listed: dict[str, list[Permission]] = {}
     for item_id in wanted:
-        path = tree.display_path(item_id)
-        result = results.get(item_id)
-        if result is None or result.problem:
-            why = result.problem if result is not None else "it was never answered"
-            not_read.append(f"who can open {literal(path, 120)}: {why}")
+        path = literal(tree.display_path(item_id), 120)
+        result = results.get(item_id, "it was never answered")
+        if isinstance(result, str):
+            not_read.append(f"who can open {path}: {result}")
             continue
-        reading = read_list(result.body, Permission, "OneDrive", named(f"permission on {literal(path, 120)} no.", "id"))
-        unrecognised.extend(reading.unrecognised)
-        listed[item_id] = reading.value
+        unrecognised.extend(f"{path}: {problem}" for problem in result.unrecognised)
+        listed[item_id] = result.value
     shared: list[SharedItem] = []
     for item_id, permissions in listed.items():
         above = [a for a in tree.ancestors(item_id) if a in listed]
