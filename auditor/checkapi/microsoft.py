@@ -45,6 +45,7 @@ __all__ = [
     "is_anyone_link",
     "is_media",
     "link_scope",
+    "opens_something",
 ]
 
 
@@ -390,6 +391,17 @@ MEDIA_EXTENSIONS = frozenset(
     ".jpg .jpeg .jpe .png .gif .heic .heif .webp .bmp .tif .tiff .dng .raw .cr2 .nef .arw .avif "
     ".mp4 .m4v .mov .avi .mkv .webm .3gp .3g2 .wmv .mpg .mpeg .mts .m2ts".split()
 )
+
+
+# SharePoint's "Limited Access": given on the folders above an item shared with someone, so they can reach it;
+# it opens nothing by itself (driveitem-list-permissions: SharePoint levels come with an "SP." prefix).
+TRAVERSE_ONLY = frozenset({"sp.limited access"})
+
+
+def opens_something(permission: Permission) -> bool:
+    """False for the owner's own permission and for roles that only let someone pass through a folder."""
+    roles = {r.lower() for r in permission.roles or []}
+    return "owner" not in roles and not (roles and roles <= TRAVERSE_ONLY)
 
 
 def link_scope(permission: Permission) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
-from auditor.sandbox.graph_data import build_graph_data
+from auditor.sandbox.graph_data import build_graph_data, stable_hex
 from auditor.sandbox.graph_odata import (
     GRAPH_VERSION,
     ODataError,
@@ -70,6 +70,7 @@ class GraphApp:
         # SharePoint-backed (business) drives leave `shared` out of delta listings and `inheritedFrom` out of
         # permissions (the permission resource's remarks; onedrive-api-docs issue 1101).
         self.delta_shared = data.delta_sends_shared if data.delta_sends_shared is not None else not self.work
+        self.traverse = self._traverse_only() if self.work else {}
         self._faults: Any = None  # the sandbox's Faults, when bound: inner batch requests honour them too
         self._stopping = threading.Event()
         user = r"(?:me|users/(?P<user>[^/]+))"
@@ -310,6 +311,26 @@ class GraphApp:
             fields = [*fields, *expand]
         return select(out, fields)
 
+    def _traverse_only(self) -> dict[str, list[dict[str, Any]]]:
+        """SharePoint's "SP.Limited Access" on each folder above an item shared with a person: it lets them
+        reach the item and opens nothing else (driveitem-list-permissions: levels come with an "SP." prefix)."""
+        items = self.resources.items
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for item_id, perms in self.resources.permissions.items():
+            for perm in perms:
+                if "invitation" not in perm:
+                    continue
+                parent = items[item_id].get("parentReference", {}).get("id")
+                while parent:
+                    email = perm["invitation"]["email"]
+                    out.setdefault(parent, {})[email] = {
+                        "id": "la-" + stable_hex("limited", parent, email),
+                        "roles": ["SP.Limited Access"],
+                        "grantedToV2": perm["grantedToV2"],
+                    }
+                    parent = items[parent].get("parentReference", {}).get("id")
+        return {folder: list(people.values()) for folder, people in out.items()}
+
     def _permissions(self, item_id: str) -> list[dict[str, Any]]:
         """Direct permissions, then those inherited from shared ancestors, then the owner. Personal drives mark
         inherited ones with inheritedFrom; OneDrive for Business does not return it."""
@@ -327,6 +348,7 @@ class GraphApp:
                     }
                 out.append(inherited)
             parent = items[parent].get("parentReference", {}).get("id")
+        out.extend(self.traverse.get(item_id, []))
         owner = {"user": dict(self.resources.drive["owner"]["user"], email=self.user["userPrincipalName"])}
         out.append(
             {"id": "owner-" + self.user["id"].lower(), "roles": ["owner"], "grantedToV2": owner, "grantedTo": owner}

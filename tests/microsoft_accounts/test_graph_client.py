@@ -322,3 +322,34 @@ def test_more_than_twenty_paths_go_in_batches_of_twenty() -> None:
 
     result = read_with(mocked(graph), lambda c: c.batch_get([f"/x/{n}" for n in range(45)]))
     assert len(result) == 45 and sorted(sizes) == [5, MAX_BATCH, MAX_BATCH]
+
+
+def test_limited_access_on_the_folders_above_a_shared_photo_opens_nothing() -> None:
+    """SharePoint gives "SP.Limited Access" on every folder above an item shared with someone: reported with
+    the folder, it would say that person can open every photo in it."""
+    items = [
+        {"id": "root", "name": "root", "root": {}, "folder": {}},
+        {"id": "F", "name": "Pictures", "folder": {}, "parentReference": {"id": "root"}},
+        {"id": "p", "name": "a.jpg", "file": {"mimeType": "image/jpeg"}, "parentReference": {"id": "F"}},
+        {"id": "q", "name": "b.jpg", "file": {"mimeType": "image/jpeg"}, "parentReference": {"id": "F"}},
+    ]
+    jo = {"user": {"displayName": "Jo", "email": "jo@example.net"}}
+    permissions = {
+        "F": [{"id": "la", "roles": ["SP.Limited Access"], "grantedToV2": jo}],
+        "p": [{"id": "g", "roles": ["read"], "grantedToV2": jo}],
+    }
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"value": items})
+        inner = json.loads(request.content)["requests"]
+        answers = [
+            {"id": r["id"], "status": 200, "body": {"value": permissions.get(r["url"].split("/")[4], [])}}
+            for r in inner
+        ]
+        return httpx.Response(200, json={"responses": answers})
+
+    reading = read_with(mocked(graph), lambda c: c.drive_sharing())
+    assert reading.whole and [(s.path, [m.name for m in s.media]) for s in reading.value] == [
+        ("Pictures/a.jpg", ["a.jpg"])
+    ]

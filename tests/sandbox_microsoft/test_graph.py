@@ -134,6 +134,11 @@ def test_onedrive_tree_permissions_and_expand() -> None:
         assert inherited["link"]["type"] == "edit" and "inheritedFrom" not in inherited
         assert inherited["id"] == folder_link["id"]
 
+        # beach.jpg is shared with Mark: the folders above it give him SharePoint's "Limited Access" (to reach it)
+        camera_perms = client.get(f"me/drive/items/{pictures['Camera Roll']['id']}/permissions").json()["value"]
+        limited = [p for p in camera_perms if p["roles"] == ["SP.Limited Access"]]
+        assert [p["grantedToV2"]["user"]["email"] for p in limited] == ["mark.ex@outlook.example"]
+
         documents = client.get(f"me/drive/items/{top['Documents']['id']}/children?$expand=permissions").json()
         by_name = {i["name"]: i for i in documents["value"]}
         users_link = next(p for p in by_name["Passport scan.pdf"]["permissions"] if "link" in p)

@@ -37,6 +37,7 @@ from auditor.checkapi.microsoft import (
     ServicePrincipal,
     SharedItem,
     is_media,
+    opens_something,
 )
 from auditor.connectors.graph.records import named, read_list, read_one, validate
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
@@ -478,7 +479,7 @@ def _judge_sharing(
         own = tuple(
             p
             for p in permissions
-            if "owner" not in (p.roles or [])
+            if opens_something(p)
             and not (p.id and p.id in inherited_ids)
             and not (p.inheritedFrom is not None and p.inheritedFrom.id in above)
         )
