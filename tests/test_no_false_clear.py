@@ -125,4 +125,3 @@ def test_no_phone_check_says_clear_over_a_partial_reading(fake_adb: Any) -> None
     fake_adb.devices("devices_two.txt")
     request = SourceRequest(settings=FAST, endpoints=NO_ENDPOINTS)
     assert_no_clear_over_partial_reads("android", lambda: asyncio.run(open_sources(["android"], request)))
-

@@ -145,10 +145,6 @@ class Decisions:
         return self._answers.get(fingerprint)
 
 
-# Checks still being moved onto readings (emptied as each provider moves; the walk test keeps it empty).
-_UNMIGRATED: set[str] = set()
-
-
 # --- the context -------------------------------------------------------------------------------------
 
 
@@ -223,10 +219,8 @@ class CheckContext:
         detail: str = "",
         evidence: Mapping[str, Any] | None = None,
     ) -> Finding:
-        """ "Looks clear" — if every reading it rests on is whole; otherwise "Couldn't check", saying why."""
-        if not all(isinstance(r, Reading) for r in readings):
-            raise TypeError("ctx.clear needs the readings the conclusion rests on")
-        if not readings and self.spec.id not in _UNMIGRATED:
+        """Say "Looks clear" — if every reading it rests on is whole; otherwise "Couldn't check", saying why."""
+        if not readings or not all(isinstance(r, Reading) for r in readings):
             raise TypeError("ctx.clear needs the readings the conclusion rests on")
         gaps = [r for r in readings if not r.whole]
         if gaps:
