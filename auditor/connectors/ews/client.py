@@ -1,9 +1,10 @@
 """Read-only Exchange Web Services connector on exchangelib (Exchange on-premises).
 
 exchangelib is blocking, so every request runs in a worker thread, at most ``concurrency`` at once. Each
-request has a timeout; ErrorServerBusy, 429 and 5xx answers and dropped connections are retried, honouring
-the server's back-off hint, bounded in count and in total time (the retry budget). exchangelib's own retry
-loop is off (its default policy fails fast) so the bounds here are the only ones. Each resource is read once
+request has a timeout; ErrorServerBusy, 429 and 5xx answers, timeouts and dropped connections are tried again
+as the connectors' one retry policy says (auditor.connectors.retry), honouring the server's back-off hint
+(BackOffMilliseconds, or Retry-After), bounded in count and in total time (the retry budget). exchangelib's own
+retry loop is off (FailFast, set explicitly) so the bounds here are the only ones. Each resource is read once
 per audit and shared between checks. The connector has no method that changes anything: it never sends
 UpdateInboxRules, AddDelegate, UpdateDelegate, RemoveDelegate or SetUserOofSettings.
 """
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from auditor.checkapi import Reading
 from auditor.checkapi.exchange import AutomaticReplies, Delegation, ExchangeReads, InboxRule
 from auditor.connectors.ews.records import read_automatic_replies, read_delegation, read_inbox_rules
+from auditor.connectors.retry import RETRYABLE_STATUSES, Failure, RetryPolicy, retry_after_seconds
 from auditor.errors import (
     AuditorError,
     AuthError,
@@ -59,13 +61,14 @@ class ExchangeClient:
         retry_budget: float = 60.0,
         max_retries: int = 5,
         concurrency: int = 4,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.login = login
         self.mailbox = mailbox
         self.timeout = timeout
-        self.retry_budget = retry_budget
-        self.max_retries = max_retries
+        # The settings' retry_budget, unless a policy is given (tests give one with a clock and sleep of their own).
+        self.retry = retry or RetryPolicy(max_retries=max_retries, budget=retry_budget)
         self._gate = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._lock = threading.Lock()
@@ -78,7 +81,7 @@ class ExchangeClient:
     def _configuration(self) -> Any:
         with self._lock:
             if self._config is None:
-                from exchangelib import BASIC, NTLM, Configuration, Credentials
+                from exchangelib import BASIC, NTLM, Configuration, Credentials, FailFast
 
                 require_private_transport(self.endpoint)
                 if self.login.auth == "oauth":
@@ -92,6 +95,7 @@ class ExchangeClient:
                     credentials=credentials,
                     auth_type=auth_type,
                     max_connections=self._concurrency,
+                    retry_policy=FailFast(),  # exchangelib's own waits off: the retry policy here is the only one
                 )
             return self._config
 
@@ -110,22 +114,16 @@ class ExchangeClient:
         return account
 
     def _execute(self, what: str, read: Callable[[], Any]) -> Any:
-        """Run one read in this thread, retrying what is worth retrying, within the budget."""
-        began = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
+        """Run one read in this thread, tried again as the retry policy says."""
+
+        def attempt() -> Any:
             try:
                 return read()
             except Exception as exc:
-                classified = classify(exc, what, self.timeout, attempt)
-                if not isinstance(classified, _Retry):
-                    raise classified from None
-                last: ConnectorError = classified.error
-                wait = classified.wait if classified.wait is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
-            if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
-                raise last
-            time.sleep(wait)
+                classified = classify(exc, what, self.timeout)
+            raise classified
+
+        return self.retry.run(attempt)
 
     async def _call(self, key: str, what: str, read: Callable[[], Any]) -> Any:
         """Read once per audit: checks asking for the same resource share one request."""
@@ -278,11 +276,15 @@ def require_private_transport(endpoint: str) -> None:
     )
 
 
-class _Retry(Exception):
-    def __init__(self, error: ConnectorError, wait: float | None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.wait = wait
+class _Retry(Failure):
+    """A failure the retry policy may try again, with the server's back-off hint in seconds (or None)."""
+
+    def __init__(self, error: ConnectorError, wait: object, *, status: int | None = None) -> None:
+        super().__init__(error, status=status, retry_after=wait)
+
+    @property
+    def wait(self) -> float | None:
+        return retry_after_seconds(self.retry_after, time.time())
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -294,14 +296,17 @@ def _cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _retry_after(text: str) -> float | None:
-    """The Retry-After header, from exchangelib's description of an answer it could not parse."""
-    match = re.search(r"'retry-after': '(\d+(?:\.\d+)?)'", text, re.IGNORECASE)
-    return min(float(match.group(1)), 60.0) if match else None
+def _retry_after(text: str) -> str | None:
+    """The Retry-After header (seconds or an HTTP-date), from exchangelib's description of an answer it could not
+    parse: ``... headers: {'Retry-After': '5', ...}``."""
+    match = re.search(r"""['"]retry-after['"]: ['"]([^'"]*)['"]""", text, re.IGNORECASE)
+    return match.group(1) if match else None
 
 
-def classify(error: BaseException, what: str, timeout: float, attempt: int) -> AuditorError | _Retry:
-    """Map an exchangelib or transport failure to the error tree; a _Retry for what is worth retrying."""
+def classify(error: BaseException, what: str, timeout: float, attempt: int = 0) -> AuditorError | _Retry:
+    """Map an exchangelib or transport failure to the error tree; a _Retry for what the retry policy judges.
+
+    (``attempt`` is no longer read: the retry policy ends the message with the number of tries.)"""
     import requests
     from exchangelib import errors as ews
 
@@ -317,18 +322,15 @@ def classify(error: BaseException, what: str, timeout: float, attempt: int) -> A
         # A server's hint (BackOffMilliseconds in the fault) is honoured; "Reraised from ..." carries exchangelib's
         # own fixed guess for an HTTP 503 or a transient error instead, so our schedule applies.
         back_off = None if text.startswith("Reraised from") else getattr(exc, "back_off", None)
-        wait = min(float(back_off), 60.0) if back_off else None
-        return _Retry(RateLimitedError(f"Exchange said it was busy reading {what}, after {attempt} tries"), wait)
+        return _Retry(RateLimitedError(f"Exchange said it was busy reading {what}"), back_off)
     if isinstance(exc, ews.RateLimitError) or (isinstance(exc, ews.TransportError) and "Code: 429" in text):
-        return _Retry(
-            RateLimitedError(f"Exchange kept throttling the reads of {what} after {attempt} tries"), _retry_after(text)
-        )
+        return _Retry(RateLimitedError(f"Exchange kept throttling the reads of {what}"), _retry_after(text), status=429)
     if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.Timeout, TimeoutError)) and (
         "ConnectionError" not in text
     ):
-        return _Retry(NetworkError(f"Exchange did not answer within {timeout:g} s while reading {what}"), 0.5 * attempt)
+        return _Retry(NetworkError(f"Exchange did not answer within {timeout:g} s while reading {what}"), None)
     if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.ConnectionError, ConnectionError)):
-        return _Retry(NetworkError(f"the connection to Exchange failed while reading {what}"), 0.5 * attempt)
+        return _Retry(NetworkError(f"the connection to Exchange failed while reading {what}"), None)
     if isinstance(exc, (ews.SOAPError, ews.MalformedResponseError, ews.ErrorInvalidServerVersion)):
         ours = text.startswith("Bad SOAP response: Exchange's answer")  # why, as records.checked_xml said it
         why = f" ({text.removeprefix('Bad SOAP response: ')})" if ours else ""
@@ -336,7 +338,9 @@ def classify(error: BaseException, what: str, timeout: float, attempt: int) -> A
     if isinstance(exc, (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError)) or (
         isinstance(exc, ews.TransportError) and any(f"Code: {code}" in text for code in (500, 502, 503, 504))
     ):
-        return _Retry(ProviderError(f"Exchange kept failing to read {what} after {attempt} tries"), None)
+        # A SOAP fault of the server's own (ErrorInternalServerError) comes in an HTTP 500.
+        status = next((code for code in RETRYABLE_STATUSES if f"Code: {code}" in text), 500)
+        return _Retry(ProviderError(f"Exchange kept failing to read {what}"), None, status=status)
     if isinstance(exc, (ews.ErrorNonExistentMailbox, ews.ErrorMailRecipientNotFound)):
         return ProviderError(f"Exchange says this mailbox does not exist while reading {what}")
     if isinstance(exc, ews.TransportError):

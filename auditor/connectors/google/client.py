@@ -1,8 +1,9 @@
 """Read-only Google connector on google-api-python-client (static discovery documents).
 
 Blocking client calls run in worker threads (one httplib2 connection and service object per thread, since
-neither is thread-safe) with bounded concurrency. Retries on 429, 5xx and 403 rate limits honour Retry-After, bounded in
-count and in total time. Each resource is fetched once per audit and shared between checks. The connector
+neither is thread-safe) with bounded concurrency. 429, 5xx, 403 rate limits and network failures are tried again
+as the connectors' one retry policy says (auditor.connectors.retry: Retry-After honoured, bounded in count and in
+total time). Each resource is fetched once per audit and shared between checks. The connector
 has no method that changes anything.
 """
 
@@ -13,7 +14,6 @@ import functools
 import http.client
 import json
 import threading
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -38,6 +38,7 @@ from auditor.checkapi.google import (
     SendAs,
 )
 from auditor.connectors.google import answers
+from auditor.connectors.retry import RETRYABLE_STATUSES, Failure, RetryPolicy
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
 from auditor.safetext import literal
 
@@ -103,6 +104,7 @@ class GoogleClient:
         concurrency: int = 8,
         workspace_admin: bool = False,
         delegation_credentials: Any = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/") + "/" if endpoint else None
         self.credentials = credentials
@@ -111,8 +113,8 @@ class GoogleClient:
         # True when the person administers Google Workspace (or practice mode): the Admin SDK is read.
         self.workspace_admin = workspace_admin
         self.timeout = timeout
-        self.retry_budget = retry_budget
-        self.max_retries = max_retries
+        # The settings' retry_budget, unless a policy is given (tests give one with a clock and sleep of their own).
+        self.retry = retry or RetryPolicy(max_retries=max_retries, budget=retry_budget)
         self._gate = asyncio.Semaphore(concurrency)
         # googleapiclient blocks; its calls get threads of their own, as many as may run at once. asyncio's
         # shared pool (a few threads on a small machine) would queue Drive's chained pages behind Gmail reads.
@@ -143,66 +145,61 @@ class GoogleClient:
         return services[name]
 
     def _execute(self, make: Callable[[Any], Any], service: str) -> Any:
-        """Run one request in this thread, retrying what is worth retrying, within the budget."""
+        """Run one request in this thread, tried again as the retry policy says."""
+        return self.retry.run(functools.partial(self._try, make, service))
+
+    def _try(self, make: Callable[[Any], Any], service: str) -> Any:
+        """One try of a request; a failure is classified into the error tree (a :class:`Failure` when the retry
+        policy is to judge it)."""
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
-        began = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            wait: float | None = None
-            try:
-                result = make(self._service(service)).execute(num_retries=0)
-                if isinstance(result, (str, bytes)):
-                    # googleapiclient hands back the raw text when the body is not JSON
-                    raise ProviderError("Google sent data that is not valid JSON")
-                return result  # any other JSON value: its shape is judged where it is read (answers)
-            except RefreshError as exc:
-                if service == DELEGATION_SERVICE:
-                    raise AuthError(
-                        "Google refused the Workspace service account's token for reading delegates "
-                        f"({literal(exc, 300)}): check its domain-wide delegation for gmail.settings.basic"
-                    ) from None
-                # A 401 makes the credentials try to refresh; without a refresh token that fails.
+        try:
+            result = make(self._service(service)).execute(num_retries=0)
+        except RefreshError as exc:
+            if service == DELEGATION_SERVICE:
+                raise AuthError(
+                    "Google refused the Workspace service account's token for reading delegates "
+                    f"({literal(exc, 300)}): check its domain-wide delegation for gmail.settings.basic"
+                ) from None
+            # A 401 makes the credentials try to refresh; without a refresh token that fails.
+            raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
+        except HttpError as exc:
+            status = exc.resp.status
+            throttled = status == 429 or (status == 403 and _reason(exc) in RATE_LIMIT_REASONS)
+            if status == 401:
                 raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
-            except HttpError as exc:
-                status = exc.resp.status
-                throttled = status == 429 or (status == 403 and _reason(exc) in RATE_LIMIT_REASONS)
-                if status == 401:
-                    raise AuthError("Google refused the sign-in (the token is missing, expired or revoked)") from None
-                if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
-                    if service == DELEGATION_SERVICE:  # delegation was set up, and Google still refused
-                        raise AuthError(f"Google refused the Workspace service account: {_message(exc)}") from None
-                    raise DelegationUnavailable(_message(exc)) from None
-                if status == 403 and service in ADMIN_SERVICES and not throttled:
-                    raise AdminAccessDenied(
-                        "Google refused to show Workspace administration data "
-                        f"({_message(exc)}): this account is not a Workspace administrator, or it was signed in "
-                        "without the administrator scopes"
-                    ) from None
-                if not throttled and status not in (500, 502, 503, 504):
-                    raise ProviderError(f"Google answered {status}: {_message(exc)}") from None
-                wait = _retry_after(exc, attempt)
-                last: ConnectorError = (RateLimitedError if throttled else ProviderError)(
-                    f"Google answered {status} and kept answering it after {attempt} tries"
-                )
-            except TransportError as exc:
-                # Renewing the access token failed on the way to Google's token endpoint (network, not refusal).
-                last = NetworkError(f"renewing the sign-in with Google failed ({type(exc).__name__})")
-                wait = 0.5 * attempt
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise ProviderError(f"Google sent data that is not valid JSON ({exc})") from None
-            except TimeoutError:
-                last = NetworkError(f"Google did not answer within {self.timeout:g} s")
-                wait = 0.5 * attempt
-            except (ConnectionError, http.client.HTTPException, OSError) as exc:
-                last = NetworkError(f"the connection to Google failed ({type(exc).__name__})")
-                wait = 0.5 * attempt
-                self._local.services = {}  # a broken connection is not reused
-            if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
-                raise last
-            time.sleep(wait)
+            if status == 403 and _reason(exc) in ("failedPrecondition", "FAILED_PRECONDITION"):
+                if service == DELEGATION_SERVICE:  # delegation was set up, and Google still refused
+                    raise AuthError(f"Google refused the Workspace service account: {_message(exc)}") from None
+                raise DelegationUnavailable(_message(exc)) from None
+            if status == 403 and service in ADMIN_SERVICES and not throttled:
+                raise AdminAccessDenied(
+                    "Google refused to show Workspace administration data "
+                    f"({_message(exc)}): this account is not a Workspace administrator, or it was signed in "
+                    "without the administrator scopes"
+                ) from None
+            if throttled:
+                error: ConnectorError = RateLimitedError(f"Google answered {status} and kept answering it")
+            elif status in RETRYABLE_STATUSES:
+                error = ProviderError(f"Google answered {status} and kept answering it")
+            else:
+                error = ProviderError(f"Google answered {status}: {_message(exc)}")
+            raise Failure(error, status=status, retry_after=exc.resp.get("retry-after")) from None
+        except TransportError as exc:
+            # Renewing the access token failed on the way to Google's token endpoint (network, not refusal).
+            raise Failure(NetworkError(f"renewing the sign-in with Google failed ({type(exc).__name__})")) from None
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise ProviderError(f"Google sent data that is not valid JSON ({exc})") from None
+        except TimeoutError:
+            raise Failure(NetworkError(f"Google did not answer within {self.timeout:g} s")) from None
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            self._local.services = {}  # a broken connection is not reused
+            raise Failure(NetworkError(f"the connection to Google failed ({type(exc).__name__})")) from None
+        if isinstance(result, (str, bytes)):
+            # googleapiclient hands back the raw text when the body is not JSON
+            raise ProviderError("Google sent data that is not valid JSON")
+        return result  # any other JSON value: its shape is judged where it is read (answers)
 
     async def _run(self, make: Callable[[Any], Any], service: str) -> Any:
         async with self._gate:
@@ -362,11 +359,3 @@ def _reason(exc: Any) -> str:
 def _message(exc: Any) -> str:
     """What Google said, shown literally: it reaches the terminal in error messages."""
     return literal(_error_body(exc).get("message") or exc.resp.reason or "no message", 300)
-
-
-def _retry_after(exc: Any, attempt: int) -> float:
-    value = exc.resp.get("retry-after")
-    try:
-        return max(0.0, min(float(value), 60.0)) if value is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
-    except ValueError:
-        return min(0.5 * 2 ** (attempt - 1), 8.0)

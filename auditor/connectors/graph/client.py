@@ -1,12 +1,13 @@
 """Read-only Microsoft Graph connector on httpx.AsyncClient.
 
 Only two kinds of request ever leave it: GET, and POST ``$batch`` whose inner requests are all GETs.
-Throttling (429) and unavailability (503, and other 5xx) are retried honouring Retry-After, bounded in count
-and in total time; inner batch answers are retried the same way. Lists follow ``@odata.nextLink`` — inside
-batches too — with a guard against links that repeat, leave the server or never end. Each resource is
-fetched once per audit and shared between checks. Failures map onto the error tree: 401 AuthError, 403
-:class:`Forbidden`, 429 RateLimitedError, 5xx and malformed answers ProviderError, timeouts and resets
-NetworkError.
+Throttling (429), server errors (500, 502, 503, 504) and network failures are tried again as the connectors'
+one retry policy says (auditor.connectors.retry: Retry-After honoured, bounded in count and in total time);
+inner batch answers the same way, each inner request with its own count and budget. Lists follow
+``@odata.nextLink`` — inside batches too — with a guard against links that repeat, leave the server or never
+end. Each resource is fetched once per audit and shared between checks. Failures map onto the error tree:
+401 AuthError, 403 :class:`Forbidden`, 429 RateLimitedError, 5xx and malformed answers ProviderError,
+timeouts and resets NetworkError.
 
 Every read returns a :class:`~auditor.checkapi.Reading` of typed records
 (:mod:`auditor.checkapi.microsoft`): records that do not fit Graph's documented shape are named in it, parts
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -40,6 +40,7 @@ from auditor.checkapi.microsoft import (
     opens_something,
 )
 from auditor.connectors.graph.records import named, read_list, read_one, validate
+from auditor.connectors.retry import RETRYABLE_STATUSES, Failure, RetryPolicy, Tries
 from auditor.errors import AuthError, ConnectorError, NetworkError, ProviderError, RateLimitedError
 from auditor.safetext import literal
 
@@ -51,7 +52,6 @@ GRAPH_URL = "https://graph.microsoft.com/v1.0"
 MAX_BATCH = 20  # Graph's limit on requests in one $batch
 MAX_PAGES = 2000
 MAX_INNER_PAGES = 200  # pages of one list read inside batches (an item's permissions)
-RETRYABLE = (429, 500, 502, 503, 504)
 # What tells photos and videos, folders and deleted items apart, and rebuilds paths (delta never sends
 # parentReference.path). Not the `shared` facet: delta leaves it out, so sharing is read from permissions.
 DELTA_SELECT = "id,name,file,folder,image,photo,video,parentReference,webUrl,root,deleted"
@@ -90,12 +90,13 @@ class GraphClient:
         max_retries: int = 5,
         concurrency: int = 20,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self.timeout = timeout
-        self.retry_budget = retry_budget
-        self.max_retries = max_retries
+        # The settings' retry_budget, unless a policy is given (tests give one with a clock and sleep of their own).
+        self.retry = retry or RetryPolicy(max_retries=max_retries, budget=retry_budget)
         self.account_type = "work"  # set when the account is opened (source.py)
         self._gate = asyncio.Semaphore(concurrency)
         # Batches never take every connection: the chains of pages (delta, rules) must not queue behind them.
@@ -121,13 +122,11 @@ class GraphClient:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
 
     async def _send(self, method: str, url: str, json_body: Any = None) -> dict[str, Any]:
-        """One request with bounded retries; returns the decoded JSON object."""
+        """One request, tried again as the retry policy says; returns the decoded JSON object."""
         if method != "GET" and not (method == "POST" and url == self._url("$batch")):
             raise ValueError(f"the Graph connector only reads; refused {method} {url}")
-        began = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
+
+        async def attempt() -> dict[str, Any]:
             try:
                 async with self._gate:
                     if method == "GET":
@@ -135,24 +134,16 @@ class GraphClient:
                     else:
                         response = await self._http.post(url, json=json_body)
             except httpx.TimeoutException:
-                last: ConnectorError = NetworkError(f"Microsoft Graph did not answer within {self.timeout:g} s")
-                wait = 0.5 * attempt
+                raise Failure(NetworkError(f"Microsoft Graph did not answer within {self.timeout:g} s")) from None
             except httpx.TransportError as exc:
-                last = NetworkError(f"the connection to Microsoft Graph failed ({type(exc).__name__})")
-                wait = 0.5 * attempt
-            else:
-                status = response.status_code
-                if status < 300:
-                    return _decode(response.content)
-                if status not in RETRYABLE:
-                    raise status_error(status, _message(response.content))
-                wait = retry_after(response.headers.get("retry-after"), attempt)
-                last = (RateLimitedError if status == 429 else ProviderError)(
-                    f"Microsoft Graph answered {status} and kept answering it after {attempt} tries"
-                )
-            if attempt > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
-                raise last
-            await asyncio.sleep(wait)
+                raise Failure(
+                    NetworkError(f"the connection to Microsoft Graph failed ({type(exc).__name__})")
+                ) from None
+            if response.status_code < 300:
+                return _decode(response.content)
+            raise status_failure(response.status_code, _message(response.content), response.headers.get("retry-after"))
+
+        return await self.retry.run_async(attempt)
 
     def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """Fetch once per audit: checks asking for the same resource share one request."""
@@ -219,12 +210,12 @@ class GraphClient:
         return out
 
     async def _batch_chunk(self, paths: list[str], *, paged: bool) -> dict[str, BatchResult]:
-        began = time.monotonic()
         out: dict[str, BatchResult] = {}
         items: dict[str, list[Any]] = {path: [] for path in paths}
         seen: dict[str, set[str]] = {path: set() for path in paths}
         todo: dict[str, str] = {path: path for path in paths}  # path -> the URL to ask for it next
-        retries = 0
+        # Each inner request (each page of a list) counts its own tries and budget, as if sent on its own.
+        tries: dict[str, Tries] = {path: self.retry.start() for path in paths}
         while todo:
             ids = {str(n + 1): path for n, path in enumerate(todo)}
             payload = {"requests": [{"id": rid, "method": "GET", "url": todo[path]} for rid, path in ids.items()]}
@@ -242,9 +233,7 @@ class GraphClient:
                 out.update({path: BatchResult(problem=problem) for path in todo})
                 return out
             following: dict[str, str] = {}
-            again: dict[str, str] = {}
-            waits: list[float] = []
-            last = "Microsoft Graph left requests of a batch unanswered"
+            failed: dict[str, tuple[Tries, Failure]] = {}
             answered: set[str] = set()
             for answer in answers:
                 rid = _answer_id(answer)
@@ -267,28 +256,26 @@ class GraphClient:
                             out[path] = BatchResult(problem=problem)
                         elif following_url:
                             following[path] = following_url
+                            tries[path] = self.retry.start()  # a new page is a new request
                         else:
                             out[path] = BatchResult(body=items[path])
-                elif status in RETRYABLE:
-                    again[path] = todo[path]
-                    waits.append(retry_after(_header(answer, "retry-after"), retries + 1))
-                    last = f"Microsoft Graph answered {status} inside a batch and kept answering it"
-                elif status == 401:
-                    raise status_error(status, _inner_message(inner))
                 else:
-                    out[path] = BatchResult(problem=str(status_error(status, _inner_message(inner))))
+                    failure = status_failure(status, _inner_message(inner), _header(answer, "retry-after"), inner=True)
+                    if isinstance(failure.error, AuthError):
+                        raise failure.error
+                    if self.retry.retryable(failure):
+                        failed[path] = (tries[path], failure)
+                    else:
+                        out[path] = BatchResult(problem=str(failure.error))
             for rid, path in ids.items():
-                if rid not in answered:
-                    again[path] = todo[path]
-            todo = {**following, **again}
+                if rid not in answered:  # a batch answer that leaves a request out is malformed, as one without
+                    out[path] = BatchResult(problem="Microsoft Graph left a request of a batch unanswered")
+            round_ = self.retry.next_round(failed)
+            out.update({path: BatchResult(problem=str(error)) for path, error in round_.given_up.items()})
+            again = {path: todo[path] for path in failed if path not in round_.given_up}
             if again:
-                retries += 1
-                wait = max(waits, default=retry_after(None, retries))
-                if retries > self.max_retries or time.monotonic() - began + wait > self.retry_budget:
-                    out.update({path: BatchResult(problem=f"{last} after {retries} tries") for path in again})
-                    todo = following
-                else:
-                    await asyncio.sleep(wait)
+                await self.retry.async_sleep(round_.wait)
+            todo = {**following, **again}
         return out
 
     def _page_in_batch(self, path: str, body: dict[str, Any], items: list[Any], seen: set[str]) -> tuple[str, str]:
@@ -592,11 +579,16 @@ def status_error(status: int, message: str) -> ConnectorError:
     return ProviderError(f"Microsoft Graph answered {status}: {message}")
 
 
-def retry_after(value: Any, attempt: int) -> float:
-    try:
-        return max(0.0, min(float(value), 60.0)) if value is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
-    except (TypeError, ValueError):
-        return min(0.5 * 2 ** (attempt - 1), 8.0)
+def status_failure(status: int, message: str, retry_after: Any, *, inner: bool = False) -> Failure:
+    """A failed answer classified for the retry policy: throttling and server errors are tried again."""
+    where = " inside a batch" if inner else ""
+    if status == 429:
+        error: ConnectorError = RateLimitedError(f"Microsoft Graph answered 429{where} and kept answering it")
+    elif status in RETRYABLE_STATUSES:
+        error = ProviderError(f"Microsoft Graph answered {status}{where} and kept answering it")
+    else:
+        error = status_error(status, message)
+    return Failure(error, status=status, retry_after=retry_after)
 
 
 def _decode(content: bytes) -> dict[str, Any]:
