@@ -6,12 +6,15 @@ Playbooks, manual checks, indicator sets and sandbox scenarios all come through 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import DataFileError
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
 
 # libyaml's loader when PyYAML was built with it (several times faster); the same safe constructors either way.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -91,14 +94,16 @@ def parse_yaml(text: str, path: str | Path, error: type[DataFileError] = DataFil
     return LocatedYaml(data, lines, name)
 
 
-def read_yaml(path: str | Path, error: type[DataFileError] = DataFileError) -> LocatedYaml:
+def read_yaml(path: str | Path | Traversable, error: type[DataFileError] = DataFileError) -> LocatedYaml:
+    """``path`` may be a package resource (importlib.resources), as the shipped playbooks and checks are."""
+    source = Path(path) if isinstance(path, str) else path
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise error(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise error(str(path), f"cannot be read: {exc.strerror or exc}") from None
-    return parse_yaml(text, path, error)
+    return parse_yaml(text, str(path), error)
 
 
 def validate(

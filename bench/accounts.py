@@ -89,7 +89,7 @@ def google(latency: float) -> None:
         run = asyncio.run(audit(["google"], settings=settings, endpoints=sb.endpoints()))
         wall = time.perf_counter() - began
         requests = sb.requests
-    drive_pages = {}
+    drive_pages: dict[str, int] = {}
     for request in requests:
         if request.path == "/drive/v3/files":
             query = request.query["q"][0]

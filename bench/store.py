@@ -13,11 +13,12 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PAGE = 50
 
 
-def fill(conn, events: int) -> float:  # type: ignore[no-untyped-def]
+def fill(conn: Any, events: int) -> float:  # a SQLCipher connection or a plain sqlite3 one
     rows = [
         (
             f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00+00:00",

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# One name per module. checks/ and playbooks/ sit at the repository's top level but are installed as
+# auditor.checks and auditor.playbooks.data. `python -m pytest` puts the repository on sys.path, where
+# `import checks` would load every check a second time under another name; and pytest puts tests/ on sys.path
+# (its test packages have no parent package), where tests/checks/ would pass for a namespace package `checks`.
+# So the repository leaves sys.path before any test imports anything, and neither name can be imported at all.
+_REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _REPOSITORY]
+for _name in ("checks", "playbooks"):
+    sys.modules[_name] = None  # type: ignore[assignment]  # import raises; importlib.util.find_spec says None
 
 # Shape fuzzing (hypothesis): one profile for every test, so the number of cases each property runs is the
 # figure docs/testing.md records. No deadline: CI machines are slow and loaded; the cases count, not time.

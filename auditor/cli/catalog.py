@@ -34,11 +34,13 @@ def handle_checks(args: argparse.Namespace) -> int:
 
 
 def handle_playbook(args: argparse.Namespace) -> int:
+    from auditor.audit import load_checks
     from auditor.errors import UsageError
-    from auditor.playbooks import builtin_playbooks, render_playbook
+    from auditor.playbooks import builtin_playbooks, covering_checks, render_playbook
 
     library = builtin_playbooks()
     if args.id not in library:
         raise UsageError(f"no playbook {args.id!r}; `auditor checks` lists the playbook IDs")
-    sys.stdout.write(render_playbook(library[args.id]) + "\n")
+    covers = covering_checks(args.id, (check.spec for check in load_checks().values()))
+    sys.stdout.write(render_playbook(library[args.id], covers=covers) + "\n")
     return 0

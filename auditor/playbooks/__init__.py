@@ -1,8 +1,12 @@
-"""Safety-first remediation playbooks: loaded from ``*.yaml`` beside this module and validated on load.
+"""Safety-first remediation playbooks: loaded from the repository's ``playbooks/*.yaml`` (installed inside
+the package as ``auditor.playbooks.data``) and validated on load.
 
 Every playbook starts with safety considerations and the evidence to preserve, then numbered steps per
 platform, how to verify (re-run the check), and when and where to escalate. Remediation prose lives only
 in these YAML files, never in code.
+
+Which checks a playbook closes is written once, in each check's ``playbooks`` (a module's ``SPEC`` or a
+guided check's YAML); :func:`covering_checks` derives the other direction from the checks.
 """
 
 from __future__ import annotations
@@ -11,15 +15,18 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.errors import PlaybookError
-from auditor.model import Finding
+from auditor.model import CheckSpec, Finding
 from auditor.yamlfile import read_yaml, validate
 
-PLAYBOOK_DIR = Path(__file__).parent
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
+
 PLATFORMS = ("any", "linux", "macos", "windows", "android", "iphone", "web", "gmail", "outlook", "exchange")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -37,7 +44,6 @@ class Playbook(BaseModel):
 
     id: str
     title: Text = Field(min_length=3)
-    covers: tuple[str, ...] = Field(min_length=1, description="the check IDs this playbook remediates")
     why: Text = Field(min_length=10, description="why the finding matters, in plain words")
     safety: tuple[Text, ...] = Field(min_length=1, description="read before acting")
     preserve_evidence: tuple[Text, ...] = Field(min_length=1, description="document before changing anything")
@@ -64,9 +70,9 @@ class Playbook(BaseModel):
 
 
 class PlaybookLibrary(Mapping[str, Playbook]):
-    def __init__(self, playbooks: Mapping[str, Playbook], files: Mapping[str, Path]) -> None:
+    def __init__(self, playbooks: Mapping[str, Playbook], origins: Mapping[str, Traversable]) -> None:
         self._playbooks = dict(playbooks)
-        self.files = dict(files)
+        self.files = dict(origins)  # the file each playbook was read from
 
     def __getitem__(self, key: str) -> Playbook:
         return self._playbooks[key]
@@ -81,7 +87,13 @@ class PlaybookLibrary(Mapping[str, Playbook]):
         return [self._playbooks[p] for p in finding.playbooks if p in self._playbooks]
 
 
-def load_playbook_file(path: Path) -> list[Playbook]:
+def shipped_playbooks() -> Traversable:
+    """The folder of the playbooks that ship with the tool: the repository's playbooks/, installed inside the
+    package as ``auditor.playbooks.data`` (an editable install maps the name to the repository's folder)."""
+    return files("auditor.playbooks.data")
+
+
+def load_playbook_file(path: Traversable) -> list[Playbook]:
     """One file holds one playbook (a mapping) or several (a list of mappings)."""
     located = read_yaml(path, PlaybookError)
     data = located.data
@@ -92,21 +104,22 @@ def load_playbook_file(path: Path) -> list[Playbook]:
     raise PlaybookError(str(path), "must hold a playbook (a mapping) or a list of playbooks", line=1)
 
 
-def load_playbooks(directories: Iterable[Path] = (PLAYBOOK_DIR,)) -> PlaybookLibrary:
+def load_playbooks(directories: Iterable[Traversable] | None = None) -> PlaybookLibrary:
+    """The playbooks in ``directories`` (folders or package resources), the shipped ones by default."""
     playbooks: dict[str, Playbook] = {}
-    files: dict[str, Path] = {}
-    for directory in directories:
-        for path in sorted(Path(directory).glob("*.yaml")):
+    origins: dict[str, Traversable] = {}
+    for directory in [shipped_playbooks()] if directories is None else directories:
+        for path in sorted((p for p in directory.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
             for playbook in load_playbook_file(path):
                 if playbook.id in playbooks:
                     raise PlaybookError(
                         str(path),
-                        f"playbook ID {playbook.id!r} is already defined in {files[playbook.id]}",
+                        f"playbook ID {playbook.id!r} is already defined in {origins[playbook.id]}",
                         field="id",
                     )
                 playbooks[playbook.id] = playbook
-                files[playbook.id] = path
-    return PlaybookLibrary(playbooks, files)
+                origins[playbook.id] = path
+    return PlaybookLibrary(playbooks, origins)
 
 
 @lru_cache(maxsize=1)
@@ -114,8 +127,14 @@ def builtin_playbooks() -> PlaybookLibrary:
     return load_playbooks()
 
 
-def render_playbook(playbook: Playbook, width: int = 80) -> str:
-    """Plain text of a playbook, safety first, wrapped to ``width``. The text is ours, not a provider's."""
+def covering_checks(playbook_id: str, checks: Iterable[CheckSpec]) -> list[str]:
+    """The IDs of the checks that name this playbook, sorted: the checks are where the link is written."""
+    return sorted(spec.id for spec in checks if playbook_id in spec.playbooks)
+
+
+def render_playbook(playbook: Playbook, width: int = 80, covers: Iterable[str] = ()) -> str:
+    """Plain text of a playbook, safety first, wrapped to ``width``. The text is ours, not a provider's.
+    ``covers`` (the checks that name it, from :func:`covering_checks`) ends the text when given."""
 
     def item(text: str, bullet: str = "•") -> list[str]:
         return textwrap.wrap(text, width, initial_indent=f"  {bullet} ", subsequent_indent="    ")
@@ -140,5 +159,7 @@ def render_playbook(playbook: Playbook, width: int = 80) -> str:
     out += ["", "When to get more help:"]
     for e in playbook.escalate:
         out += item(f"{e.when}: {e.where}")
-    out += ["", f"Covers checks: {', '.join(playbook.covers)}"]
+    covered = list(covers)
+    if covered:
+        out += ["", *textwrap.wrap(f"Covers checks: {', '.join(covered)}", width, subsequent_indent="  ")]
     return "\n".join(out)

@@ -22,8 +22,7 @@ def test_no_test_or_bench_names_a_folder_beside_the_repository() -> None:
     assert offenders == []
 
 
-def test_the_indicator_set_the_tests_use_is_inside_the_repository() -> None:
-    from tests.conftest import SHIPPED_IOCS
-
-    assert SHIPPED_IOCS.resolve().is_relative_to(REPO)
-    assert (SHIPPED_IOCS / "ioc.yaml").is_file() and (SHIPPED_IOCS / "watchware.yaml").is_file()
+def test_the_indicator_set_the_tests_use_is_inside_the_repository(shipped_iocs: Path) -> None:
+    # Through the fixture: importing tests/conftest.py by another name would run it twice.
+    assert shipped_iocs.resolve().is_relative_to(REPO)
+    assert (shipped_iocs / "ioc.yaml").is_file() and (shipped_iocs / "watchware.yaml").is_file()

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import PlaybookError
-from auditor.playbooks import builtin_playbooks, load_playbooks, render_playbook
+from auditor.playbooks import builtin_playbooks, covering_checks, load_playbooks, render_playbook
 
 GOOD = """\
 id: test-playbook
 title: A test playbook
-covers: [device.processes]
 why: Because someone may be watching what you do.
 safety:
   - Removing it can alert whoever installed it.
@@ -47,7 +46,7 @@ def test_wrong_field_type_names_file_line_and_field(tmp_path: Path) -> None:
         load_playbooks([folder])
     message = str(info.value)
     assert "p.yaml" in message
-    assert "line 10" in message
+    assert "line 9" in message
     assert "steps.linux" in message
 
 
@@ -74,7 +73,7 @@ def test_a_key_written_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
     bad = GOOD.replace(
         "verify: Run the check again.", "steps:\n  linux:\n    - Something else.\nverify: Run the check again."
     )
-    with pytest.raises(PlaybookError, match=r"p\.yaml, line 12: the key 'steps' appears twice \(first on line 9\)"):
+    with pytest.raises(PlaybookError, match=r"p\.yaml, line 11: the key 'steps' appears twice \(first on line 8\)"):
         load_playbooks([write(tmp_path, bad)])
 
 
@@ -92,23 +91,31 @@ def test_duplicate_playbook_id_is_an_error(tmp_path: Path) -> None:
         load_playbooks([folder])
 
 
-def test_every_shipped_playbook_is_safety_first_and_covers_real_checks() -> None:
+def test_every_shipped_playbook_is_safety_first_and_used_by_some_check() -> None:
     from auditor.audit import load_checks
 
-    checks = load_checks()
+    specs = [c.spec for c in load_checks().values()]
     library = builtin_playbooks()
     assert library
     for playbook in library.values():
-        missing = [c for c in playbook.covers if c not in checks]
-        assert not missing, f"{playbook.id} covers unknown checks {missing}"
-        text = render_playbook(playbook)
+        covers = covering_checks(playbook.id, specs)
+        assert covers, f"{playbook.id}: no check names it in its playbooks"
+        text = render_playbook(playbook, covers=covers)
         assert text.index("safety") < text.index("Save the evidence first") < text.index("Steps")
+        assert text.rstrip().endswith(covers[-1])
 
 
-def test_every_shipped_check_has_a_playbook_that_covers_it() -> None:
+def test_every_shipped_check_names_playbooks_that_exist() -> None:
     from auditor.audit import load_checks
 
     library = builtin_playbooks()
     for check in load_checks().values():
-        covering = [p for p in check.spec.playbooks if check.spec.id in library[p].covers]
-        assert covering, f"{check.spec.id}: none of its playbooks {check.spec.playbooks} lists it in covers"
+        assert check.spec.playbooks, f"{check.spec.id} names no playbook"
+        missing = [p for p in check.spec.playbooks if p not in library]
+        assert not missing, f"{check.spec.id} names unknown playbooks {missing}"
+
+
+def test_a_playbook_file_may_not_say_which_checks_it_covers(tmp_path: Path) -> None:
+    # The link is written once, in the checks; a second copy in the playbook would drift from it.
+    with pytest.raises(PlaybookError, match="covers"):
+        load_playbooks([write(tmp_path, GOOD.replace("title: A test playbook", "title: A test playbook\ncovers: [x]"))])

@@ -133,7 +133,7 @@ def test_media_shared_with_a_whole_domain_is_reported() -> None:
 
 def test_a_drive_permission_google_does_not_name_is_never_dropped() -> None:
     from auditor.checkapi.google import DrivePermission as P
-    from auditor.checks.google.drive_shared_people import UNNAMED, people
+    from auditor.checks.google.drive_people_media import UNNAMED, people
 
     assert people(P(type="user", role="reader")) == [UNNAMED]
     assert people(P(type="group", role="writer", emailAddress="g@example.org")) == ["g@example.org"]

@@ -118,7 +118,7 @@ def test_the_practice_token_endpoint_checks_the_jwt(tmp_path: Path) -> None:
 
 
 def test_the_persons_own_sign_in_never_lists_delegates() -> None:
-    from tests.sandbox.test_google_sandbox import _signed_in
+    from sandbox.test_google_sandbox import _signed_in  # type: ignore[import-not-found]
 
     with Sandbox(scenario(delegation=True)) as sb:
         tokens = _signed_in(sb, GMAIL_SETTINGS)

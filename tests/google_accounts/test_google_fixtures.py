@@ -313,7 +313,7 @@ def test_a_pending_forwarding_address_is_said_to_be_waiting_for_confirmation() -
 
 
 def test_a_confirmed_forwarding_address_is_said_to_be_usable() -> None:
-    from auditor.checks.google.forwarding_addresses import state
+    from auditor.checks.google.gmail_forwarding_addresses import state
 
     accepted = state(ForwardingAddress(forwardingEmail="a@b.example", verificationStatus="accepted"), "a@b.example")
     unknown = state(ForwardingAddress(forwardingEmail="a@b.example"), "a@b.example")
@@ -372,7 +372,7 @@ def test_filter_criteria_are_said_in_plain_words_and_shown_literally() -> None:
     ],
 )
 def test_filter_criteria_words(criteria: dict[str, Any], words: str) -> None:
-    from auditor.checks.google.filters import describe
+    from auditor.checks.google.gmail_filters import describe
 
     assert describe(GmailFilter.model_validate({"criteria": criteria}).criteria) == words
 
