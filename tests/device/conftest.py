@@ -1,5 +1,5 @@
-"""What the device tests share: real programs with chosen names, a prepared folder tree, and a client that
-speaks DeviceReads with readings a test chooses."""
+"""What the device tests share (here and in tests/checks/device/): real programs with chosen names, a prepared
+folder tree, a client that speaks DeviceReads with readings a test chooses, and one check run over it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from auditor.audit import load_checks
-from auditor.checkapi import Decisions, Reading, Source
+from auditor.checkapi import CheckContext, Decisions, Reading, Source
 from auditor.checkapi.device import (
     AuthorizedKey,
     AutostartEntry,
@@ -24,12 +25,14 @@ from auditor.checkapi.device import (
     ProcessInfo,
     SshdSettings,
 )
+from auditor.device.catalog import Catalog, builtin_catalog
 from auditor.device.source import device_source
-from auditor.engine import run_audit
-from auditor.iocs import install_from_files
+from auditor.engine import LoadedCheck, run_audit
+from auditor.iocs import Indicators, install_from_files, load_indicator_files
 from auditor.model import AuditRun, Finding
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "device"
+SHIPPED = Path(__file__).resolve().parents[2] / "auditor" / "iocs" / "data"
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 
 
@@ -127,7 +130,8 @@ class ChosenReadings:
         return self.autostart
 
 
-def device_checks() -> dict[str, object]:
+@cache
+def device_checks() -> dict[str, LoadedCheck]:
     return {cid: check for cid, check in load_checks().items() if check.spec.kind == "device"}
 
 
@@ -136,3 +140,28 @@ def chosen_source(client: DeviceReads) -> Source:
     source = device_source(client)
     assert source.unavailable == {}, source.unavailable
     return source
+
+
+@cache
+def shipped_indicators() -> Indicators:
+    return load_indicator_files([SHIPPED / "ioc.yaml", SHIPPED / "watchware.yaml"])
+
+
+@cache
+def catalog() -> Catalog:
+    return builtin_catalog()
+
+
+def run_check(check_id: str, client: DeviceReads, decisions: Decisions | None = None) -> list[Finding]:
+    """One device check, called directly (an exception fails the test), with the real catalog and shipped
+    indicator set and the chosen readings."""
+    source = Source(
+        kind="device",
+        target="This computer (test)",
+        clients={"device": client, "catalog": catalog(), "indicators": shipped_indicators()},
+    )
+    check = device_checks()[check_id]
+    findings = check.run(CheckContext(spec=check.spec, source=source, decisions=decisions or Decisions()))
+    assert isinstance(findings, list) and findings, check_id
+    assert all(isinstance(f, Finding) for f in findings)
+    return findings
