@@ -9,35 +9,20 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import audit, load_checks
-from auditor.checkapi import Decisions, Source
+from auditor.checkapi import Source
 from auditor.cli import main
 from auditor.config import Endpoints, Settings
 from auditor.connectors.ews.client import ExchangeClient, ExchangeLogin
 from auditor.engine import run_audit
 from auditor.errors import ConfigError
-from auditor.model import AuditRun, Severity, Status, fingerprint
-from auditor.sandbox import FaultRule, Sandbox, load_scenario
-from auditor.sandbox.exchange import Delegate, FolderPermissions, InboxRule, OofSettings, RuleActions, RulePredicates
+from auditor.model import AuditRun, Severity, Status
+from auditor.sandbox import FaultRule, Sandbox
 
-FAST = Settings(request_timeout=1.0, retry_budget=4.0)
+from .readings import FAST, by_check, run_exchange, statuses
+
 CHECKS = {"exchange.inbox_rules", "exchange.delegates", "exchange.automatic_replies"}
 GUIDED = {"exchange.manual_forwarding", "exchange.manual_mobile_devices", "exchange.manual_mailbox_permissions"}
 ANN = "ann.example@contoso.example"
-
-
-def run_exchange(sb: Sandbox, decisions: Decisions | None = None, settings: Settings = FAST) -> AuditRun:
-    return asyncio.run(audit(["exchange"], settings=settings, endpoints=sb.endpoints(), decisions=decisions))
-
-
-def by_check(run: AuditRun) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for finding in run.findings:
-        out.setdefault(finding.check, []).append(finding)
-    return out
-
-
-def statuses(run: AuditRun, check: str) -> list[Status]:
-    return [f.status for f in by_check(run).get(check, [])]
 
 
 def test_compromised_mailbox_over_a_bearer_token() -> None:
@@ -100,129 +85,6 @@ def test_only_reads_reach_the_server() -> None:
         "close",
         "aclose",
     }
-
-
-def scenario_with(**changes: object):
-    scenario = load_scenario("clean")
-    data = scenario.sections["exchange"]
-    for key, value in changes.items():
-        setattr(data, key, value)
-    return scenario
-
-
-def test_rule_forwarding_as_attachment_without_hiding_is_high() -> None:
-    rule = InboxRule(
-        DisplayName="Copy",
-        Actions=RuleActions(ForwardAsAttachmentToRecipients=["x@elsewhere.example", "y@elsewhere.example"]),
-    )
-    with Sandbox(scenario_with(inbox_rules=[rule])) as sb:
-        run = run_exchange(sb)
-    [finding] = by_check(run)["exchange.inbox_rules"]
-    assert (finding.status, finding.severity) == (Status.FOUND, Severity.HIGH)
-    assert "forwards as an attachment to x@elsewhere.example, y@elsewhere.example" in finding.title
-
-
-def test_rule_sending_text_message_alerts_to_a_phone_is_found() -> None:
-    """SendSMSAlertToRecipients (RuleActionsType): word of each matching message goes to a phone."""
-    rule = InboxRule(
-        RuleId="sms",
-        DisplayName="Ping",
-        Actions=RuleActions(SendSMSAlertToRecipients=[{"EmailAddress": "+15550100", "RoutingType": "MOBILE"}]),
-    )
-    with Sandbox(scenario_with(inbox_rules=[rule])) as sb:
-        run = run_exchange(sb)
-    [finding] = by_check(run)["exchange.inbox_rules"]
-    assert (finding.status, finding.severity) == (Status.FOUND, Severity.HIGH)
-    assert "sends text-message alerts to +15550100 (a phone)" in finding.title
-
-
-def test_rule_hiding_security_mail_is_review_then_found_or_gone() -> None:
-    rule = InboxRule(
-        RuleId="hide-1",
-        DisplayName="tidy",
-        Conditions=RulePredicates(ContainsSubjectStrings=["Security alert"]),
-        Actions=RuleActions(PermanentDelete=True),
-    )
-    harmless = InboxRule(DisplayName="shop", Actions=RuleActions(Delete=True))
-    scenario = scenario_with(inbox_rules=[rule, harmless])
-    target = "sam.example@contoso.example"
-    fp = fingerprint("exchange.inbox_rules", target, "hide-1")
-    with Sandbox(scenario) as sb:
-        first = run_exchange(sb)
-        not_mine = run_exchange(sb, Decisions({fp: "not-mine"}))
-        mine = run_exchange(sb, Decisions({fp: "mine"}))
-    [review] = by_check(first)["exchange.inbox_rules"]
-    assert review.status is Status.REVIEW and "deletes it permanently" in review.title
-    assert statuses(not_mine, "exchange.inbox_rules") == [Status.FOUND]
-    assert statuses(mine, "exchange.inbox_rules") == [Status.CLEAR]
-
-
-def test_delegates_review_each_and_found_for_strong_powers() -> None:
-    delegates = [
-        Delegate(
-            PrimarySmtpAddress="assistant@contoso.example",
-            DisplayName="Assistant",
-            DelegatePermissions=FolderPermissions(CalendarFolderPermissionLevel="Reviewer"),
-        ),
-        Delegate(
-            PrimarySmtpAddress="inbox.editor@contoso.example",
-            DelegatePermissions=FolderPermissions(InboxFolderPermissionLevel="Editor"),
-        ),
-        Delegate(PrimarySmtpAddress="meetings@contoso.example", ReceiveCopiesOfMeetingMessages=True),
-    ]
-    target = "sam.example@contoso.example"
-    with Sandbox(scenario_with(delegates=delegates)) as sb:
-        first = run_exchange(sb)
-        fp = fingerprint("exchange.delegates", target, "assistant@contoso.example")
-        strong = fingerprint("exchange.delegates", target, "inbox.editor@contoso.example")
-        answered = run_exchange(sb, Decisions({fp: "not-mine", strong: "mine"}))
-    found = {f.subject: f for f in by_check(first)["exchange.delegates"]}
-    assert found["assistant@contoso.example"].status is Status.REVIEW
-    assert "Calendar: Reviewer" in found["assistant@contoso.example"].title
-    assert found["inbox.editor@contoso.example"].status is Status.FOUND
-    assert "can read, change and delete your mail" in found["inbox.editor@contoso.example"].title
-    assert found["meetings@contoso.example"].status is Status.FOUND
-    assert found["meetings@contoso.example"].severity is Severity.HIGH
-    after = {f.subject: f.status for f in by_check(answered)["exchange.delegates"]}
-    assert after == {"assistant@contoso.example": Status.FOUND, "meetings@contoso.example": Status.FOUND}
-
-
-def test_meeting_requests_sent_only_to_delegates_is_a_question() -> None:
-    delegate = Delegate(PrimarySmtpAddress="pa@contoso.example", ReceiveCopiesOfMeetingMessages=True)
-    with Sandbox(scenario_with(delegates=[delegate], deliver_meeting_requests="DelegatesOnly")) as sb:
-        only = run_exchange(sb)
-    with Sandbox(scenario_with(delegates=[delegate], deliver_meeting_requests="DelegatesAndMe")) as sb:
-        both = run_exchange(sb)
-    subjects = {f.subject: f.status for f in by_check(only)["exchange.delegates"]}
-    assert subjects == {"deliver-meeting-requests": Status.REVIEW, "pa@contoso.example": Status.FOUND}
-    assert {f.subject for f in by_check(both)["exchange.delegates"]} == {"pa@contoso.example"}
-
-
-@pytest.mark.parametrize(
-    ("oof", "expected"),
-    [
-        (OofSettings(OofState="Enabled", ExternalAudience="All"), Status.REVIEW),
-        (OofSettings(OofState="Enabled", ExternalAudience="Known"), Status.REVIEW),
-        (OofSettings(OofState="Scheduled", ExternalAudience="All", EndTime="2099-01-01T00:00:00Z"), Status.REVIEW),
-        (OofSettings(OofState="Scheduled", ExternalAudience="All", EndTime="2020-01-01T00:00:00Z"), Status.CLEAR),
-        (OofSettings(OofState="Enabled", ExternalAudience="None"), Status.CLEAR),
-        (OofSettings(OofState="Disabled", ExternalAudience="All"), Status.CLEAR),
-    ],
-)
-def test_automatic_replies_rule(oof: OofSettings, expected: Status) -> None:
-    with Sandbox(scenario_with(oof=oof)) as sb:
-        run = run_exchange(sb)
-    assert statuses(run, "exchange.automatic_replies") == [expected]
-
-
-def test_automatic_replies_decisions() -> None:
-    target = "sam.example@contoso.example"
-    fp = fingerprint("exchange.automatic_replies", target, "automatic-replies:All")
-    with Sandbox(scenario_with(oof=OofSettings(OofState="Enabled", ExternalAudience="All"))) as sb:
-        not_mine = run_exchange(sb, Decisions({fp: "not-mine"}))
-        mine = run_exchange(sb, Decisions({fp: "mine"}))
-    assert statuses(not_mine, "exchange.automatic_replies") == [Status.FOUND]
-    assert statuses(mine, "exchange.automatic_replies") == [Status.CLEAR]
 
 
 # -- faults -----------------------------------------------------------------------------------------
