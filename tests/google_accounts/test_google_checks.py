@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from auditor.audit import audit
 from auditor.checkapi import Decisions
 from auditor.cli import main
-from auditor.config import Settings
-from auditor.model import AuditRun, Status, fingerprint
-from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.model import Status
+from auditor.sandbox import FaultRule, Sandbox
 
-FAST = Settings(request_timeout=1.0, retry_budget=4.0)
+from .practice import by_check, run_google
+
 GOOGLE_CHECKS = {
     "google.gmail_autoforward",
     "google.gmail_forwarding_addresses",
@@ -26,21 +24,6 @@ GOOGLE_CHECKS = {
     "google.drive_public_media",
     "google.drive_people_media",
 }
-
-
-def run_google(sb: Sandbox, decisions: Decisions | None = None) -> AuditRun:
-    return asyncio.run(audit(["google"], settings=FAST, endpoints=sb.endpoints(), decisions=decisions))
-
-
-def by_check(run: AuditRun) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for finding in run.findings:
-        out.setdefault(finding.check, []).append(finding)
-    return out
-
-
-def statuses(run: AuditRun, check: str) -> list[Status]:
-    return [f.status for f in by_check(run).get(check, [])]
 
 
 def test_compromised_account() -> None:
@@ -81,28 +64,6 @@ def test_clean_account_is_clear_everywhere() -> None:
     assert run.exit_code == 0
 
 
-def test_decisions_mine_and_not_mine() -> None:
-    with Sandbox("compromised") as sb:
-        fp = fingerprint("google.gmail_autoforward", "ann.example@gmail.com", "keepingtabs@proton.example")
-        not_mine = run_google(sb, Decisions({fp: "not-mine"}))
-        mine = run_google(sb, Decisions({fp: "mine"}))
-    assert statuses(not_mine, "google.gmail_autoforward") == [Status.FOUND]
-    assert statuses(mine, "google.gmail_autoforward") == [Status.CLEAR]
-
-
-def test_delegates_are_read_with_domain_wide_delegation() -> None:
-    scenario = load_scenario("compromised")
-    data = scenario.sections["google"]
-    data.domain_wide_delegation = True
-    from auditor.sandbox.google import Delegate
-
-    data.delegates = [Delegate(delegateEmail="mark.ex@gmail.example")]
-    with Sandbox(scenario) as sb:
-        run = run_google(sb)
-    delegates = by_check(run)["google.gmail_delegates"]
-    assert [(f.status, f.subject) for f in delegates] == [(Status.REVIEW, "mark.ex@gmail.example")]
-
-
 def test_only_reads_and_server_side_drive_filters() -> None:
     with Sandbox("compromised") as sb:
         run_google(sb)
@@ -116,29 +77,6 @@ def test_only_reads_and_server_side_drive_filters() -> None:
     assert not any("permissions" in r.path for r in requests)
     settings = [r.path for r in requests if "/settings/" in r.path]
     assert len(settings) == len(set(settings)), "a settings resource was fetched twice"
-
-
-def test_media_shared_with_a_whole_domain_is_reported() -> None:
-    from auditor.sandbox import load_scenario
-    from auditor.sandbox.google import DriveFile
-
-    scenario = load_scenario("clean")
-    scenario.sections["google"].drive.append(DriveFile(name="IMG_0001.jpg", visibility="domainWithLink"))
-    with Sandbox(scenario) as sb:
-        run = run_google(sb)
-    people = by_check(run)["google.drive_people_media"]
-    assert [(f.status, f.subject) for f in people] == [(Status.REVIEW, "everyone at gmail.com")]
-    assert people[0].evidence["files"][0]["name"] == "IMG_0001.jpg"
-
-
-def test_a_drive_permission_google_does_not_name_is_never_dropped() -> None:
-    from auditor.checkapi.google import DrivePermission as P
-    from auditor.checks.google.drive_people_media import UNNAMED, people
-
-    assert people(P(type="user", role="reader")) == [UNNAMED]
-    assert people(P(type="group", role="writer", emailAddress="g@example.org")) == ["g@example.org"]
-    assert people(P(type="user", role="owner", emailAddress="me@example.org")) == []
-    assert people(P(type="anyone", role="reader")) == []  # the anyone-with-the-link check reports these
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "reset"])
@@ -310,13 +248,3 @@ def test_gmail_delegation_by_hand_is_answered(capsys, monkeypatch) -> None:
     assert "Grant access to your account" in " ".join(by["google.manual_delegation"]["evidence"]["where_to_look"])
     assert by["google.gmail_delegates"]["status"] == "skipped"
     assert "Gmail delegation" in by["google.gmail_delegates"]["detail"]
-
-
-def test_with_domain_wide_delegation_the_guided_look_stays_asked() -> None:
-    """Delegates read through the API do not replace the by-hand look, which stays a question until answered."""
-    scenario = load_scenario("clean")
-    scenario.sections["google"].domain_wide_delegation = True
-    with Sandbox(scenario) as sb:
-        run = run_google(sb)
-    assert statuses(run, "google.gmail_delegates") == [Status.CLEAR]
-    assert statuses(run, "google.manual_delegation") == [Status.MANUAL]

@@ -1,5 +1,5 @@
-"""Each Gmail check's review, found and clear, filters' severity for each way of hiding mail, and the connector's
-paging, Retry-After, retry bounds and concurrency — through googleapiclient against the practice server."""
+"""Each Gmail check's review, found and clear, and the connector's Retry-After, retry bounds and concurrency —
+through googleapiclient against the practice server."""
 
 from __future__ import annotations
 
@@ -9,36 +9,11 @@ from pathlib import Path
 
 from auditor.checkapi import Decisions
 from auditor.config import Settings
-from auditor.model import Severity, Status, fingerprint
-from auditor.sandbox import FaultRule, Sandbox, load_scenario
-from auditor.sandbox.google import DriveFile
-from auditor.sandbox.scenario import Scenario
+from auditor.model import Status, fingerprint
+from auditor.sandbox import FaultRule, Sandbox
 
-from .test_google_checks import by_check, run_google, statuses
+from .practice import EVERY_GMAIL_PATH, KIM, by_check, run_google, scenario_from, statuses
 
-KIM = "kim.example@gmail.com"
-EVERY_GMAIL_PATH = """name: every-gmail-path
-google:
-  account: kim.example@gmail.com
-  domain_wide_delegation: true
-  forwarding_addresses: [{forwardingEmail: watcher@proton.example}]
-  send_as:
-    - {sendAsEmail: kim.example@gmail.com, isPrimary: true}
-    - {sendAsEmail: alias@outlook.example}
-  imap: {enabled: true}
-  pop: {accessWindow: allMail}
-  delegates: [{delegateEmail: mark.ex@gmail.example}]
-  drive:
-    - {name: beach.jpg, visibility: limited, shared_with: [mark.ex@gmail.example]}
-  filters:
-    - {id: f-trash, criteria: {from: boss@example.org}, action: {forward: x1@proton.example, addLabelIds: [TRASH]}}
-    - {id: f-skip, criteria: {subject: invoice}, action: {forward: x2@proton.example, removeLabelIds: [INBOX]}}
-    - {id: f-read, criteria: {to: kim}, action: {forward: x3@proton.example, removeLabelIds: [UNREAD]}}
-    - {id: f-plain, criteria: {from: news@example.org}, action: {forward: x4@proton.example}}
-    - {id: f-alerts, criteria: {from: no-reply@accounts.google.com}, action: {addLabelIds: [TRASH]}}
-    - {id: f-codes, criteria: {subject: verification code}, action: {removeLabelIds: [UNREAD, INBOX]}}
-    - {id: f-shop, criteria: {from: shop.example}, action: {addLabelIds: [TRASH]}}
-"""
 # check -> the subject of its one question in the scenario above
 QUESTIONS = {
     "google.gmail_forwarding_addresses": "watcher@proton.example",
@@ -46,12 +21,6 @@ QUESTIONS = {
     "google.gmail_delegates": "mark.ex@gmail.example",
     "google.drive_people_media": "mark.ex@gmail.example",
 }
-
-
-def scenario_from(tmp_path: Path, text: str) -> Scenario:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_scenario(path)
 
 
 def test_every_gmail_check_reviews_then_finds_when_not_mine_and_clears_when_mine(tmp_path: Path) -> None:
@@ -70,44 +39,6 @@ def test_every_gmail_check_reviews_then_finds_when_not_mine_and_clears_when_mine
         assert set(statuses(not_mine, check)) == {Status.FOUND}, check
         assert statuses(mine, check) == [Status.CLEAR], check
     assert by_check(mine)["google.gmail_forwarding_addresses"][0].title == "Every forwarding address is yours"
-
-
-def test_filter_severity_for_each_way_of_hiding(tmp_path: Path) -> None:
-    with Sandbox(scenario_from(tmp_path, EVERY_GMAIL_PATH)) as sb:
-        first = run_google(sb)
-        alerts, codes = (fingerprint("google.gmail_filters", KIM, f) for f in ("f-alerts", "f-codes"))
-        second = run_google(sb, Decisions({alerts: "not-mine", codes: "mine"}))
-    filters = {f.subject: f for f in by_check(first)["google.gmail_filters"]}
-    assert {s: (f.status, f.severity) for s, f in filters.items()} == {
-        "f-trash": (Status.FOUND, Severity.CRITICAL),
-        "f-skip": (Status.FOUND, Severity.CRITICAL),
-        "f-read": (Status.FOUND, Severity.CRITICAL),
-        "f-plain": (Status.FOUND, Severity.HIGH),  # forwards, hides nothing
-        "f-alerts": (Status.REVIEW, Severity.HIGH),  # deletes Google's security mail
-        "f-codes": (Status.REVIEW, Severity.HIGH),  # marks verification codes read and skips the inbox
-    }  # f-shop deletes shop mail: not a way in, not reported
-    assert "deletes it" in filters["f-trash"].title and "x1@proton.example" in filters["f-trash"].title
-    assert "skips the inbox" in filters["f-skip"].title
-    assert "marks it read" in filters["f-read"].title
-    assert "(skips the inbox, marks it read)" in filters["f-codes"].title
-    after = {f.subject: f.status for f in by_check(second)["google.gmail_filters"]}
-    assert after["f-alerts"] is Status.FOUND and "f-codes" not in after
-
-
-def test_drive_media_across_several_pages_are_all_reported() -> None:
-    scenario = load_scenario("clean")
-    drive = scenario.sections["google"].drive
-    drive += [DriveFile(name=f"IMG_{n:04}.jpg", visibility="anyoneWithLink") for n in range(2500)]
-    drive += [
-        DriveFile(name=f"notes-{n}.pdf", mimeType="application/pdf", visibility="anyoneWithLink") for n in range(50)
-    ]
-    with Sandbox(scenario) as sb:
-        run = run_google(sb)
-        pages = [r for r in sb.requests if r.path == "/drive/v3/files" and "anyoneWithLink" in r.query["q"][0]]
-    media = by_check(run)["google.drive_public_media"]
-    assert len(media) == 2500 and {f.status for f in media} == {Status.FOUND}
-    assert len({f.evidence["name"] for f in media}) == 2500  # every page read once, none twice
-    assert [bool(r.query.get("pageToken")) for r in pages] == [False, True, True]  # 1000 + 1000 + 500
 
 
 def test_retry_after_is_waited_for() -> None:

@@ -17,7 +17,7 @@ from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.google import Delegate
 from auditor.sandbox.google_oauth import SERVICE_ACCOUNT, service_account_file_text
 
-from .test_google_checks import by_check, statuses
+from .practice import by_check, statuses
 
 ANN = "ann.example@gmail.com"
 GMAIL_SETTINGS = "https://www.googleapis.com/auth/gmail.settings.basic"

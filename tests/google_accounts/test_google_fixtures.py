@@ -1,8 +1,8 @@
 """Google's own example answers (tests/fixtures/google, credited in its README): read whole by the connector,
 valid against the discovery schemas, served by the practice server through the real google-api-python-client to
-the right findings — and the practice server's own Gmail answers equal Google's for the same data. Also the
-three bugs of the settings checks: an answer of ``{}`` is not clear, a forwarding address waiting for
-confirmation is said to be waiting, and filter criteria are said in plain words."""
+the right findings — and the practice server's own Gmail answers equal Google's for the same data; a server
+answering empty objects is not clear. (The bugs of single settings checks are tested beside each check, in
+tests/checks/google/.)"""
 
 from __future__ import annotations
 
@@ -19,17 +19,16 @@ import pytest
 from sandbox.discovery import problems
 
 from auditor.audit import audit
-from auditor.checkapi.google import ForwardingAddress, GmailFilter
 from auditor.cli import main
 from auditor.config import GoogleSettings, Settings
 from auditor.connectors.google import answers
-from auditor.model import AuditRun, Finding, Severity, Status
+from auditor.model import AuditRun, Finding
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.google import Delegate, FilterAction, FilterCriteria
 from auditor.sandbox.google import ForwardingAddress as ScenarioAddress
 from auditor.sandbox.google import GmailFilter as ScenarioFilter
 
-from .answering import FIXTURES, AnsweringClient, fixture, quiet_answers, run_check
+from .answering import FIXTURES, fixture
 
 ADMIN = Settings(google=GoogleSettings(workspace_admin=True), request_timeout=2.0, retry_budget=3.0)
 LIZ = "liz@example.com"
@@ -250,39 +249,6 @@ def test_a_server_answering_empty_objects_is_not_clear(empty_objects: str, monke
     assert by_check["google.gmail_autoforward"]["status"] == "clear"
 
 
-@pytest.mark.parametrize(
-    ("answer", "status"),
-    [
-        ({}, Status.ERROR),  # accessWindowUnspecified
-        ({"accessWindow": "accessWindowUnspecified"}, Status.ERROR),
-        ({"accessWindow": "disabled"}, Status.CLEAR),
-        ({"accessWindow": None}, Status.ERROR),
-        ({"accessWindow": "sometimes"}, Status.ERROR),
-        ({"accessWindow": "allMail"}, Status.REVIEW),
-    ],
-)
-def test_pop_is_clear_only_when_gmail_says_disabled(answer: dict[str, Any], status: Status) -> None:
-    bodies = {**quiet_answers(), "pop": answer}
-    assert {f.status for f in run_check("google.gmail_pop_imap", AnsweringClient(bodies))} == {status}
-
-
-@pytest.mark.parametrize(
-    ("answer", "status"),
-    [
-        ({}, Status.CLEAR),  # documented: enabled left out is false
-        ({"enabled": False}, Status.CLEAR),
-        ({"enabled": None}, Status.ERROR),
-        ({"enabled": "false"}, Status.ERROR),
-        ({"enabled": 0}, Status.ERROR),
-        ([], Status.ERROR),
-        ({"enabled": True, "emailAddress": "x@example.net"}, Status.REVIEW),
-    ],
-)
-def test_auto_forwarding_clear_rests_on_a_documented_answer(answer: Any, status: Status) -> None:
-    bodies = {**quiet_answers(), "autoForwarding": answer}
-    assert {f.status for f in run_check("google.gmail_autoforward", AnsweringClient(bodies))} == {status}
-
-
 def test_the_exit_code_is_three_when_a_setting_is_not_understood(monkeypatch, capsys) -> None:
     for answer, code in (({"accessWindow": "disabled"}, 0), ({}, 3), ({"accessWindow": "allMail"}, 1)):
         scenario = load_scenario("clean")
@@ -297,106 +263,7 @@ def test_the_exit_code_is_three_when_a_setting_is_not_understood(monkeypatch, ca
 # --- bug: a forwarding address waiting for confirmation was called confirmed --------------------------------
 
 
-def test_a_pending_forwarding_address_is_said_to_be_waiting_for_confirmation() -> None:
-    bodies = {
-        **quiet_answers(),
-        "forwardingAddresses": {
-            "forwardingAddresses": [{"forwardingEmail": "x@evil.example", "verificationStatus": "pending"}]
-        },
-    }
-    (finding,) = run_check("google.gmail_forwarding_addresses", AnsweringClient(bodies))
-    assert finding.status is Status.REVIEW
-    assert "waiting for confirmation" in finding.title
-    assert "confirmed" not in finding.detail.replace("confirmation", "")
-    assert "cannot forward mail to it until someone clicks the confirmation link" in finding.detail
-    assert "still worth removing" in finding.detail
-
-
-def test_a_confirmed_forwarding_address_is_said_to_be_usable() -> None:
-    from auditor.checks.google.gmail_forwarding_addresses import state
-
-    accepted = state(ForwardingAddress(forwardingEmail="a@b.example", verificationStatus="accepted"), "a@b.example")
-    unknown = state(ForwardingAddress(forwardingEmail="a@b.example"), "a@b.example")
-    assert "confirmed" in accepted and "at any time" in accepted
-    assert "did not say whether it has been confirmed" in unknown
-
-
 # --- bug: filter criteria said "hasAttachment: True" ---------------------------------------------------------
-
-HOSTILE = "[bold red]x[/]\x1b]8;;https://evil.example\x07\u202eevil"
-
-
-def test_filter_criteria_are_said_in_plain_words_and_shown_literally() -> None:
-    record = {
-        "id": "f1",
-        "criteria": {
-            "from": f"boss{HOSTILE}@example.org",
-            "to": "me",
-            "subject": "invoice",
-            "query": "has:drive",
-            "negatedQuery": "label:work",
-            "hasAttachment": True,
-            "excludeChats": True,
-            "size": 5 * 1024 * 1024,
-            "sizeComparison": "larger",
-        },
-        "action": {"forward": "x@evil.example", "addLabelIds": ["TRASH"]},
-    }
-    client = AnsweringClient({**quiet_answers(), "filters": {"filter": [record]}})
-    (finding,) = run_check("google.gmail_filters", client)
-    title = finding.title
-    assert finding.status is Status.FOUND and finding.severity is Severity.CRITICAL
-    assert title.startswith("A filter forwards mail from boss[bold red]x[/]\\x1b]8;;https://evil.example\\x07<U+202E>")
-    for words in (
-        "to me",
-        "with “invoice” in the subject",
-        "matching the search “has:drive”",
-        "not matching the search “label:work”",
-        "with an attachment",
-        "larger than 5 MB",
-        "leaving out chats",
-        "to x@evil.example and deletes it",
-    ):
-        assert words in title, words
-    assert "hasAttachment" not in title and "True" not in title
-    assert "\x1b" not in title and "\u202e" not in title and "\x07" not in title
-
-
-@pytest.mark.parametrize(
-    ("criteria", "words"),
-    [
-        ({}, "all your mail"),
-        ({"size": 2048, "sizeComparison": "smaller"}, "mail smaller than 2 KB"),
-        ({"size": 100}, "mail of size 100 bytes"),
-        ({"hasAttachment": False, "from": "a@b.example"}, "mail from a@b.example"),
-    ],
-)
-def test_filter_criteria_words(criteria: dict[str, Any], words: str) -> None:
-    from auditor.checks.google.gmail_filters import describe
-
-    assert describe(GmailFilter.model_validate({"criteria": criteria}).criteria) == words
-
-
-def test_a_forwarding_filter_among_malformed_ones_is_still_reported() -> None:
-    good = {"id": "good", "criteria": {"from": "bank.example"}, "action": {"forward": "x@evil.example"}}
-    bad = [
-        {"id": "b1", "action": {"forward": 12}},
-        "not a filter",
-        {"id": "b3", "criteria": {"hasAttachment": "yes"}, "action": {"addLabelIds": "TRASH"}},
-        {"id": None},
-    ]
-    body = {"filter": [bad[0], bad[1], good, bad[2], bad[3]]}
-    findings = run_check("google.gmail_filters", AnsweringClient({**quiet_answers(), "filters": body}))
-    assert [(f.status, f.subject) for f in findings if f.status is Status.FOUND] == [(Status.FOUND, "good")]
-    (gap,) = [f for f in findings if f.status is Status.ERROR]
-    for named in (
-        "filter[0].action.forward: not a string",
-        "filter[1]: not an object",
-        "filter[3].criteria.hasAttachment: not true or false",
-        "filter[3].action.addLabelIds: not a list",
-        "filter[4].id: null",
-    ):
-        assert named in gap.detail, named
 
 
 def test_scenario_files_can_hold_googles_literal_answers(tmp_path: Path) -> None:

@@ -12,13 +12,14 @@ import pytest
 from auditor.audit import audit
 from auditor.checkapi import Decisions
 from auditor.cli import main
-from auditor.config import GoogleSettings, Settings
-from auditor.model import AuditRun, Finding, Status, fingerprint
-from auditor.sandbox import FaultRule, Sandbox, Scenario, load_scenario
-from auditor.sandbox.google import AppToken, LoginEvent, Workspace, WorkspaceUser
+from auditor.config import Settings
+from auditor.model import AuditRun, Finding, Status
+from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.sandbox.google import Workspace, WorkspaceUser
 
-ANN = "ann.example@gmail.com"
-ADMIN = Settings(google=GoogleSettings(workspace_admin=True), request_timeout=1.0, retry_budget=3.0)
+from .practice import ADMIN, ANN, with_workspace
+from .practice import run_google as audit_google
+
 WORKSPACE_CHECKS = {
     "google.workspace_two_step",
     "google.workspace_app_tokens",
@@ -29,7 +30,7 @@ WORKSPACE_CHECKS = {
 
 
 def run_google(sb: Sandbox, settings: Settings = ADMIN, decisions: Decisions | None = None) -> AuditRun:
-    return asyncio.run(audit(["google"], settings=settings, endpoints=sb.endpoints(), decisions=decisions))
+    return audit_google(sb, decisions, settings)
 
 
 def workspace(run: AuditRun) -> dict[str, list[Finding]]:
@@ -38,13 +39,6 @@ def workspace(run: AuditRun) -> dict[str, list[Finding]]:
         if finding.check in WORKSPACE_CHECKS:
             out.setdefault(finding.check, []).append(finding)
     return out
-
-
-def with_workspace(data: Workspace | None, base: str = "compromised") -> Scenario:
-    scenario = load_scenario(base)
-    scenario.sections["google"].account = ANN
-    scenario.sections["google"].workspace = data
-    return scenario
 
 
 def test_compromised_workspace_account() -> None:
@@ -84,71 +78,6 @@ def test_a_tidy_workspace_account_is_clear() -> None:
     found = workspace(run)
     assert {c: [f.status for f in fs] for c, fs in found.items()} == {c: [Status.CLEAR] for c in WORKSPACE_CHECKS}
     assert run.exit_code == 0
-
-
-def test_sign_ins_by_place_and_decisions() -> None:
-    data = Workspace(
-        users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)],
-        logins=[
-            LoginEvent(time="2026-11-20T08:00:00.000Z", ipAddress="198.51.100.4"),
-            LoginEvent(time="2026-11-21T08:00:00.000Z", ipAddress="198.51.100.4"),
-            LoginEvent(time="2026-11-22T03:00:00.000Z", ipAddress="203.0.113.9"),
-            LoginEvent(time="2026-11-22T03:01:00.000Z", ipAddress="203.0.113.9", event="login_failure"),
-            LoginEvent(time="2026-11-22T03:02:00.000Z", ipAddress="192.0.2.1", user="someone.else@example.org"),
-        ],
-    )
-    with Sandbox(with_workspace(data, "clean")) as sb:
-        first = workspace(run_google(sb))["google.workspace_logins"]
-        home = fingerprint("google.workspace_logins", ANN, "login:198.51.100.4")
-        stranger = fingerprint("google.workspace_logins", ANN, "login:203.0.113.9")
-        second = workspace(run_google(sb, decisions=Decisions({home: "mine", stranger: "not-mine"})))
-    assert sorted((f.status, f.subject) for f in first) == [
-        (Status.REVIEW, "login:198.51.100.4"),
-        (Status.REVIEW, "login:203.0.113.9"),
-        (Status.REVIEW, "login_failure:203.0.113.9"),
-    ]
-    assert "198.51.100.4 (2×" in next(f.title for f in first if f.subject == "login:198.51.100.4")
-    after = {f.subject: f.status for f in second["google.workspace_logins"]}
-    assert after == {"login:203.0.113.9": Status.FOUND, "login_failure:203.0.113.9": Status.REVIEW}
-
-
-def test_changes_to_protection_and_recovery_are_asked_about_and_a_leak_is_found() -> None:
-    data = Workspace(
-        users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)],
-        logins=[
-            LoginEvent(time="2026-11-22T03:00:00.000Z", ipAddress="203.0.113.9", event="recovery_phone_edit"),
-            LoginEvent(time="2026-11-22T03:01:00.000Z", ipAddress="203.0.113.9", event="2sv_disable"),
-            LoginEvent(time="2026-11-22T04:00:00.000Z", ipAddress="0.0.0.0", event="account_disabled_password_leak"),
-        ],
-    )
-    with Sandbox(with_workspace(data, "clean")) as sb:
-        found = workspace(run_google(sb))["google.workspace_logins"]
-    assert sorted((f.status, f.subject) for f in found) == [
-        (Status.FOUND, "account_disabled_password_leak:0.0.0.0"),
-        (Status.REVIEW, "2sv_disable:203.0.113.9"),
-        (Status.REVIEW, "recovery_phone_edit:203.0.113.9"),
-    ]
-    phone = next(f for f in found if f.subject.startswith("recovery_phone_edit"))
-    assert phone.title.startswith("The recovery phone was changed from 203.0.113.9 (1×")
-
-
-def test_app_token_decisions() -> None:
-    data = Workspace(
-        users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)],
-        tokens={
-            ANN: [
-                AppToken(clientId="1-mine.apps.example", displayText="My calendar app", scopes=["openid"]),
-                AppToken(clientId="2-spy.apps.example", displayText="Backup", scopes=["https://mail.google.com/"]),
-            ]
-        },
-    )
-    with Sandbox(with_workspace(data, "clean")) as sb:
-        mine = fingerprint("google.workspace_app_tokens", ANN, "1-mine.apps.example")
-        spy = fingerprint("google.workspace_app_tokens", ANN, "2-spy.apps.example")
-        tokens = workspace(run_google(sb, decisions=Decisions({mine: "mine", spy: "not-mine"})))
-    (only,) = tokens["google.workspace_app_tokens"]
-    assert only.status is Status.FOUND and only.subject == "2-spy.apps.example"
-    assert "https://mail.google.com/" in only.title  # a scope outside googleapis.com is shown in full
 
 
 def test_not_an_administrator_skips_without_asking() -> None:
