@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from auditor.errors import UsageError
 from auditor.guided.source import GUIDED_KINDS
 from auditor.model import utcnow
 from auditor.session.intake import Access, Concern, Consent, Intake, Item
-from auditor.store import CaseStore
+from auditor.store import CaseStore, SessionRow
 
 NOTE_KINDS = ("note", "safety-plan")
 
@@ -68,31 +67,25 @@ def start_session(case: CaseStore, intake: Intake) -> Session:
 
 
 def latest_session(case: CaseStore) -> Session | None:
-    rows = case._query("SELECT id, started_at, consent, concerns FROM sessions ORDER BY id DESC LIMIT 1")
-    if not rows:
-        return None
-    return _session(case, rows[0])
+    row = case.latest_session_row()
+    return _session(case, row) if row is not None else None
 
 
 def sessions(case: CaseStore) -> list[Session]:
-    rows = case._query("SELECT id, started_at, consent, concerns FROM sessions ORDER BY id")
-    return [_session(case, r) for r in rows]
+    return [_session(case, r) for r in case.session_rows()]
 
 
-def _session(case: CaseStore, row: tuple[Any, ...]) -> Session:
-    session_id = int(row[0])
+def _session(case: CaseStore, row: SessionRow) -> Session:
     items = tuple(
-        Item(kind=r[0], label=r[1], access=tuple(Access.model_validate(a) for a in json.loads(r[2])))
-        for r in case._query(
-            "SELECT kind, label, access FROM session_items WHERE session_id = ? ORDER BY id", (session_id,)
-        )
+        Item(kind=r.kind, label=r.label, access=tuple(Access.model_validate(a) for a in json.loads(r.access)))
+        for r in case.session_item_rows(row.id)
     )
     intake = Intake(
-        consent=Consent.model_validate_json(row[2]),
-        concerns=tuple(Concern(c) for c in json.loads(row[3])),
+        consent=Consent.model_validate_json(row.consent),
+        concerns=tuple(Concern(c) for c in json.loads(row.concerns)),
         items=items,
     )
-    return Session(session_id, datetime.fromisoformat(row[1]), intake)
+    return Session(int(row.id), datetime.fromisoformat(row.started_at), intake)
 
 
 def require_session(case: CaseStore) -> Session:
@@ -137,5 +130,4 @@ def notes(case: CaseStore, session: Session | None = None) -> list[Note]:
     session = session or latest_session(case)
     if session is None:
         return []
-    rows = case._query("SELECT id, at, kind, text FROM session_notes WHERE session_id = ? ORDER BY id", (session.id,))
-    return [Note(int(r[0]), datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+    return [Note(int(r.id), datetime.fromisoformat(r.at), r.kind, r.text) for r in case.session_note_rows(session.id)]

@@ -3,6 +3,7 @@
 from auditor.store.case import (
     CaseStore,
     Changes,
+    DecisionRow,
     RunSummary,
     case_path,
     changes_between,
@@ -11,13 +12,32 @@ from auditor.store.case import (
     list_cases,
 )
 from auditor.store.schema import MIGRATIONS, VERSION
+from auditor.store.sessions import SessionItemRow, SessionNoteRow, SessionRow
+from auditor.store.takedown import (
+    ContentLocationRow,
+    EvidenceRow,
+    FollowUpRow,
+    PerceptualHashRow,
+    ReportRow,
+    ResponseRow,
+)
 
 __all__ = [
     "MIGRATIONS",
     "VERSION",
     "CaseStore",
     "Changes",
+    "ContentLocationRow",
+    "DecisionRow",
+    "EvidenceRow",
+    "FollowUpRow",
+    "PerceptualHashRow",
+    "ReportRow",
+    "ResponseRow",
     "RunSummary",
+    "SessionItemRow",
+    "SessionNoteRow",
+    "SessionRow",
     "case_path",
     "changes_between",
     "delete_case",

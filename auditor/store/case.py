@@ -16,16 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlcipher3
 
-from auditor.checkapi import Decisions
 from auditor.config import Paths, paths
 from auditor.errors import CaseError, CaseNotFound, UsageError, WrongPassphrase
 from auditor.model import AuditRun, Finding, Severity, Status, utcnow
 from auditor.store.lock import CaseLock
 from auditor.store.schema import MIGRATIONS, VERSION
+from auditor.store.sessions import SessionTables
+from auditor.store.takedown import TakedownTables
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 SUFFIX = ".case"
@@ -87,6 +88,15 @@ class RunSummary:
     exit_code: int
 
 
+class DecisionRow(NamedTuple):
+    """The person's answer on one finding, as recorded."""
+
+    fingerprint: str
+    answer: str
+    note: str
+    decided_at: str
+
+
 @dataclass(frozen=True)
 class Changes:
     new: list[Finding]
@@ -108,8 +118,12 @@ def changes_between(previous: Sequence[Finding], current: Sequence[Finding]) -> 
     )
 
 
-class CaseStore:
-    """An open, unlocked case. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
+class CaseStore(TakedownTables, SessionTables):
+    """An open, unlocked case. Use :meth:`create` or :meth:`open`; close it (or use ``with``).
+
+    Only the store writes SQL to read a case: what the timeline and the sessions read comes from the typed
+    row methods (``*_row``/``*_rows``) here and in :mod:`auditor.store.takedown` and :mod:`auditor.store.sessions`.
+    """
 
     def __init__(self, name: str, path: Path, conn: sqlcipher3.Connection, lock: CaseLock) -> None:
         self.name = name
@@ -269,10 +283,13 @@ class CaseStore:
     # -- accounts and devices -----------------------------------------------------------------------
 
     def add_account(self, kind: str, target: str, settings: dict[str, Any] | None = None) -> int:
+        """Add an account or device; for one already there, ``settings`` replace its own only when given (an
+        audit naming a signed-in account must not wipe the server and sign-in scheme its sign-in saved)."""
+        keep = "DO NOTHING" if settings is None else "DO UPDATE SET settings = excluded.settings"
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO accounts (kind, target, settings, added_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (kind, target) DO UPDATE SET settings = excluded.settings",
+                f"ON CONFLICT (kind, target) {keep}",
                 (kind, target, json.dumps(settings or {}), utcnow().isoformat()),
             )
             row = conn.execute("SELECT id FROM accounts WHERE kind = ? AND target = ?", (kind, target)).fetchone()
@@ -414,15 +431,23 @@ class CaseStore:
                 (utcnow().isoformat(), f"Answered {answer}", json.dumps({"fingerprint": fingerprint})),
             )
 
-    def decision_records(self) -> dict[str, tuple[str, str]]:
-        return {r[0]: (r[1], r[2]) for r in self._query("SELECT fingerprint, answer, note FROM decisions")}
+    def decision_rows(self) -> list[DecisionRow]:
+        """Every answer recorded, with when it was given, oldest first."""
+        rows = self._query(
+            "SELECT fingerprint, answer, note, decided_at FROM decisions ORDER BY decided_at, fingerprint"
+        )
+        return [DecisionRow(*r) for r in rows]
 
-    def decisions(self) -> Decisions:
-        """What later audits apply: "mine"/"not-mine" for reviews, "answer:note" for manual checks."""
+    def decision_records(self) -> dict[str, tuple[str, str]]:
+        return {r.fingerprint: (r.answer, r.note) for r in self.decision_rows()}
+
+    def decisions(self) -> dict[str, str]:
+        """What later audits apply, by fingerprint: "mine"/"not-mine" for reviews, "answer:note" for guided
+        checks. (The application hands them to the engine; the store knows nothing of running checks.)"""
         out = {}
         for fingerprint, (answer, note) in self.decision_records().items():
             out[fingerprint] = f"{answer}:{note}" if answer in MANUAL_ANSWERS else answer
-        return Decisions(out)
+        return out
 
     # -- playbook progress --------------------------------------------------------------------------
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import UsageError
 from auditor.model import Finding, Status, utcnow
-from auditor.store import CaseStore
+from auditor.store import CaseStore, ContentLocationRow, EvidenceRow, ReportRow
 from auditor.timeline import perceptual
 from auditor.timeline.files import media_type, read_evidence_file
 from auditor.timeline.model import (
@@ -37,12 +37,6 @@ from auditor.timeline.model import (
 
 # What a check reports when it did not look: it cannot close an access path it found before.
 _NOT_LOOKED = (Status.ERROR, Status.SKIPPED, Status.MANUAL)
-_LOCATION_COLUMNS = "id, url, platform, kind, first_seen, status, note"
-_REPORT_COLUMNS = "id, channel, sent_at, reference, sent_text, recipient, note"
-_EVIDENCE_COLUMNS = (
-    "id, kind, file_name, media_type, size, sha256, captured_at, source_url, note, finding_fingerprint, "
-    "location_id, perceptual_hash, perceptual_quality, reupload_of"
-)
 
 
 def _iso(value: datetime) -> str:
@@ -92,25 +86,24 @@ class Timeline:
         return self.location(location_id)
 
     def locations(self) -> list[ContentLocation]:
-        rows = self.case._query(f"SELECT {_LOCATION_COLUMNS} FROM content_locations ORDER BY id")
-        return [self._location(r) for r in rows]
+        return [self._location(r) for r in self.case.content_location_rows()]
 
     def location(self, location_id: int) -> ContentLocation:
-        rows = self.case._query(f"SELECT {_LOCATION_COLUMNS} FROM content_locations WHERE id = ?", (location_id,))
-        if not rows:
+        row = self.case.content_location_row(location_id)
+        if row is None:
             raise UsageError(f"the case has no content location {location_id} (`auditor timeline list` shows them)")
-        return self._location(rows[0])
+        return self._location(row)
 
     @staticmethod
-    def _location(r: Sequence[Any]) -> ContentLocation:
+    def _location(r: ContentLocationRow) -> ContentLocation:
         return ContentLocation(
-            id=r[0],
-            url=r[1],
-            platform=r[2],
-            kind=LocationKind(r[3]),
-            first_seen=datetime.fromisoformat(r[4]),
-            status=LocationStatus(r[5]),
-            note=r[6],
+            id=r.id,
+            url=r.url,
+            platform=r.platform,
+            kind=LocationKind(r.kind),
+            first_seen=datetime.fromisoformat(r.first_seen),
+            status=LocationStatus(r.status),
+            note=r.note,
         )
 
     def set_location_status(self, location_id: int, status: LocationStatus, at: datetime | None = None) -> None:
@@ -214,48 +207,43 @@ class Timeline:
         return self.evidence_item(evidence_id)
 
     def _earlier_match(self, pdq: perceptual.PerceptualHash) -> int | None:
-        rows = self.case._query(
-            "SELECT id, perceptual_hash, perceptual_quality, reupload_of FROM evidence "
-            "WHERE perceptual_hash IS NOT NULL ORDER BY id"
-        )
-        for evidence_id, other, quality, earlier in rows:
-            if perceptual.is_match(pdq, other, quality):
-                return int(earlier or evidence_id)
+        for row in self.case.perceptual_hash_rows():
+            if perceptual.is_match(pdq, row.perceptual_hash, row.perceptual_quality):
+                return int(row.reupload_of or row.evidence_id)
         return None
 
     def evidence(self) -> list[EvidenceItem]:
-        rows = self.case._query(f"SELECT {_EVIDENCE_COLUMNS} FROM evidence ORDER BY id")
-        return [self._evidence(r) for r in rows]
+        return [self._evidence(r) for r in self.case.evidence_rows()]
 
     def evidence_item(self, evidence_id: int) -> EvidenceItem:
-        rows = self.case._query(f"SELECT {_EVIDENCE_COLUMNS} FROM evidence WHERE id = ?", (evidence_id,))
-        if not rows:
+        row = self.case.evidence_row(evidence_id)
+        if row is None:
             raise UsageError(f"the case has no evidence item {evidence_id}")
-        return self._evidence(rows[0])
+        return self._evidence(row)
 
     def evidence_content(self, evidence_id: int) -> bytes:
-        rows = self.case._query("SELECT content FROM evidence WHERE id = ?", (evidence_id,))
-        if not rows:
+        content = self.case.evidence_content(evidence_id)
+        if content is None:
             raise UsageError(f"the case has no evidence item {evidence_id}")
-        return bytes(rows[0][0])
+        return content
 
     @staticmethod
-    def _evidence(r: Sequence[Any]) -> EvidenceItem:
+    def _evidence(r: EvidenceRow) -> EvidenceItem:
         return EvidenceItem(
-            id=r[0],
-            kind=r[1],
-            file_name=r[2],
-            media_type=r[3],
-            size=r[4],
-            sha256=r[5],
-            captured_at=datetime.fromisoformat(r[6]),
-            source_url=r[7],
-            note=r[8],
-            finding_fingerprint=r[9],
-            location_id=r[10],
-            perceptual_hash=r[11],
-            perceptual_quality=r[12],
-            reupload_of=r[13],
+            id=r.id,
+            kind=r.kind,
+            file_name=r.file_name,
+            media_type=r.media_type,
+            size=r.size,
+            sha256=r.sha256,
+            captured_at=datetime.fromisoformat(r.captured_at),
+            source_url=r.source_url,
+            note=r.note,
+            finding_fingerprint=r.finding_fingerprint,
+            location_id=r.location_id,
+            perceptual_hash=r.perceptual_hash,
+            perceptual_quality=r.perceptual_quality,
+            reupload_of=r.reupload_of,
         )
 
     def verify(self) -> list[Mismatch]:
@@ -319,28 +307,25 @@ class Timeline:
         return self.report(report_id)
 
     def reports(self) -> list[Report]:
-        rows = self.case._query(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY sent_at, id")
-        return [self._report(r) for r in rows]
+        return [self._report(r) for r in self.case.report_rows()]
 
     def report(self, report_id: int) -> Report:
-        rows = self.case._query(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
-        if not rows:
+        row = self.case.report_row(report_id)
+        if row is None:
             raise UsageError(f"the case has no report {report_id} (`auditor timeline list` shows them)")
-        return self._report(rows[0])
+        return self._report(row)
 
-    def _report(self, r: Sequence[Any]) -> Report:
-        linked = self.case._query(
-            "SELECT location_id FROM report_locations WHERE report_id = ? ORDER BY location_id", (r[0],)
-        )
+    @staticmethod
+    def _report(r: ReportRow) -> Report:
         return Report(
-            id=r[0],
-            channel=Channel(r[1]),
-            sent_at=datetime.fromisoformat(r[2]),
-            reference=r[3],
-            sent_text=r[4],
-            recipient=r[5],
-            note=r[6],
-            location_ids=tuple(row[0] for row in linked),
+            id=r.id,
+            channel=Channel(r.channel),
+            sent_at=datetime.fromisoformat(r.sent_at),
+            reference=r.reference,
+            sent_text=r.sent_text,
+            recipient=r.recipient,
+            note=r.note,
+            location_ids=r.location_ids,
         )
 
     def add_response(
@@ -373,13 +358,10 @@ class Timeline:
         return next(r for r in self.responses(report_id) if r.id == response_id)
 
     def responses(self, report_id: int | None = None) -> list[Response]:
-        sql = "SELECT id, report_id, received_at, outcome, note FROM responses"
-        rows = (
-            self.case._query(sql + " WHERE report_id = ? ORDER BY received_at, id", (report_id,))
-            if report_id is not None
-            else self.case._query(sql + " ORDER BY received_at, id")
-        )
-        return [Response(r[0], r[1], datetime.fromisoformat(r[2]), Outcome(r[3]), r[4]) for r in rows]
+        return [
+            Response(r.id, r.report_id, datetime.fromisoformat(r.received_at), Outcome(r.outcome), r.note)
+            for r in self.case.response_rows(report_id)
+        ]
 
     def add_followup(
         self, due_at: datetime, what: str, report_id: int | None = None, location_id: int | None = None
@@ -399,27 +381,23 @@ class Timeline:
         return next(f for f in self.followups() if f.id == followup_id)
 
     def complete_followup(self, followup_id: int, at: datetime | None = None) -> None:
-        if not self.case._query("SELECT 1 FROM followups WHERE id = ?", (followup_id,)):
+        if not self.case.has_followup(followup_id):
             raise UsageError(f"the case has no follow-up {followup_id}")
         with self.case.transaction() as conn:
             conn.execute("UPDATE followups SET done_at = ? WHERE id = ?", (_iso(at or utcnow()), followup_id))
 
     def followups(self, open_only: bool = False) -> list[FollowUp]:
-        sql = "SELECT id, due_at, what, created_at, report_id, location_id, done_at FROM followups"
-        if open_only:
-            sql += " WHERE done_at IS NULL"
-        rows = self.case._query(sql + " ORDER BY due_at, id")
         return [
             FollowUp(
-                id=r[0],
-                due_at=datetime.fromisoformat(r[1]),
-                what=r[2],
-                created_at=datetime.fromisoformat(r[3]),
-                report_id=r[4],
-                location_id=r[5],
-                done_at=_dt(r[6]),
+                id=r.id,
+                due_at=datetime.fromisoformat(r.due_at),
+                what=r.what,
+                created_at=datetime.fromisoformat(r.created_at),
+                report_id=r.report_id,
+                location_id=r.location_id,
+                done_at=_dt(r.done_at),
             )
-            for r in rows
+            for r in self.case.followup_rows(open_only)
         ]
 
     def overdue(self, now: datetime | None = None) -> list[FollowUp]:
@@ -470,13 +448,17 @@ class Timeline:
         """Access paths found, confirmed and closed, derived from the stored audit runs and decisions."""
         out, _, _ = self._access_paths()
         titles = {e.ref.get("fingerprint"): e.summary.split(": ", 1)[-1] for e in out}
-        for fp, answer, decided_at in self.case._query("SELECT fingerprint, answer, decided_at FROM decisions"):
-            if answer not in ("mine", "not-mine") or fp not in titles:
+        for decision in self.case.decision_rows():
+            fp = decision.fingerprint
+            if decision.answer not in ("mine", "not-mine") or fp not in titles:
                 continue
-            words = "Confirmed as an access path" if answer == "not-mine" else "Confirmed as the person's own"
+            words = "Confirmed as an access path" if decision.answer == "not-mine" else "Confirmed as the person's own"
             out.append(
                 TimelineEntry(
-                    datetime.fromisoformat(decided_at), "access-path", f"{words}: {titles[fp]}", {"fingerprint": fp}
+                    datetime.fromisoformat(decision.decided_at),
+                    "access-path",
+                    f"{words}: {titles[fp]}",
+                    {"fingerprint": fp},
                 )
             )
         return out

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from auditor.checkapi import CheckContext, Reading, Source
+from auditor.checkapi import CheckContext, Decisions, Reading, Source
 from auditor.cli import main
 from auditor.engine import LoadedCheck, run_audit
 from auditor.errors import CaseError, CaseLocked, WrongPassphrase
@@ -276,15 +276,15 @@ def test_decisions_change_later_audits() -> None:
     check = LoadedCheck(REVIEW_SPEC, review_check, "test")
     source = Source(kind="device", target="me")
     with CaseStore.create("ann", "pw") as store:
-        first = asyncio.run(run_audit([check], [source], decisions=store.decisions()))
+        first = asyncio.run(run_audit([check], [source], decisions=Decisions(store.decisions())))
         store.save_run(first)
         fp = first.findings[0].fingerprint
         assert first.findings[0].status is Status.REVIEW
         store.set_decision(fp, "not-mine")
-        second = asyncio.run(run_audit([check], [source], decisions=store.decisions()))
+        second = asyncio.run(run_audit([check], [source], decisions=Decisions(store.decisions())))
         assert second.findings[0].status is Status.FOUND
         store.set_decision(fp, "mine")
-        third = asyncio.run(run_audit([check], [source], decisions=store.decisions()))
+        third = asyncio.run(run_audit([check], [source], decisions=Decisions(store.decisions())))
         assert third.findings[0].status is Status.CLEAR
 
 
@@ -302,11 +302,11 @@ def test_manual_answers_reach_manual_checks() -> None:
     spec = manual.spec()
     source = Source(kind="device", target="me")
     with CaseStore.create("ann", "pw") as store:
-        ctx = CheckContext(spec, source, store.decisions())
+        ctx = CheckContext(spec, source, Decisions(store.decisions()))
         unanswered = manual_finding(ctx, manual)
         assert unanswered.status is Status.MANUAL
         store.set_decision(unanswered.fingerprint, "found-something", "an old tablet")
-        answered = manual_finding(CheckContext(spec, source, store.decisions()), manual)
+        answered = manual_finding(CheckContext(spec, source, Decisions(store.decisions())), manual)
         assert answered.status is Status.FOUND
         assert answered.evidence["note"] == "an old tablet"
 
