@@ -70,9 +70,16 @@ def _builtin_modules() -> Iterable[tuple[str, ModuleType]]:
 
 
 def discover_checks(
-    *, playbook_ids: Iterable[str] | None = None, include_entry_points: bool = True
+    *,
+    playbook_ids: Iterable[str] | None = None,
+    include_entry_points: bool = True,
+    extra: Iterable[LoadedCheck] = (),
 ) -> dict[str, LoadedCheck]:
-    """Every check, keyed by ID. Two checks with one ID is an error, never an override."""
+    """Every check, keyed by ID. Two checks with one ID is an error, never an override.
+
+    ``extra`` are checks the caller loaded itself (the guided checks, which the application layer loads), so
+    the engine imports no loader that imports it back.
+    """
     found: dict[str, LoadedCheck] = {}
 
     def add(loaded: LoadedCheck) -> None:
@@ -85,9 +92,7 @@ def discover_checks(
 
     for name, module in _builtin_modules():
         add(_load_module_check(module, name))
-    from auditor.manual import manual_checks
-
-    for loaded in manual_checks():
+    for loaded in extra:
         add(loaded)
     if include_entry_points:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):

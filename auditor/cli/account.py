@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-KINDS = ("google", "microsoft", "exchange")
+KINDS = ("google", "microsoft", "exchange")  # as auditor.application.signin.SIGNIN_KINDS (kept light for --help)
 
 
 def register(sub: Any) -> None:
@@ -46,27 +46,21 @@ def _yes(prompt: str) -> bool:
         return False
 
 
-def _open_case(name: str, creating_allowed: bool) -> Any:
-    from auditor.store import CaseStore, case_path
-    from auditor.store.passphrase import ask
-
-    if creating_allowed and not case_path(name).exists():
-        return CaseStore.create(name, ask("New case passphrase: ", confirm=True))
-    return CaseStore.open(name, ask())
-
-
 def handle_add(args: argparse.Namespace) -> int:
+    from auditor.application.signin import (
+        check_sign_in_settings,
+        connect_account,
+        connection_warning,
+        forwarding_steps,
+    )
+    from auditor.cli.unlock import unlock
     from auditor.config import load_settings
-    from auditor.connectors.signin import signin_module
     from auditor.errors import UsageError
     from auditor.safetext import literal, literal_multiline
 
     settings = load_settings()
-    module = signin_module(args.kind)
-    check = getattr(module, "check_settings", None)  # optional: settings a sign-in cannot start without
-    if check is not None:
-        check(settings)
-    print(module.warning(settings))
+    check_sign_in_settings(args.kind, settings)
+    print(connection_warning(args.kind, settings))
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():
             raise UsageError(
@@ -74,37 +68,38 @@ def handle_add(args: argparse.Namespace) -> int:
                 "have read the warning above"
             )
         if _yes("Check forwarding by hand first? [y/N] "):
-            steps = getattr(module, "manual_steps", None)
+            steps = forwarding_steps(args.kind, settings)
             if steps is not None:
                 print()
-                print(steps(settings))
+                print(steps)
         if not _yes("Connect the account now? [y/N] "):
             print("Nothing was connected.")
             return 0
-    import inspect
-
-    extra: dict[str, Any] = {}
-    if args.browser and "browser" in inspect.signature(module.connect).parameters:
-        extra["browser"] = args.browser
-    with _open_case(args.case, creating_allowed=True) as case:
-        target = module.connect(case, settings, show=lambda message: print(literal_multiline(message)), **extra)
+    with unlock(args.case, creating_allowed=True) as case:
+        target = connect_account(
+            case,
+            args.kind,
+            settings=settings,
+            show=lambda message: print(literal_multiline(message)),
+            browser=args.browser,
+        )
     print(f"Connected {literal(target, 200)} to the case {args.case!r}. `auditor audit --case {args.case}` checks it.")
     return 0
 
 
 def handle_list(args: argparse.Namespace) -> int:
-    from auditor.connectors.signin import secret_name
+    from auditor.application.signin import is_signed_in
+    from auditor.cli.unlock import unlock
     from auditor.safetext import literal
 
-    with _open_case(args.case, creating_allowed=False) as case:
+    with unlock(args.case) as case:
         accounts = case.accounts()
         if not accounts:
             print(f"The case {args.case!r} has no accounts yet. `auditor account add KIND --case NAME` adds one.")
         for account in accounts:
             kind, target = account["kind"], account["target"]
             if kind in KINDS:
-                signed_in = case.get_secret(secret_name(kind, target)) is not None
-                state = "signed in" if signed_in else "no sign-in stored"
+                state = "signed in" if is_signed_in(case, kind, target) else "no sign-in stored"
             else:
                 state = "device"
             print(f"{kind:<10} {literal(target, 200):<40} {state:<18} added {account['added_at']}")
@@ -112,12 +107,12 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_forget(args: argparse.Namespace) -> int:
+    from auditor.application.signin import forget_account
+    from auditor.cli.unlock import unlock
     from auditor.config import load_settings
-    from auditor.connectors.signin import signin_module
     from auditor.safetext import literal_multiline
 
     settings = load_settings()
-    module = signin_module(args.kind)
-    with _open_case(args.case, creating_allowed=False) as case:
-        print(literal_multiline(module.forget(case, args.target, settings)))
+    with unlock(args.case) as case:
+        print(literal_multiline(forget_account(case, args.kind, args.target, settings)))
     return 0

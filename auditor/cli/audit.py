@@ -67,7 +67,7 @@ def say_if_indicators_stale(kinds: list[str], case: bool = False) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from auditor.audit import audit, kinds_to_audit
+    from auditor.application.kinds import kinds_to_audit
     from auditor.config import Endpoints, load_settings
 
     settings = load_settings()
@@ -87,14 +87,16 @@ def handle(args: argparse.Namespace) -> int:
     if args.case:
         from auditor.cli.case import audit_case
 
-        return audit_case(args, kinds, settings, endpoints)
+        return audit_case(args, settings, endpoints)
     if args.quiet:
         from auditor.errors import UsageError
 
         raise UsageError("--quiet needs --case NAME (it prints what changed since the case's last audit)")
     import asyncio
 
-    run = asyncio.run(audit(kinds, settings=settings, endpoints=endpoints))
+    from auditor.application.auditing import AuditPlan, run_plan
+
+    run = asyncio.run(run_plan(AuditPlan(kinds=tuple(kinds), endpoints=endpoints, settings=settings)))
     print_run(run, args.format, args.details)
     return run.exit_code
 
@@ -121,7 +123,7 @@ def audit_backup(args: argparse.Namespace, settings: Any, endpoints: Any) -> int
     import asyncio
     import os
 
-    from auditor.audit import audit
+    from auditor.application.auditing import AuditPlan, run_plan
     from auditor.errors import UsageError
     from auditor.ios.source import NO_BACKUP_PATH, backup_source
 
@@ -135,6 +137,7 @@ def audit_backup(args: argparse.Namespace, settings: Any, endpoints: Any) -> int
         raise UsageError(NO_BACKUP_PATH)
     path = Path(folder).expanduser()
     source = backup_source(path, backup_password(path))
-    run = asyncio.run(audit([], settings=settings, endpoints=endpoints, extra_sources=[source]))
+    plan = AuditPlan(kinds=(), endpoints=endpoints, settings=settings, extra_sources=(source,))
+    run = asyncio.run(run_plan(plan))
     print_run(run, args.format, args.details)
     return run.exit_code

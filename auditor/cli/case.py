@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.config import Endpoints, Settings
-    from auditor.store import Changes
+    from auditor.store import CaseStore, Changes
 
 
 def register(sub: Any) -> None:
@@ -57,25 +57,24 @@ def _new_passphrase() -> str:
     return ask("New case passphrase: ", confirm=True)
 
 
-def _open(name: str) -> Any:
-    from auditor.store import CaseStore
-    from auditor.store.passphrase import ask
+def _open(name: str) -> CaseStore:
+    from auditor.cli.unlock import unlock
 
-    return CaseStore.open(name, ask())
+    return unlock(name)
 
 
 def handle_create(args: argparse.Namespace) -> int:
-    from auditor.store import CaseStore
+    from auditor.application.cases import open_case
 
-    CaseStore.create(args.name, _new_passphrase()).close()
+    open_case(args.name, _new_passphrase(), create=True).close()
     print(f"Created the encrypted case {args.name!r}.")
     return 0
 
 
 def handle_list(args: argparse.Namespace) -> int:
-    from auditor.store import list_cases
+    from auditor.application.cases import case_names
 
-    names = list_cases()
+    names = case_names()
     if not names:
         print("No cases yet. `auditor case create NAME` makes one.")
     for name in names:
@@ -84,11 +83,11 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_passphrase(args: argparse.Namespace) -> int:
-    from auditor.store import CaseStore
+    from auditor.application.cases import open_case
     from auditor.store.passphrase import ask
 
     current = ask("Current passphrase: ")
-    with CaseStore.open(args.name, current) as store:
+    with open_case(args.name, current) as store:
         store.rekey(ask("New case passphrase: ", confirm=True, env=False))
     print(f"The passphrase of {args.name!r} was changed.")
     return 0
@@ -132,12 +131,10 @@ def handle_import(args: argparse.Namespace) -> int:
 
 
 def handle_confirm(args: argparse.Namespace) -> int:
-    from auditor.errors import UsageError
+    from auditor.application.answers import answer_review
 
     with _open(args.case) as store:
-        if not store.has_finding(args.fingerprint):
-            raise UsageError(f"the case {args.case!r} has no finding with id {args.fingerprint}")
-        store.set_decision(args.fingerprint, args.answer, args.note)
+        answer_review(store, args.fingerprint, args.answer, args.note)
     words = "yours" if args.answer == "mine" else "not yours"
     print(f"Recorded: {args.fingerprint} is {words}. Later audits use this.")
     return 0
@@ -160,25 +157,20 @@ def handle_changes(args: argparse.Namespace) -> int:
     return 0
 
 
-def audit_case(args: argparse.Namespace, kinds: list[str], settings: Settings, endpoints: Endpoints) -> int:
+def audit_case(args: argparse.Namespace, settings: Settings, endpoints: Endpoints) -> int:
     """`auditor audit --case NAME`: audit the case's sources, store the run, creating the case if new."""
     import asyncio
 
-    from auditor.audit import audit
+    from auditor.application.auditing import AuditPlan, audit_into_case
+    from auditor.application.kinds import kinds_for_case
     from auditor.cli.audit import print_run
-    from auditor.store import CaseStore, case_path
-    from auditor.store.passphrase import ask
+    from auditor.cli.unlock import unlock
 
-    creating = not case_path(args.case).exists()
-    passphrase = ask("New case passphrase: ", confirm=True) if creating else ask()
-    with CaseStore.open_or_create(args.case, passphrase) as store:
-        wanted = list(dict.fromkeys([*kinds, *(a["kind"] for a in store.accounts() if not args.only)]))
-        run = asyncio.run(
-            audit(wanted, settings=settings, endpoints=endpoints, case=store, decisions=store.decisions())
+    with unlock(args.case, creating_allowed=True) as store:
+        plan = AuditPlan(
+            kinds=tuple(kinds_for_case(store, args.only, endpoints)), endpoints=endpoints, settings=settings
         )
-        store.save_run(run)
-        for target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
-            store.add_account(*target)
+        run = asyncio.run(audit_into_case(store, plan)).run
         if args.quiet:
             print_changes(store.latest_changes())
         else:

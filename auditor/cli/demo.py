@@ -43,18 +43,15 @@ def handle(args: argparse.Namespace) -> int:
 
         return run_app(practice=True)
 
-    from auditor.audit import audit
+    from auditor.application.auditing import run_plan
+    from auditor.application.cases import practice_home
+    from auditor.application.practice import practice_plan, practice_servers
     from auditor.cli.audit import print_run, say_if_indicators_stale
     from auditor.config import paths
-    from auditor.sandbox import Sandbox
-    from auditor.sources import available_kinds
 
-    with Sandbox("compromised", workdir=paths().data / "practice") as sb:
-        endpoints = sb.endpoints()
-        kinds = ["device"] + [
-            k for k in ("google", "microsoft", "exchange") if endpoints.for_kind(k) and k in available_kinds()
-        ]
-        say_if_indicators_stale(kinds)
-        run = asyncio.run(audit(kinds, endpoints=endpoints, practice=True))
+    with practice_servers("compromised", workdir=practice_home(paths()).data) as sb:
+        plan = practice_plan(sb)
+        say_if_indicators_stale(list(plan.kinds))
+        run = asyncio.run(run_plan(plan))
     print_run(run, args.format or "table")
     return run.exit_code if args.exit_code else 0

@@ -54,12 +54,9 @@ def register(sub: Any) -> None:
 
 
 def _open(name: str, creating_allowed: bool = False) -> CaseStore:
-    from auditor.store import CaseStore, case_path
-    from auditor.store.passphrase import ask
+    from auditor.cli.unlock import unlock
 
-    if creating_allowed and not case_path(name).exists():
-        return CaseStore.create(name, ask("New case passphrase: ", confirm=True))
-    return CaseStore.open(name, ask())
+    return unlock(name, creating_allowed)
 
 
 def _tty() -> bool:
@@ -67,10 +64,10 @@ def _tty() -> bool:
 
 
 def handle_start(args: argparse.Namespace) -> int:
+    from auditor.application.sessions import plan_for
     from auditor.errors import UsageError
     from auditor.session.intake import load_intake
     from auditor.session.interview import interview
-    from auditor.session.plan import plan_for
     from auditor.session.store import start_session
 
     if args.intake_file is not None:
@@ -143,7 +140,7 @@ def print_plan(steps: list[PlanStep]) -> None:
 
 
 def handle_plan(args: argparse.Namespace) -> int:
-    from auditor.session.plan import plan_for
+    from auditor.application.sessions import plan_for
     from auditor.session.store import require_session
 
     with _open(args.case) as case:
@@ -181,43 +178,21 @@ def record_impersonation(case: CaseStore, url: str, platform: str, note: str = "
 
 
 def handle_answer(args: argparse.Namespace) -> int:
+    from auditor.application.answers import answer_guided
+    from auditor.application.checks import guided_question
     from auditor.errors import UsageError
-    from auditor.manual import manual_definitions
-    from auditor.model import fingerprint
 
-    manual = manual_definitions().get(args.check)
-    if manual is None:
-        raise UsageError(f"{args.check!r} is not a guided check; `auditor checks` lists them")
+    manual = guided_question(args.check)  # an unknown check is refused before the case is unlocked
     if args.target is not None and not args.target.strip():
         raise UsageError("--target is empty: name the account the answer is about")
-    added = False
     with _open(args.case) as case:
-        from auditor.session.store import refuse_note_without_consent
-
-        refuse_note_without_consent(case, args.note)
-        targets = [a["target"] for a in case.accounts() if a["kind"] == manual.kind]
-        if args.target:
-            target = args.target
-            if target not in targets:
-                # An answer about an account the case does not know would never be asked about again: the
-                # account joins the case, so the next audit asks its questions and applies this answer.
-                case.add_account(manual.kind, target)
-                added = True
-        elif len(targets) == 1:
-            target = targets[0]
-        else:
-            from auditor.guided.source import GENERAL_TARGETS
-
-            if targets:
-                raise UsageError(f"the case has several {manual.kind} accounts: say which with --target")
-            target = GENERAL_TARGETS.get(manual.kind, "")
-            if not target:
-                raise UsageError(f"the case has no {manual.kind} account: say which with --target")
-        case.set_decision(fingerprint(manual.id, target, ""), args.answer, args.note)
-    if added:
+        answered = answer_guided(case, args.check, args.target, args.answer, args.note)
+    if answered.account_added:
         from auditor.safetext import literal
 
-        print(f"{literal(target, 200)} is now a {manual.kind} account of the case: its questions are asked too.")
+        print(
+            f"{literal(answered.target, 200)} is now a {manual.kind} account of the case: its questions are asked too."
+        )
     print(f"Recorded: {manual.title} — {args.answer.replace('-', ' ')}. The next audit of the case uses it.")
     return 0
 

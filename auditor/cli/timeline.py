@@ -101,13 +101,12 @@ def register(sub: Any) -> None:
 @contextmanager
 def open_timeline(case: str) -> Iterator[Timeline]:
     """The case's timeline, unlocked with AUDITOR_PASSPHRASE or a prompt; closed on the way out."""
+    from auditor.cli.unlock import unlock
     from auditor.config import load_settings
-    from auditor.store import CaseStore
-    from auditor.store.passphrase import ask
     from auditor.timeline import Timeline
 
     settings = load_settings()
-    with CaseStore.open(case, ask()) as store:
+    with unlock(case) as store:
         yield Timeline(store, followup_hours=settings.followup_hours)
 
 

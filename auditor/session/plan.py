@@ -206,12 +206,3 @@ def propose_plan(intake: Intake, specs: Iterable[CheckSpec], orders: Mapping[str
         )
     )
     return steps
-
-
-def plan_for(intake: Intake) -> list[PlanStep]:
-    """:func:`propose_plan` over every shipped check."""
-    from auditor.audit import load_checks
-    from auditor.manual import manual_definitions
-
-    orders = {check_id: manual.order for check_id, manual in manual_definitions().items()}
-    return propose_plan(intake, (c.spec for c in load_checks().values()), orders)

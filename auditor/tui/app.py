@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, get_current_worker
 
+from auditor.application.cases import PRACTICE_CASE, PRACTICE_PASSPHRASE
 from auditor.safetext import literal_multiline
 from auditor.tui.book import FindingBook
 from auditor.tui.commands import AuditorCommands
@@ -29,23 +30,17 @@ from auditor.tui.messages import AuditComplete, CaseFailed, CaseReady, CheckBega
 from auditor.tui.screens import SCREENS, ScreenEntry
 
 if TYPE_CHECKING:
+    from auditor.application.auditing import AuditPlan, Progress
     from auditor.config import Paths
-    from auditor.engine import AuditEvent
     from auditor.model import Finding
-    from auditor.tui.auditing import AuditPlan
 
 # The core (pydantic models, the engine, the store) is imported in workers or after the first frame,
-# so the app paints its first screen as soon as Textual is loaded.
+# so the app paints its first screen as soon as Textual is loaded. The app reaches it only through the
+# application layer (auditor.application), as the command line does.
 
-PRACTICE_CASE = "practice"
-# The practice case holds simulated accounts and this computer's scan; it is kept apart from real cases
-# and opened without asking, so its passphrase is fixed and says so.
-PRACTICE_PASSPHRASE = "practice-case-not-secret"
+__all__ = ["PRACTICE_CASE", "PRACTICE_PASSPHRASE", "AuditorApp"]
+
 CHECKING = "checking"
-
-
-class AuditCancelled(Exception):
-    """The app is closing: stop the audit at the next check."""
 
 
 def preload_screens() -> None:
@@ -146,17 +141,17 @@ class AuditorApp(App[int]):
 
     @property
     def practice_home(self) -> Paths:
-        from auditor.config import Paths
+        from auditor.application.cases import practice_home
 
-        return Paths(data=self.home.data / "practice", config=self.home.config)
+        return practice_home(self.home)
 
     @work(thread=True, exclusive=True, group="case", name="open practice case")
     def open_practice_case(self) -> None:
+        from auditor.application.cases import open_practice_case
         from auditor.errors import AuditorError
-        from auditor.store import CaseStore
 
         try:
-            case = CaseStore.open_or_create(PRACTICE_CASE, PRACTICE_PASSPHRASE, self.practice_home)
+            case = open_practice_case(self.home)
         except AuditorError as exc:
             self.post_message(CaseFailed(str(exc)))
             return
@@ -225,30 +220,25 @@ class AuditorApp(App[int]):
 
     def check_title(self, check_id: str) -> str:
         if not self._check_titles:
-            from auditor.audit import load_checks
+            from auditor.application.checks import check_titles
 
-            self._check_titles = {cid: c.spec.title for cid, c in load_checks().items()}
+            self._check_titles = check_titles()
         return self._check_titles.get(check_id, check_id)
 
-    def _plan(self, only_checks: list[str] | None = None) -> AuditPlan:
-        from auditor.tui.auditing import AuditPlan, case_kinds, check_kind, practice_kinds
+    def _plan(self) -> AuditPlan:
+        """The practice servers (started the first time) and this computer; or the case's accounts and devices."""
+        from auditor.application.auditing import AuditPlan
 
         if self.practice:
-            if self.sandbox is None:
-                from auditor.sandbox import Sandbox
-                from auditor.sandbox.faults import FaultRule
+            from auditor.application.practice import practice_plan, practice_servers
 
-                faults = [FaultRule.parse(spec) for spec in self.faults]
-                self.sandbox = Sandbox(self.scenario, faults=faults, workdir=self.practice_home.data).start()
-            endpoints = self.sandbox.endpoints()
-            kinds = practice_kinds(endpoints, self.include_device)
-        else:
-            endpoints = None
-            kinds = case_kinds(self.case.accounts() if self.case else [], self.include_device)
-        if only_checks:
-            wanted = {check_kind(c) for c in only_checks}
-            kinds = [k for k in kinds if k in wanted]
-        return AuditPlan(kinds=kinds, endpoints=endpoints, practice=self.practice, only_checks=only_checks)
+            if self.sandbox is None:
+                self.sandbox = practice_servers(self.scenario, self.faults, self.practice_home.data).start()
+            return practice_plan(self.sandbox, self.include_device)
+        from auditor.application.kinds import case_kinds
+
+        kinds = case_kinds(self.case.accounts() if self.case else [], self.include_device)
+        return AuditPlan(kinds=tuple(kinds))
 
     def action_start_audit(self) -> None:
         if self.case is None or self.audit_running:
@@ -264,32 +254,31 @@ class AuditorApp(App[int]):
         self.check_states[(check_id, "")] = CHECKING
         self.run_recheck_worker(check_id)
 
-    def _on_engine_event(self, worker: Worker[None], event: AuditEvent) -> None:
-        from auditor.engine import CheckFinished, CheckStarted
+    def _post_progress(self, event: Progress) -> None:
+        """Called from the audit's thread: each event becomes a message for the event loop."""
+        from auditor.application.auditing import CheckStarted
 
-        if worker.is_cancelled:
-            raise AuditCancelled()
         if isinstance(event, CheckStarted):
             self.post_message(CheckBegan(event.check, event.target))
-        elif isinstance(event, CheckFinished):
+        else:
             self.post_message(CheckDone(event.check, event.target, event.findings))
 
     @work(thread=True, exclusive=True, group="audit", name="audit")
     def run_audit_worker(self) -> None:
+        from auditor.application.auditing import AuditCancelled, audit_into_case
         from auditor.errors import AuditorError
-        from auditor.tui.auditing import run_plan
 
         worker = get_current_worker()
         self.check_title("")  # loads the checks' titles here, not on the event loop
         case = self.case
+        if case is None:
+            return
         try:
             plan = self._plan()
-            run = asyncio.run(run_plan(plan, case, partial(self._on_engine_event, worker)))
-            if worker.is_cancelled or case is None or case.closed:
-                return
-            case.save_run(run)
-            for kind, target in sorted({(f.check.split(".", 1)[0], f.target) for f in run.findings}):
-                case.add_account(kind, target)
+            audited = asyncio.run(
+                audit_into_case(case, plan, on_progress=self._post_progress, should_stop=partial(_cancelled, worker))
+            )
+            run = audited.run
             if not self.audits_finished:  # the provider libraries the first audit imported are here for good
                 self.freeze_loaded()
         except AuditCancelled:
@@ -304,14 +293,22 @@ class AuditorApp(App[int]):
 
     @work(thread=True, group="recheck", name="check again")
     def run_recheck_worker(self, check_id: str) -> None:
-        from auditor.tui.auditing import run_plan
+        from auditor.application.auditing import AuditCancelled, check_again
 
         worker = get_current_worker()
         case = self.case
+        if case is None:
+            return
         try:
-            run = asyncio.run(run_plan(self._plan([check_id]), case, partial(self._on_engine_event, worker)))
-            if not worker.is_cancelled and case is not None and not case.closed:
-                case.add_event("recheck", f"Checked again: {self.check_title(check_id)}", {"check": check_id})
+            run = asyncio.run(
+                check_again(
+                    case,
+                    self._plan(),
+                    check_id,
+                    on_progress=self._post_progress,
+                    should_stop=partial(_cancelled, worker),
+                )
+            )
         except AuditCancelled:
             return
         except Exception as exc:
@@ -417,9 +414,11 @@ class AuditorApp(App[int]):
         """ "mine" or "not-mine" on an "Is this yours?" finding: recorded, then the check runs again."""
         import dataclasses
 
+        from auditor.application.answers import answer_review
         from auditor.model import Status
 
-        self.case.set_decision(finding.fingerprint, answer)
+        # The finding may come from the audit still running, not saved yet.
+        answer_review(self.case, finding.fingerprint, answer, stored_only=False)
         if answer == "mine":
             self.book.remove(finding.fingerprint)
         else:
@@ -432,19 +431,14 @@ class AuditorApp(App[int]):
 
         Raises UsageError, recording nothing, when a note comes with it and the session's consent refused notes.
         """
-        from auditor.checkapi import CheckContext, Decisions, Source
-        from auditor.manual import manual_definitions, manual_finding
-        from auditor.session.store import refuse_note_without_consent
+        from auditor.application.answers import answer_guided
 
-        refuse_note_without_consent(self.case, note)
-        self.case.set_decision(finding.fingerprint, answer, note)
-        manual = manual_definitions()[finding.check]
-        ctx = CheckContext(
-            spec=manual.spec(),
-            source=Source(manual.kind, finding.target),
-            decisions=Decisions({finding.fingerprint: f"{answer}:{note}"}),
-        )
-        updated = manual_finding(ctx, manual)
+        updated = answer_guided(self.case, finding.check, finding.target, answer, note).finding
         self.book.replace(finding.check, finding.target, [updated])
         self.changed.publish("findings")
         return updated
+
+
+def _cancelled(worker: Worker[None]) -> bool:
+    """The app is closing (or the audit was replaced): the audit stops at its next check and saves nothing."""
+    return worker.is_cancelled

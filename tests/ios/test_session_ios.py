@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from auditor.application.sessions import plan_for
 from auditor.session.access_map import AccessMap, Edge, build_map
 from auditor.session.intake import parse_intake
-from auditor.session.plan import Phase, plan_for
+from auditor.session.plan import Phase
 
 from .conftest import audit_iphone
 

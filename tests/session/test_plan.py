@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.application.sessions import plan_for
 from auditor.model import CheckSpec
 from auditor.session.intake import Concern, parse_intake
-from auditor.session.plan import Phase, PlanStep, kinds_in_scope, plan_for, propose_plan
+from auditor.session.plan import Phase, PlanStep, kinds_in_scope, propose_plan
 
 
 def ids(steps: list[PlanStep]) -> list[str]:

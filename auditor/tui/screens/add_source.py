@@ -94,14 +94,13 @@ class AddSourceScreen(AuditorScreen):
 
     @on(Button.Pressed, "#kind-google, #kind-microsoft, #kind-exchange")
     def account_chosen(self, event: Button.Pressed) -> None:
-        from auditor.config import load_settings
-        from auditor.connectors.signin import signin_module
+        from auditor.application.signin import connection_warning
         from auditor.errors import AuditorError
 
         self.kind = (event.button.id or "").removeprefix("kind-")
         self.show_paths(self.kind)
         try:
-            warning = signin_module(self.kind).warning(load_settings())
+            warning = connection_warning(self.kind)
         except AuditorError as exc:
             self.query_one("#warning", Static).update(Text(literal_multiline(exc)))
             self.query_one("#connect", Button).disabled = True
@@ -150,21 +149,14 @@ class AddSourceScreen(AuditorScreen):
 
     @work(thread=True, exclusive=True, group="signin", name="sign in")
     def connect(self, kind: str, password: str | None = None) -> None:
-        from auditor.config import load_settings
-        from auditor.connectors.signin import signin_module
+        from auditor.application.signin import connect_account
+
+        def show(text: str) -> None:
+            self.post_message(SignInNote(text))
 
         try:
-            module = signin_module(kind)
-
-            def show(text: str) -> None:
-                self.post_message(SignInNote(text))
-
-            if password is not None:  # Exchange: the password typed into the form, not the terminal
-                from auditor.connectors.ews.signin import connect as connect_exchange
-
-                target = connect_exchange(self.auditor.case, load_settings(), show=show, password=lambda _: password)
-            else:
-                target = module.connect(self.auditor.case, load_settings(), show=show)
+            # Exchange: the password typed into the form, not the terminal.
+            target = connect_account(self.auditor.case, kind, show=show, password=password)
         except Exception as exc:  # shown to the person, in their words
             self.post_message(SignInComplete(None, str(exc)))
             return

@@ -110,9 +110,9 @@ class FindingScreen(AuditorScreen):
                 yield Static(Text("\n".join(f"• {e.when}: {e.where}" for e in playbook.escalate)))
 
     def manual_part(self, finding: Finding) -> ComposeResult:
-        from auditor.manual import manual_definitions
+        from auditor.application.checks import guided_question
 
-        manual = manual_definitions()[finding.check]
+        manual = guided_question(finding.check)
         yield Static(Text("Check by hand", style="bold underline"), classes="section")
         yield Static(Text(manual.question, style="bold"))
         yield Static(Text("\n".join(f"{n}. {line}" for n, line in enumerate(manual.where_to_look, 1))))
@@ -229,6 +229,6 @@ class FindingScreen(AuditorScreen):
 
 
 def _manual_ids() -> set[str]:
-    from auditor.manual import manual_definitions
+    from auditor.application.checks import guided_questions
 
-    return set(manual_definitions())
+    return set(guided_questions())

@@ -43,9 +43,9 @@ class ManualScreen(AuditorScreen):
 
     def questions(self) -> list[Finding]:
         """Every guided check of the case, in the order a session goes through them."""
-        from auditor.manual import manual_definitions
+        from auditor.application.checks import guided_questions
 
-        manuals = manual_definitions()
+        manuals = guided_questions()
         found = [f for f in self.auditor.book.all() if f.check in manuals and f.status is not Status.SKIPPED]
         return sorted(found, key=lambda f: (f.target, manuals[f.check].order, f.check))
 
@@ -60,7 +60,7 @@ class ManualScreen(AuditorScreen):
             self.refresh_all()
 
     def refresh_all(self) -> None:
-        from auditor.manual import manual_definitions
+        from auditor.application.checks import guided_question
 
         questions = self.questions()
         progress = self.query_one("#manual-progress", Static)
@@ -73,7 +73,7 @@ class ManualScreen(AuditorScreen):
             return
         self.index = min(self.index, len(questions) - 1)
         finding = questions[self.index]
-        manual = manual_definitions()[finding.check]
+        manual = guided_question(finding.check)
         answered = sum(1 for f in questions if f.status is not Status.MANUAL)
         progress.update(
             Text.assemble(

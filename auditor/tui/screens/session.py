@@ -79,8 +79,8 @@ class SessionScreen(AuditorScreen):
     @work(thread=True, exclusive=True, group="session-screen", name="read the session")
     def read_session(self, case: CaseStore) -> None:
         """The map reads every audit the case holds: in a worker, so a long case never stops the app."""
+        from auditor.application.sessions import plan_for
         from auditor.session.access_map import case_map
-        from auditor.session.plan import plan_for
         from auditor.session.store import latest_session
 
         try:

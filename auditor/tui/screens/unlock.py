@@ -57,9 +57,9 @@ class UnlockScreen(AuditorScreen):
     @work(thread=True, exclusive=True, group="case-names", name="list cases")
     def load_case_names(self) -> None:
         """The store (SQLCipher) loads here, after the first frame, not before it."""
-        from auditor.store import list_cases
+        from auditor.application.cases import case_names
 
-        self.post_message(CaseNames(list_cases(self.auditor.home)))
+        self.post_message(CaseNames(case_names(self.auditor.home)))
 
     def on_case_names(self, message: CaseNames) -> None:
         if not message.names:
@@ -106,12 +106,11 @@ class UnlockScreen(AuditorScreen):
 
     @work(thread=True, exclusive=True, group="case", name="unlock case")
     def open_case(self, name: str, passphrase: str, create: bool) -> None:
+        from auditor.application.cases import open_case
         from auditor.errors import AuditorError
-        from auditor.store import CaseStore
 
         try:
-            opener = CaseStore.create if create else CaseStore.open
-            case = opener(name, passphrase, self.auditor.home)
+            case = open_case(name, passphrase, create=create, where=self.auditor.home)
         except AuditorError as exc:
             self.post_message(CaseFailed(str(exc)))
             return

@@ -1,0 +1,44 @@
+"""Which kinds of account and device an audit reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from auditor.sources import DEFAULT_KINDS, available_kinds
+
+if TYPE_CHECKING:
+    from auditor.config import Endpoints
+    from auditor.store import CaseStore
+
+# The providers an environment variable (or the practice servers) can point an audit at.
+ENDPOINT_KINDS = ("google", "microsoft", "exchange")
+
+
+def kinds_to_audit(only: str | None, endpoints: Endpoints) -> list[str]:
+    """``--only KIND``; or this computer plus every provider an environment variable points at."""
+    if only:
+        return [only]
+    return [*DEFAULT_KINDS, *(kind for kind in ENDPOINT_KINDS if endpoints.for_kind(kind))]
+
+
+def case_kinds(accounts: Iterable[Mapping[str, Any]], include_device: bool = True) -> list[str]:
+    """This computer, plus every kind of account or device added to the case that this build can read."""
+    wanted = (["device"] if include_device else []) + [str(a["kind"]) for a in accounts]
+    usable = set(available_kinds())
+    return [k for k in dict.fromkeys(wanted) if k in usable]
+
+
+def kinds_for_case(case: CaseStore, only: str | None, endpoints: Endpoints) -> list[str]:
+    """``auditor audit --case``: what :func:`kinds_to_audit` gives, and (without ``--only``) the case's own."""
+    kinds = kinds_to_audit(only, endpoints)
+    if not only:
+        kinds += case_kinds(case.accounts(), include_device=False)
+    return list(dict.fromkeys(kinds))
+
+
+def practice_kinds(endpoints: Endpoints, include_device: bool = True) -> list[str]:
+    """This computer (a real, read-only scan) and every provider the practice servers imitate."""
+    usable = set(available_kinds())
+    kinds = [k for k in ENDPOINT_KINDS if endpoints.for_kind(k) and k in usable]
+    return (["device"] if include_device else []) + kinds
