@@ -18,7 +18,7 @@ def register(sub: Any) -> None:
 
 
 def handle_checks(args: argparse.Namespace) -> int:
-    from auditor.audit import load_checks
+    from auditor.application.checks import load_checks
 
     checks = sorted(load_checks().values(), key=lambda c: (c.spec.kind, c.spec.id))
     for check in checks:
@@ -34,7 +34,7 @@ def handle_checks(args: argparse.Namespace) -> int:
 
 
 def handle_playbook(args: argparse.Namespace) -> int:
-    from auditor.audit import load_checks
+    from auditor.application.checks import load_checks
     from auditor.errors import UsageError
     from auditor.playbooks import builtin_playbooks, covering_checks, render_playbook
 
