@@ -17,6 +17,7 @@ from auditor.application.checks import load_checks
 from auditor.checkapi import Decisions, Source
 from auditor.config import Endpoints, Settings, load_settings
 from auditor.engine import AuditEvent, CheckFinished, CheckStarted, EventCallback, LoadedCheck, run_audit
+from auditor.errors import UsageError
 from auditor.model import AuditRun
 from auditor.sources import SourceRequest, open_sources
 
@@ -158,8 +159,6 @@ async def check_again(
     checks = load_checks()
     check = checks.get(check_id)
     if check is None:
-        from auditor.errors import UsageError
-
         raise UsageError(f"there is no check {check_id!r}; `auditor checks` lists them")
     narrowed = dataclasses.replace(
         plan, kinds=tuple(k for k in plan.kinds if k == check.spec.kind), only_checks=(check_id,)
