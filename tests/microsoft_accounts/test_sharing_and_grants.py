@@ -4,8 +4,10 @@ Graph, which answers as Microsoft documents it:
 - an anyone-link on a drive whose delta listing carries no `shared` facet (OneDrive for Business);
 - a link on a later page of an item's permissions, read inside a `$batch`;
 - personal OneDrive's links, which carry no `scope`;
-- the same photo counted once per permission or per appearance in the delta listing;
-- app grants made for everyone in the organisation, which /me/oauth2PermissionGrants leaves out.
+- the same photo counted once per permission or per appearance in the delta listing.
+
+(App grants made for everyone in the organisation, which /me/oauth2PermissionGrants leaves out, are tested
+with their check in tests/checks/microsoft/test_microsoft_app_grants.py.)
 """
 
 from __future__ import annotations
@@ -143,38 +145,3 @@ microsoft:
     assert len(public.evidence["links"]) == 2 and public.title.endswith("(and change or delete it)")
     [jo] = by_check(run)[PEOPLE]
     assert jo.subject == "jo@example.net" and jo.title.startswith("jo@example.net can open one of your photos")
-
-
-ORG_WIDE = """name: org-wide-grant
-microsoft:
-  account_type: work
-  directory_reader: {reader}
-  user: {{userPrincipalName: kim@contoso.example}}
-  auth_methods: [{{type: fido2, displayName: key}}]
-  permission_grants:
-    - client_name: Family Locator
-      publisher: Locator Ltd
-      consentType: AllPrincipals
-      scope: Files.Read.All Mail.Read
-"""
-
-
-def test_grants_made_for_everyone_in_the_organisation_are_read(tmp_path: Path) -> None:
-    with Sandbox(scenario_from(tmp_path, ORG_WIDE.format(reader="true"))) as sb:
-        run = run_microsoft(sb)
-        asked = [r for r in sb.requests if r.path == "/v1.0/oauth2PermissionGrants"]
-    [grant] = by_check(run)[GRANTS]
-    assert grant.status is Status.REVIEW and "Family Locator (Locator Ltd)" in grant.title
-    assert "Mail.Read" in grant.title and "allowed it for everyone" in grant.detail
-    assert [r.query["$filter"] for r in asked] == [["consentType eq 'AllPrincipals'"]]  # filtered by the server
-
-
-def test_grants_made_for_everyone_that_cannot_be_read_are_never_clear(tmp_path: Path) -> None:
-    with Sandbox(scenario_from(tmp_path, ORG_WIDE.format(reader="false"))) as sb:
-        run = run_microsoft(sb)
-    [unseen] = by_check(run)[GRANTS]
-    assert unseen.status is Status.ERROR
-    assert unseen.title == "Couldn't see the apps your organisation approved for everyone"
-    assert "cannot be seen from this account" in unseen.detail
-    assert "Apps and services with access to your Microsoft account" in unseen.detail  # the guided check
-    assert "Directory.Read.All" in unseen.detail and "Directory Readers" in unseen.detail
