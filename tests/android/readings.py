@@ -9,8 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from auditor.checkapi import CheckContext, Decisions, Reading, Source
-from auditor.checkapi.android import DeviceAdmins, Package
-from auditor.checkapi.android import Component as Component
+from auditor.checkapi.android import Component, DeviceAdmins, Package
 from auditor.engine import LoadedCheck, discover_checks
 from auditor.iocs import Indicators, load_indicator_files
 from auditor.model import Finding

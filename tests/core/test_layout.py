@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def test_every_check_module_is_loaded_once_under_auditor_checks() -> None:
         and Path(module.__file__).resolve().is_relative_to(CHECKS)  # type: ignore[arg-type]
     }
     assert from_checks_folder
-    misnamed = [name for name in from_checks_folder if name != "auditor.checks" and not name.startswith("auditor.checks.")]
+    misnamed = [n for n in from_checks_folder if n != "auditor.checks" and not n.startswith("auditor.checks.")]
     assert misnamed == []
     files = [Path(m.__file__).resolve() for m in from_checks_folder.values()]  # type: ignore[arg-type]
     assert len(files) == len(set(files)), "a file of checks/ is loaded under two names"
@@ -190,6 +189,7 @@ def discovered_packages() -> set[str]:
 
 
 def test_the_package_list_in_pyproject_names_every_package() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     listed = set(config["packages"])
     assert config["package-dir"] == {"auditor.checks": "checks", "auditor.playbooks.data": "playbooks"}
