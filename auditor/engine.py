@@ -14,7 +14,7 @@ import importlib
 import inspect
 import pkgutil
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
@@ -22,22 +22,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from auditor.checkapi import CheckContext, Decisions, Source
+from auditor.checkapi import CheckContext, Decisions, LoadedCheck, Source
 from auditor.errors import AuditorError, CheckLoadError
 from auditor.model import AuditRun, CheckSpec, Finding, Status, utcnow
 
 ENTRY_POINT_GROUP = "auditor.checks"
 BUILTIN_PACKAGE = "auditor.checks"
-
-RunFunction = Callable[["CheckContext"], "Sequence[Finding] | Awaitable[Sequence[Finding]]"]
-
-
-@dataclass(frozen=True)
-class LoadedCheck:
-    spec: CheckSpec
-    run: RunFunction
-    origin: str
-
 
 # --- discovery -------------------------------------------------------------------------------------
 

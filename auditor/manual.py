@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.checkapi import Reading
+from auditor.checkapi import LoadedCheck, Reading
 from auditor.model import CheckSpec, Finding, Severity, Status
 from auditor.yamlfile import read_yaml, validate_list
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
 
     from auditor.checkapi import CheckContext
-    from auditor.engine import LoadedCheck
 
 GUIDED_FILE = "guided.yaml"
 ANSWERS = {"looks-fine": Status.CLEAR, "found-something": Status.FOUND, "not-sure": Status.MANUAL}
@@ -87,8 +86,6 @@ def manual_finding(ctx: CheckContext, manual: ManualCheck) -> Finding:
 
 
 def _loaded(manual: ManualCheck, origin: str) -> LoadedCheck:
-    from auditor.engine import LoadedCheck
-
     def run(ctx: CheckContext) -> list[Finding]:
         return [manual_finding(ctx, manual)]
 

@@ -18,7 +18,7 @@ collector. Everything a check reads arrives through its context:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, overload
 
@@ -32,7 +32,9 @@ __all__ = [
     "CheckContext",
     "ClientKey",
     "Decisions",
+    "LoadedCheck",
     "Reading",
+    "RunFunction",
     "Source",
 ]
 
@@ -286,3 +288,17 @@ class CheckContext:
         if answer == "not-mine":
             return self.finding(Status.FOUND, title_found, subject=subject, **kwargs)
         return self.finding(Status.REVIEW, title_review, subject=subject, **kwargs)
+
+
+# --- a check, as loaded ------------------------------------------------------------------------------
+
+RunFunction = Callable[[CheckContext], "Sequence[Finding] | Awaitable[Sequence[Finding]]"]
+
+
+@dataclass(frozen=True)
+class LoadedCheck:
+    """A check ready to run: its metadata, its ``run(context)``, and where it came from (for messages)."""
+
+    spec: CheckSpec
+    run: RunFunction
+    origin: str
