@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.errors import UsageError
 
-FaultKind = Literal["latency", "429", "500", "503", "hang", "reset", "malformed", "401", "endless"]
-KINDS: tuple[str, ...] = ("latency", "429", "500", "503", "hang", "reset", "malformed", "401", "endless")
+FaultKind = Literal["latency", "429", "500", "503", "hang", "reset", "malformed", "401", "403", "endless"]
+KINDS: tuple[str, ...] = ("latency", "429", "500", "503", "hang", "reset", "malformed", "401", "403", "endless")
 
 
 class FaultModel(BaseModel):

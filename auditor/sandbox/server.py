@@ -79,9 +79,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(response, entry)
             return
         if not app.is_read(request):
-            entry.refused = True
-            self._send(app.error(403, "The practice server never changes an account; this request was refused."), entry)
-            return
+            # An app may accept the tool's own confirmed changes (``accepts_write`` returns what to log of the write);
+            # anything else that would change an account is refused.
+            accepts = getattr(app, "accepts_write", None)
+            written = accepts(request) if accepts is not None else None
+            if written is None:
+                entry.refused = True
+                self._send(
+                    app.error(403, "The practice server never changes an account; this request was refused."), entry
+                )
+                return
+            entry.extra.update(written)
         try:
             response = app.handle(request)
         except Exception as exc:  # a provider bug answers 500, as a real server would
@@ -107,6 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 _FAULT_MESSAGES = {
     401: "Request had invalid authentication credentials.",
+    403: "The caller does not have permission.",
     429: "Rate limit exceeded. Try again later.",
     500: "Internal error encountered.",
     503: "The service is currently unavailable.",
