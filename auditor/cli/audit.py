@@ -127,16 +127,15 @@ def audit_backup(args: argparse.Namespace, settings: Any, endpoints: Any) -> int
     from auditor.errors import UsageError
     from auditor.ios.source import NO_BACKUP_PATH, backup_source
 
-    if args.case:
-        raise UsageError(
-            "an iPhone backup cannot be audited into a case yet; run `auditor audit --only ios-backup --path DIR "
-            "--format json` and save what it finds as evidence"
-        )
     folder = args.path or os.environ.get("AUDITOR_IOS_BACKUP_PATH")
     if not folder:
         raise UsageError(NO_BACKUP_PATH)
     path = Path(folder).expanduser()
     source = backup_source(path, backup_password(path))
+    if args.case:
+        from auditor.cli.case import audit_case
+
+        return audit_case(args, settings, endpoints, extra_sources=(source,))
     plan = AuditPlan(kinds=(), endpoints=endpoints, settings=settings, extra_sources=(source,))
     run = asyncio.run(run_plan(plan))
     print_run(run, args.format, args.details)

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from auditor.application.auditing import Source
     from auditor.config import Endpoints, Settings
     from auditor.store import CaseStore, Changes
 
@@ -157,8 +160,13 @@ def handle_changes(args: argparse.Namespace) -> int:
     return 0
 
 
-def audit_case(args: argparse.Namespace, settings: Settings, endpoints: Endpoints) -> int:
-    """`auditor audit --case NAME`: audit the case's sources, store the run, creating the case if new."""
+def audit_case(
+    args: argparse.Namespace, settings: Settings, endpoints: Endpoints, extra_sources: Sequence[Source] = ()
+) -> int:
+    """`auditor audit --case NAME`: audit the case's sources, store the run, creating the case if new.
+
+    ``extra_sources`` are sources the caller opened itself (an iPhone backup, whose password stays in the
+    caller's process); with them, only they are audited."""
     import asyncio
 
     from auditor.application.auditing import AuditPlan, audit_into_case
@@ -167,9 +175,8 @@ def audit_case(args: argparse.Namespace, settings: Settings, endpoints: Endpoint
     from auditor.cli.unlock import unlock
 
     with unlock(args.case, creating_allowed=True) as store:
-        plan = AuditPlan(
-            kinds=tuple(kinds_for_case(store, args.only, endpoints)), endpoints=endpoints, settings=settings
-        )
+        kinds = () if extra_sources else tuple(kinds_for_case(store, args.only, endpoints))
+        plan = AuditPlan(kinds=kinds, endpoints=endpoints, settings=settings, extra_sources=tuple(extra_sources))
         run = asyncio.run(audit_into_case(store, plan)).run
         if args.quiet:
             print_changes(store.latest_changes())

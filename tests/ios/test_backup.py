@@ -129,7 +129,12 @@ def test_the_password_is_asked_on_a_terminal_and_never_kept(
     folder = build_backup(tmp_path / "bk", compromised(PASSWORD))
     asked: list[str] = []
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or PASSWORD)
+
+    def getpass(prompt: str) -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    monkeypatch.setattr("getpass.getpass", getpass)
     code, data = audit_json(folder, capsys)
     assert code == 1 and len(asked) == 1 and "not stored" in asked[0]
     assert "error" not in {f["status"] for f in data["findings"]}
@@ -269,10 +274,30 @@ def test_app_records_name_where_each_came_from(tmp_path: Path) -> None:
     assert PROFILES_DOMAIN not in apps
 
 
-def test_backup_with_case_is_refused_for_now(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = build_backup(tmp_path / "bk", BackupSpec())
-    assert main(["audit", "--only", "ios-backup", "--path", str(folder), "--case", "x"]) == 2
-    assert "cannot be audited into a case yet" in capsys.readouterr().err
+def test_a_backup_audited_into_a_case_is_kept_there_and_its_password_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor.application.cases import open_case
+
+    folder = build_backup(tmp_path / "bk", compromised("backup secret"))
+    monkeypatch.setenv("AUDITOR_PASSPHRASE", "case passphrase")
+    monkeypatch.setenv("AUDITOR_IOS_BACKUP_PASSWORD", "backup secret")
+    code = main(["audit", "--only", "ios-backup", "--path", str(folder), "--case", "sam", "--format", "json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 1
+    case = open_case("sam", "case passphrase")
+    try:
+        [run] = case.runs()
+        kept = {f.fingerprint: f for f in case.findings_of(run.id)}
+        stored = json.dumps(
+            [case.accounts(), case.events(limit=1000), [f.to_dict() for f in kept.values()]], default=str
+        )
+    finally:
+        case.close()
+    assert {f["fingerprint"] for f in printed["findings"]} == set(kept)
+    assert {f.check for f in kept.values()} == IOS_CHECKS
+    assert any(f.check == "ios.profiles" and f.status is Status.REVIEW for f in kept.values())
+    assert "backup secret" not in stored  # the backup password is used, never kept in the case
 
 
 def test_ios_backup_without_a_path(capsys: pytest.CaptureFixture[str]) -> None:
