@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "session",
     "timeline",
     "evidence",
+    "fix",
     "export",
     "iocs",
     "settings",

@@ -9,6 +9,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import CaseError
 from auditor.model import Finding, utcnow
+from auditor.timeline.fixes import PathState
 from auditor.timeline.store import Timeline
 
 
@@ -32,6 +33,20 @@ def _finding(f: Finding) -> dict[str, Any]:
         "observed_at": f.observed_at.isoformat(),
         "fingerprint": f.fingerprint,
     }
+
+
+def _closed_by_you(state: PathState | None) -> dict[str, Any]:
+    """When and how the person closed the path through the tool (nothing when an audit found it gone)."""
+    if state is None or not state.closed:
+        return {}
+    return {"closed_by_you": {"at": state.at.isoformat(), "how": state.how, "event": state.event_id}}
+
+
+def _reopened(state: PathState | None) -> dict[str, Any]:
+    """When a path the person had closed was put back on their request."""
+    if state is None or state.closed:
+        return {}
+    return {"reopened": {"at": state.at.isoformat(), "how": "put back by you", "event": state.event_id}}
 
 
 def _note(value: str, choices: Choices) -> dict[str, str]:
@@ -92,10 +107,11 @@ def build(timeline: Timeline, choices: Choices, now: datetime | None = None) -> 
     }
     if choices.findings:
         open_paths, closed = timeline.findings_summary()
+        states = timeline.path_states()
         data["access_paths"] = {
             "audits_stored": len(timeline.case.runs()),
-            "open": [_finding(f) for f in open_paths],
-            "closed": [_finding(f) for f in closed],
+            "open": [{**_finding(f), **_reopened(states.get(f.fingerprint))} for f in open_paths],
+            "closed": [{**_finding(f), **_closed_by_you(states.get(f.fingerprint))} for f in closed],
             # A check that could not complete proves nothing: listed, so no one reads its silence as clear.
             "could_not_check": [_finding(f) for f in timeline.not_checked()],
         }

@@ -39,6 +39,18 @@ def access_map_fragment(case: Any, notes: bool = True) -> str:
     return access_map_html(case, notes)
 
 
+def _path_state(state: str, path: dict[str, Any]) -> str:
+    """Still open or closed, with when and how the person closed it (or reopened it) through the tool."""
+    if state == "closed":
+        by_you = path.get("closed_by_you")
+        if by_you:
+            how = f": {by_you['how']}" if by_you.get("how") else ""
+            return f"closed by you at {by_you['at']}{how}"
+        return "closed"
+    reopened = path.get("reopened")
+    return f"still open (reopened at {reopened['at']}: put back by you)" if reopened else "still open"
+
+
 def render(data: dict[str, Any], access_map: str | None = None) -> str:
     css = resources.files("auditor.reports").joinpath("report.css").read_text(encoding="utf-8")
     out: list[str] = [
@@ -74,7 +86,7 @@ def render(data: dict[str, Any], access_map: str | None = None) -> str:
         out.append("<h2>Access paths found by the audit</h2>")
         paths = data["access_paths"]
         rows = [
-            [h("still open" if state == "open" else "closed"), h(f["title"]), h(f["target"]), h(f["observed_at"])]
+            [h(_path_state(state, f)), h(f["title"]), h(f["target"]), h(f["observed_at"])]
             for state in ("open", "closed")
             for f in paths[state]
         ]

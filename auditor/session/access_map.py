@@ -7,7 +7,9 @@ Built from every audit run stored in the case and the latest session's intake:
 - it is **closed** once a later audit of the same check on the same account completed without it, or the
   person decided "mine" (or answered a guided question "looks fine"). An audit in which that check could not
   complete changes nothing: "couldn't check" never closes a path;
-- a guided question answered "found something" is an open path at once, before the next audit applies it.
+- a guided question answered "found something" is an open path at once, before the next audit applies it;
+- a path the person closed through the tool (`auditor fix`, "Close this") is **closed by you**, with when and
+  how, until an audit finds it again; one whose record they had put back is open again, **reopened**.
 
 Every label can come from an attacker (addresses, display names, file names). The text rendering passes each
 through :func:`~auditor.safetext.literal`; the HTML fragment escapes the literal form as well.
@@ -16,7 +18,7 @@ through :func:`~auditor.safetext.literal`; the HTML fragment escapes the literal
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,10 @@ from auditor.session.intake import Intake, When
 from auditor.session.paths import paths_of
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from auditor.store import CaseStore
+    from auditor.timeline.fixes import PathState
 
 PATH_STATUSES = (Status.FOUND, Status.REVIEW)
 CLOSING_ANSWERS = ("mine", "looks-fine")
@@ -49,7 +54,7 @@ class Edge:
     open: bool
     check: str = ""
     fingerprint: str = ""
-    why_closed: str = ""
+    why_closed: str = ""  # why it is closed; for a path the person reopened, when and how (it is open again)
     first_seen: str = ""
     past: bool = False  # a person who had access once (from the intake): worth making sure it has ended
 
@@ -150,12 +155,17 @@ def build_map(
     intake: Intake | None = None,
     run_dates: Sequence[str] = (),
     notes: bool = True,
+    changes: Mapping[str, PathState] | None = None,
+    run_times: Sequence[datetime] = (),
 ) -> AccessMap:
     """The map from stored runs (oldest first), the person's decisions and the session intake.
 
     ``notes=False`` draws it without the notes the person typed with guided answers (for an export that
-    leaves notes out).
+    leaves notes out). ``changes`` are the latest closing or restoring change per fingerprint
+    (:func:`auditor.timeline.fixes.path_states`), ``run_times`` when each run finished: a change counts until an
+    audit after it says otherwise.
     """
+    changes = changes or {}
     decisions = decisions or {}
     runs = _with_answers(runs, decisions)
     amap = AccessMap()
@@ -169,7 +179,12 @@ def build_map(
         answer = decisions.get(fp, ("", ""))[0]
         last_index, last = latest_by_fp[fp]
         later_run = completed.get((finding.check, finding.target), -1)
-        if answer in CLOSING_ANSWERS:
+        change = _standing_change(changes.get(fp), finding, later_run, history.seen_at_run, run_times)
+        if change is not None and change.closed and answer != "mine":
+            is_open, why = False, change.words
+        elif change is not None and not change.closed:
+            is_open, why = True, change.words
+        elif answer in CLOSING_ANSWERS:
             is_open, why = False, "you said this is yours" if answer == "mine" else "you checked: looks fine"
         elif answer == "not-mine":
             is_open, why = True, ""
@@ -198,6 +213,19 @@ def build_map(
     return amap
 
 
+def _standing_change(
+    change: PathState | None, latest: Finding, later_run: int, seen_at_run: int, run_times: Sequence[datetime]
+) -> PathState | None:
+    """The change still has the last word: no audit has seen the path since it, and (for a restore) no audit
+    since it completed without the path."""
+    if change is None or latest.observed_at > change.at:
+        return None
+    audited_since = seen_at_run < later_run < len(run_times) and run_times[later_run] > change.at
+    if not change.closed and audited_since:
+        return None
+    return change
+
+
 def _people_by_address(intake: Intake | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in intake.items if intake else ():
@@ -209,13 +237,18 @@ def _people_by_address(intake: Intake | None) -> dict[str, str]:
 
 def case_map(case: CaseStore, notes: bool = True) -> AccessMap:
     """The map of an open case: all its runs, decisions and the latest session intake."""
+    from datetime import datetime
+
     from auditor.session.store import latest_session
+    from auditor.timeline.fixes import path_events, path_states
 
     summaries = case.runs()
     runs = [case.findings_of(r.id) for r in summaries]
     dates = [(r.finished_at or r.started_at)[:10] for r in summaries]
+    times = [datetime.fromisoformat(r.finished_at or r.started_at) for r in summaries]
     session = latest_session(case)
-    return build_map(runs, case.decision_records(), session.intake if session else None, dates, notes)
+    changes = path_states(path_events(case))
+    return build_map(runs, case.decision_records(), session.intake if session else None, dates, notes, changes, times)
 
 
 # --- plain text ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from auditor.store.case import (
     import_case,
     list_cases,
 )
+from auditor.store.fixes import PathEventRow
 from auditor.store.schema import MIGRATIONS, VERSION
 from auditor.store.sessions import SessionItemRow, SessionNoteRow, SessionRow
 from auditor.store.takedown import (
@@ -31,6 +32,7 @@ __all__ = [
     "DecisionRow",
     "EvidenceRow",
     "FollowUpRow",
+    "PathEventRow",
     "PerceptualHashRow",
     "ReportRow",
     "ResponseRow",

@@ -23,6 +23,7 @@ import sqlcipher3
 from auditor.config import Paths, paths
 from auditor.errors import CaseError, CaseNotFound, UsageError, WrongPassphrase
 from auditor.model import AuditRun, Finding, Severity, Status, utcnow
+from auditor.store.fixes import FixTables
 from auditor.store.lock import CaseLock
 from auditor.store.schema import MIGRATIONS, VERSION
 from auditor.store.sessions import SessionTables
@@ -118,7 +119,7 @@ def changes_between(previous: Sequence[Finding], current: Sequence[Finding]) -> 
     )
 
 
-class CaseStore(TakedownTables, SessionTables):
+class CaseStore(TakedownTables, SessionTables, FixTables):
     """An open, unlocked case. Use :meth:`create` or :meth:`open`; close it (or use ``with``).
 
     Only the store writes SQL to read a case: what the timeline and the sessions read comes from the typed

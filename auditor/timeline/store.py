@@ -18,6 +18,7 @@ from auditor.model import Finding, Status, utcnow
 from auditor.store import CaseStore, ContentLocationRow, EvidenceRow, ReportRow
 from auditor.timeline import perceptual
 from auditor.timeline.files import media_type, read_evidence_file
+from auditor.timeline.fixes import PathEvent, PathState, path_events, path_states
 from auditor.timeline.model import (
     OTHER_FOLLOWUP_HOURS,
     Channel,
@@ -441,7 +442,33 @@ class Timeline:
             out.append(TimelineEntry(followup.due_at, "follow-up", f"Follow-up due: {followup.what} ({state})", {}))
         if include_findings:
             out.extend(self.finding_entries())
+            out.extend(self.change_entries())
         out.sort(key=lambda e: (e.at, e.kind))
+        return out
+
+    # -- changes made through the tool --------------------------------------------------------------
+
+    def path_events(self) -> list[PathEvent]:
+        """Every change the person made through the tool (or tried to) and every record put back, oldest first."""
+        return path_events(self.case)
+
+    def path_states(self) -> dict[str, PathState]:
+        """Per finding, the latest word of those events: closed by you, or reopened by a restore."""
+        return path_states(self.path_events())
+
+    def change_entries(self) -> list[TimelineEntry]:
+        """One entry per change and restore: what was done, when, and (for a change) its event id, which
+        `auditor fix --restore` takes."""
+        out = []
+        for event in self.path_events():
+            words = event.summary + (f" — {event.how}" if event.how else "")
+            if event.kind == "fix":
+                reason = str(event.record.get("reason") or "")
+                if reason and event.outcome == "not-changed":
+                    words += f" ({reason})"
+                words += f" [event {event.id}]"
+            kind = "change" if event.kind == "fix" else "restore"
+            out.append(TimelineEntry(event.at, kind, words, {"event_id": event.id, "fingerprint": event.fingerprint}))
         return out
 
     def finding_entries(self) -> list[TimelineEntry]:
@@ -526,4 +553,9 @@ class Timeline:
                     )
                 )
             open_now = current
+        # A path the person closed through the tool, not seen again since: closed, though no full audit has run.
+        for fp, state in self.path_states().items():
+            still = open_now.get(fp)
+            if still is not None and state.closed and state.at >= still.observed_at:
+                closed[fp] = open_now.pop(fp)
         return entries, list(open_now.values()), list(closed.values())
