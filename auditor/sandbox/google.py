@@ -3,7 +3,11 @@
 Written from the discovery documents that ship with google-api-python-client (gmail.v1.json,
 drive.v3.json) and Google's API reference. Paths keep the service path, as googleapiclient sends them when
 ``client_options={"api_endpoint": URL}`` replaces the root: ``/gmail/v1/users/{userId}/...`` and
-``/drive/v3/...``. Only GET is a read; anything else is refused by the server around this app.
+``/drive/v3/...``. Only GET is a read. The writes the tool's remedies send once the person confirms a change
+(:mod:`auditor.remedy.google`) are accepted, applied to this server's copy of the scenario (so a check run
+again sees the path closed) and logged with their body (:meth:`GoogleApp.accepts_write`); each is held to the
+scope its reference page names, and the Gmail forwarding ones to a service account with domain-wide delegation,
+as Google does (``WRITES``). Anything else that would change an account is refused by the server around this app.
 
 Gmail's settings answers are written as Google writes them: the reference pages say the API uses gRPC
 Transcoding, which requires the proto3 JSON mapping, so a field holding its default (false, 0, "", an empty
@@ -16,7 +20,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -293,12 +299,70 @@ def google_error(status: int, message: str, reason: str = "", google_status: str
 PATH_SCOPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"^/gmail/v1/users/[^/]+/profile$"), ("gmail.readonly",)),
     (re.compile(r"^/gmail/v1/users/[^/]+/settings/"), ("gmail.settings.basic", "gmail.readonly")),
-    (re.compile(r"^/drive/v3/"), ("drive.metadata.readonly",)),
+    (re.compile(r"^/drive/v3/"), ("drive.metadata.readonly", "drive")),
     (re.compile(r"^/admin/directory/v1/users/[^/]+/(tokens|asps)$"), ("admin.directory.user.security",)),
     (re.compile(r"^/admin/directory/v1/users"), ("admin.directory.user.readonly",)),
     (re.compile(r"^/admin/directory/v1/customer/[^/]+/devices/mobile"), ("admin.directory.device.mobile.readonly",)),
     (re.compile(r"^/admin/reports/v1/"), ("admin.reports.audit.readonly",)),
 ]
+
+
+# The writes the practice server accepts: method, path, the scopes the method's reference page names (any one of
+# them; the discovery documents' method scopes agree), and whether Google allows it only to a service account with
+# domain-wide delegation ("This method is only available to service account clients that have been delegated
+# domain-wide authority": users.settings.updateAutoForwarding, forwardingAddresses.create and .delete).
+#   users.settings.updateAutoForwarding        PUT    gmail.settings.sharing         (delegation only)
+#   users.settings.forwardingAddresses.create  POST   gmail.settings.sharing         (delegation only)
+#   users.settings.forwardingAddresses.delete  DELETE gmail.settings.sharing         (delegation only)
+#   users.settings.filters.create / .delete    POST / DELETE  gmail.settings.basic
+#   drive permissions.create / .delete         POST / DELETE  drive, drive.file
+WRITES: list[tuple[str, re.Pattern[str], tuple[str, ...], bool]] = [
+    ("PUT", re.compile(r"^/gmail/v1/users/[^/]+/settings/autoForwarding$"), ("gmail.settings.sharing",), True),
+    ("POST", re.compile(r"^/gmail/v1/users/[^/]+/settings/forwardingAddresses$"), ("gmail.settings.sharing",), True),
+    (
+        "DELETE",
+        re.compile(r"^/gmail/v1/users/[^/]+/settings/forwardingAddresses/[^/]+$"),
+        ("gmail.settings.sharing",),
+        True,
+    ),
+    ("POST", re.compile(r"^/gmail/v1/users/[^/]+/settings/filters$"), ("gmail.settings.basic",), False),
+    ("DELETE", re.compile(r"^/gmail/v1/users/[^/]+/settings/filters/[^/]+$"), ("gmail.settings.basic",), False),
+    ("POST", re.compile(r"^/drive/v3/files/[^/]+/permissions$"), ("drive", "drive.file"), False),
+    ("DELETE", re.compile(r"^/drive/v3/files/[^/]+/permissions/[^/]+$"), ("drive", "drive.file"), False),
+]
+DELEGATION_ONLY = "Access restricted to service accounts that have been delegated domain-wide authority"
+
+
+def write_rule(method: str, path: str) -> tuple[tuple[str, ...], bool] | None:
+    """The scopes a write needs and whether it is for delegated service accounts only; None: not accepted."""
+    for verb, pattern, scopes, delegated in WRITES:
+        if verb == method and pattern.match(path):
+            return scopes, delegated
+    return None
+
+
+def _failed_precondition(message: str) -> SandboxResponse:
+    return google_error(403, message, "failedPrecondition", "FAILED_PRECONDITION")
+
+
+class PermissionBody(BaseModel):
+    """The body of drive permissions.create: schema ``Permission`` (drive.v3), the fields a creation sets."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["user", "group", "domain", "anyone"]
+    role: Literal["owner", "organizer", "fileOrganizer", "writer", "commenter", "reader"]
+    emailAddress: str | None = None
+    domain: str | None = None
+    allowFileDiscovery: bool | None = None
+
+
+class ForwardingAddressBody(BaseModel):
+    """The body of forwardingAddresses.create: schema ``ForwardingAddress`` (gmail.v1); verificationStatus is
+    read-only and Gmail decides it."""
+
+    model_config = ConfigDict(extra="forbid")
+    forwardingEmail: str = Field(min_length=1)
+    verificationStatus: str | None = None
 
 
 def insufficient_scopes() -> SandboxResponse:
@@ -319,8 +383,14 @@ class GoogleApp:
         endless: Callable[[str], bool],
         registry: TokenRegistry | None = None,
     ) -> None:
-        self.data = data
+        # This server's own copy: the writes it accepts change it, never the scenario it was started from.
+        self.data = data.model_copy(deep=True)
+        data = self.data
         self.token = token
+        self._write_lock = threading.Lock()
+        self._created = 0
+        # What Gmail would have e-mailed because of an accepted write (a forwarding address's confirmation request).
+        self.outbox: list[dict[str, str]] = []
         self.registry = registry or TokenRegistry()
         self.endless = endless
         self.account = data.account
@@ -351,23 +421,85 @@ class GoogleApp:
             (re.compile(r"^/admin/directory/v1/customer/([^/]+)/devices/mobile$"), self.admin_mobile),
             (re.compile(r"^/admin/reports/v1/activity/users/([^/]+)/applications/([^/]+)$"), self.admin_activity),
         ]
+        # The writes (WRITES says which scopes each needs), applied to this server's state one at a time.
+        self._writes: list[tuple[str, re.Pattern[str], Callable[..., SandboxResponse]]] = [
+            ("PUT", re.compile(r"^/gmail/v1/users/([^/]+)/settings/autoForwarding$"), self.update_auto_forwarding),
+            ("POST", re.compile(r"^/gmail/v1/users/([^/]+)/settings/forwardingAddresses$"), self.forwarding_create),
+            (
+                "DELETE",
+                re.compile(r"^/gmail/v1/users/([^/]+)/settings/forwardingAddresses/([^/]+)$"),
+                self.forwarding_delete,
+            ),
+            ("POST", re.compile(r"^/gmail/v1/users/([^/]+)/settings/filters$"), self.filters_create),
+            ("DELETE", re.compile(r"^/gmail/v1/users/([^/]+)/settings/filters/([^/]+)$"), self.filters_delete),
+            ("POST", re.compile(r"^/drive/v3/files/([^/]+)/permissions$"), self.permission_create),
+            ("DELETE", re.compile(r"^/drive/v3/files/([^/]+)/permissions/([^/]+)$"), self.permission_delete),
+        ]
 
     # -- the server contract ------------------------------------------------------------------------
 
     def is_read(self, request: SandboxRequest) -> bool:
         return request.method == "GET"
 
+    def accepts_write(self, request: SandboxRequest) -> dict[str, object] | None:
+        """What the request log keeps of a write this server accepts (its body, as sent); None refuses it."""
+        if write_rule(request.method, request.path) is None:
+            return None
+        try:
+            body: object = json.loads(request.body.decode("utf-8")) if request.body else None
+        except (UnicodeDecodeError, ValueError):
+            body = request.body.decode("utf-8", "replace")
+        return {"body": body}
+
     def error(self, status: int, message: str) -> SandboxResponse:
         return google_error(status, message)
 
-    def handle(self, request: SandboxRequest) -> SandboxResponse:
-        if request.bearer != self.token:
-            granted = self.registry.scopes_of(request.bearer)
-            if granted is None:
-                return google_error(401, "Request is missing required authentication credential.", "required")
+    def _refused(self, request: SandboxRequest) -> SandboxResponse | None:
+        """Google's refusal of this request for its token (401, 403 insufficient scopes, 403 delegation only)."""
+        rule = write_rule(request.method, request.path) if request.method != "GET" else None
+        if request.bearer == self.token:
+            # The sandbox's own token stands for a sign-in holding every scope; for the writes Google allows only
+            # to a delegated service account, it stands for one when the scenario says so (as for delegates).
+            if rule is not None and rule[1] and not self.data.domain_wide_delegation:
+                return _failed_precondition(DELEGATION_ONLY)
+            return None
+        granted = self.registry.scopes_of(request.bearer)
+        if granted is None:
+            return google_error(401, "Request is missing required authentication credential.", "required")
+        if rule is not None:
+            needed, delegated = rule
+        else:
             needed = next((scopes for pattern, scopes in PATH_SCOPES if pattern.match(request.path)), ())
-            if not any(GOOGLE_SCOPE + scope in granted for scope in needed):
-                return insufficient_scopes()
+            delegated = False
+        if not any(GOOGLE_SCOPE + scope in granted for scope in needed):
+            return insufficient_scopes()
+        if delegated:
+            grant = self.registry.grant_of(request.bearer)
+            if grant is None or grant.subject is None:
+                return _failed_precondition(DELEGATION_ONLY)
+        if (
+            rule is not None
+            and request.path.startswith("/drive/")
+            and GOOGLE_SCOPE + "drive" not in granted
+            and GOOGLE_SCOPE + "drive.file" in granted
+        ):
+            # drive.file reaches only files this app created or the person opened with it: none of the practice
+            # files. Drive answers as if the file did not exist.
+            file_id = unquote(request.path.split("/")[4])
+            return google_error(404, f"File not found: {file_id}.", "notFound")
+        return None
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        if request.method != "GET":
+            for method, pattern, handler in self._writes:
+                match = pattern.match(request.path)
+                if method == request.method and match:
+                    with self._write_lock:
+                        return handler(request, *(unquote(g) for g in match.groups()))
+            return google_error(404, f"Method not found: {request.path}", "notFound")
         if request.path in self.data.answers:
             return SandboxResponse.json(self.data.answers[request.path])
         if request.path in self.data.raw_answers:
@@ -569,6 +701,94 @@ class GoogleApp:
         items = [d.model_dump() for d in self.data.delegates]
         return self._user(user) or SandboxResponse.json(proto3({"delegates": items}))
 
+    # -- Gmail writes (the tool's confirmed changes and their restores) -----------------------------
+
+    def _new_id(self, kind: str) -> str:
+        self._created += 1
+        return _stable_id("created", kind, self._created)
+
+    @staticmethod
+    def _body(request: SandboxRequest) -> Any:
+        try:
+            return request.json()
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+    def _accepted_address(self, email: str | None) -> bool:
+        return any(
+            a.forwardingEmail == email and a.verificationStatus == "accepted" for a in self.data.forwarding_addresses
+        )
+
+    def update_auto_forwarding(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        """users.settings.updateAutoForwarding: the body is the whole AutoForwarding resource; enabling needs a
+        verified forwarding address ("A verified forwarding address must be specified when auto-forwarding is
+        enabled")."""
+        denied = self._user(user)
+        if denied:
+            return denied
+        try:
+            setting = AutoForwarding.model_validate(self._body(request))
+        except ValueError:
+            return google_error(400, "Invalid JSON payload received.", "invalid", "INVALID_ARGUMENT")
+        if setting.enabled and not self._accepted_address(setting.emailAddress):
+            return google_error(400, "Invalid forwarding address", "failedPrecondition", "FAILED_PRECONDITION")
+        self.data.auto_forwarding = setting
+        return SandboxResponse.json(proto3(setting.model_dump()))
+
+    def forwarding_create(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        """forwardingAddresses.create: Gmail e-mails the address a confirmation request and keeps it ``pending``
+        until someone confirms from that mailbox."""
+        denied = self._user(user)
+        if denied:
+            return denied
+        try:
+            body = ForwardingAddressBody.model_validate(self._body(request))
+        except ValueError:
+            return google_error(400, "Invalid JSON payload received.", "invalid", "INVALID_ARGUMENT")
+        if any(a.forwardingEmail == body.forwardingEmail for a in self.data.forwarding_addresses):
+            return google_error(409, "Requested entity already exists", "duplicate", "ALREADY_EXISTS")
+        created = ForwardingAddress(forwardingEmail=body.forwardingEmail, verificationStatus="pending")
+        self.data.forwarding_addresses.append(created)
+        self.outbox.append({"to": body.forwardingEmail, "what": "forwarding confirmation request"})
+        return SandboxResponse.json(proto3(created.model_dump()))
+
+    def forwarding_delete(self, request: SandboxRequest, user: str, email: str) -> SandboxResponse:
+        denied = self._user(user)
+        if denied:
+            return denied
+        kept = [a for a in self.data.forwarding_addresses if a.forwardingEmail != email]
+        if len(kept) == len(self.data.forwarding_addresses):
+            return google_error(404, "Requested entity was not found.", "notFound")
+        self.data.forwarding_addresses = kept
+        return SandboxResponse(204)
+
+    def filters_create(self, request: SandboxRequest, user: str) -> SandboxResponse:
+        """filters.create: a new filter, with an id Gmail assigns; forwarding needs a verified forwarding address."""
+        denied = self._user(user)
+        if denied:
+            return denied
+        body = self._body(request)
+        try:
+            made = GmailFilter.model_validate({k: v for k, v in body.items() if k != "id"})
+        except (ValueError, AttributeError):
+            return google_error(400, "Invalid JSON payload received.", "invalid", "INVALID_ARGUMENT")
+        if made.action.forward and not self._accepted_address(made.action.forward):
+            return google_error(400, "Invalid forwarding address", "failedPrecondition", "FAILED_PRECONDITION")
+        record = made.model_dump(by_alias=True, exclude_none=True)
+        record["id"] = "ANe1Bm" + self._new_id("filter")
+        self.filters.append(record)
+        return SandboxResponse.json(proto3(record))
+
+    def filters_delete(self, request: SandboxRequest, user: str, filter_id: str) -> SandboxResponse:
+        denied = self._user(user)
+        if denied:
+            return denied
+        kept = [f for f in self.filters if f["id"] != filter_id]
+        if len(kept) == len(self.filters):
+            return google_error(404, "Requested entity was not found.", "notFound")
+        self.filters = kept
+        return SandboxResponse(204)
+
     # -- Drive ---------------------------------------------------------------------------------------
 
     @staticmethod
@@ -609,7 +829,7 @@ class GoogleApp:
         return SandboxResponse.json(apply_mask(body, mask))
 
     def _matching(self, query: str, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-        """Files matching a query; the data never changes, so each query is evaluated once."""
+        """Files matching a query, each query evaluated once until a write changes who can open a file."""
         if query not in self._query_cache:
             self._query_cache[query] = [f for f in self.files if predicate(f)]
         return self._query_cache[query]
@@ -632,6 +852,87 @@ class GoogleApp:
         fields = request.arg("fields")
         body = {"kind": "drive#permissionList", "permissions": record["permissions"]}
         return SandboxResponse.json(apply_mask(body, parse_fields(fields)) if fields else body)
+
+    def _reshare(self, record: dict[str, Any]) -> None:
+        """After a permission changed: who can open the file, as the query terms read it."""
+        permissions = record["permissions"]
+        anyone = [p for p in permissions if p["type"] == "anyone"]
+        domain = [p for p in permissions if p["type"] == "domain"]
+        if anyone:
+            record["_visibility"] = (
+                "anyoneCanFind" if any(p.get("allowFileDiscovery") for p in anyone) else "anyoneWithLink"
+            )
+        elif domain:
+            record["_visibility"] = (
+                "domainCanFind" if any(p.get("allowFileDiscovery") for p in domain) else "domainWithLink"
+            )
+        else:
+            record["_visibility"] = "limited"
+        record["_readers"] = [
+            p["emailAddress"]
+            for p in permissions
+            if p["type"] in ("user", "group") and p["role"] != "owner" and p.get("emailAddress")
+        ]
+        record["shared"] = len(permissions) > 1
+        self._query_cache.clear()
+
+    def permission_delete(self, request: SandboxRequest, file_id: str, permission_id: str) -> SandboxResponse:
+        """drive permissions.delete: the grantee loses access; an owner cannot be removed."""
+        record = self._file(file_id)
+        if record is None:
+            return google_error(404, f"File not found: {file_id}.", "notFound")
+        found = next((p for p in record["permissions"] if p["id"] == permission_id), None)
+        if found is None:
+            return google_error(404, f"Permission not found: {permission_id}.", "notFound")
+        if found["role"] == "owner":
+            return google_error(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
+        record["permissions"] = [p for p in record["permissions"] if p is not found]
+        self._reshare(record)
+        return SandboxResponse(204)
+
+    def permission_create(self, request: SandboxRequest, file_id: str) -> SandboxResponse:
+        """drive permissions.create. A permission's id names its grantee (the schema: "a unique identifier for the
+        grantee"), so a permission made again for the same grantee has the same id; ``sendNotificationEmail`` is
+        "not allowed" except when sharing with users or groups."""
+        record = self._file(file_id)
+        if record is None:
+            return google_error(404, f"File not found: {file_id}.", "notFound")
+        try:
+            body = PermissionBody.model_validate(self._body(request))
+        except ValueError:
+            return google_error(400, "Invalid JSON payload received.", "invalid", "INVALID_ARGUMENT")
+        notify = request.arg("sendNotificationEmail")
+        if notify is not None and body.type not in ("user", "group"):
+            return google_error(
+                400, "sendNotificationEmail is only allowed for users and groups.", "invalidSharingRequest"
+            )
+        named = body.emailAddress if body.type in ("user", "group") else body.domain if body.type == "domain" else "-"
+        if not named:
+            return google_error(400, "The permission is missing its emailAddress or domain.", "required")
+        if body.role == "owner":
+            return google_error(403, "Ownership transfers are not accepted here.", "forbidden")
+        permission: dict[str, Any] = {"kind": "drive#permission", "type": body.type, "role": body.role}
+        if body.type == "anyone":
+            permission["id"] = "anyone" if body.allowFileDiscovery else "anyoneWithLink"
+            permission["allowFileDiscovery"] = bool(body.allowFileDiscovery)
+        elif body.type == "domain":
+            permission["id"] = _stable_id("perm-domain")
+            permission["domain"] = body.domain
+            permission["allowFileDiscovery"] = bool(body.allowFileDiscovery)
+        else:
+            permission["id"] = _stable_id("perm", body.emailAddress)
+            permission["emailAddress"] = body.emailAddress
+            permission["displayName"] = (body.emailAddress or "").split("@")[0]
+            if notify != "false":
+                self.outbox.append({"to": body.emailAddress or "", "what": f"{record['name']} was shared with you"})
+        kept = [
+            p
+            for p in record["permissions"]
+            if p["id"] != permission["id"] and not (body.type == "anyone" and p["type"] == "anyone")
+        ]
+        record["permissions"] = [*kept, permission]
+        self._reshare(record)
+        return SandboxResponse.json(permission)
 
     def about(self, request: SandboxRequest) -> SandboxResponse:
         fields = request.arg("fields")

@@ -6,6 +6,9 @@ Written from Google's "OAuth 2.0 for Mobile & Desktop Apps" and "Using OAuth 2.0
   see Google's consent screen; the practice server approves at once (or denies, when the scenario says
   ``oauth.consent: deny``) and answers ``302`` to the loopback ``redirect_uri`` with ``code``, ``state`` and
   ``scope`` (or ``error=access_denied``). PKCE (``code_challenge``, S256 or plain) is honoured.
+  ``include_granted_scopes=true`` (incremental authorization) grants the scopes asked for together with those
+  this client was given before, as "Using OAuth 2.0 for Mobile & Desktop Apps" (Incremental authorization)
+  says; ``access_type=online`` issues no refresh token, as Google does.
 - ``POST /token`` — ``authorization_code`` and ``refresh_token`` grants, JSON as oauth2.googleapis.com/token
   answers (``access_token``, ``expires_in``, ``refresh_token`` on the first exchange, ``scope``,
   ``token_type``); errors as ``{"error": "invalid_grant", "error_description": ...}``.
@@ -44,8 +47,11 @@ KNOWN_SCOPES = {
     GOOGLE_SCOPE + name
     for name in (
         "gmail.settings.basic",
+        "gmail.settings.sharing",
         "gmail.readonly",
         "drive.metadata.readonly",
+        "drive",
+        "drive.file",
         "admin.directory.user.readonly",
         "admin.directory.user.security",
         "admin.directory.device.mobile.readonly",
@@ -91,6 +97,7 @@ class PendingCode:
     challenge: str | None
     method: str
     expires_at: float
+    offline: bool = True  # access_type=offline (google-auth-oauthlib's default): a refresh token is issued
 
 
 class TokenRegistry:
@@ -161,6 +168,18 @@ class TokenRegistry:
         with self._lock:
             return list(self._grants)
 
+    def granted_scopes(self, client_id: str) -> tuple[str, ...]:
+        """The scopes the person gave this client before (grants not revoked, their own sign-ins only), in the
+        order they were first given."""
+        with self._lock:
+            found = [
+                s
+                for g in self._grants
+                if g.client_id == client_id and not g.revoked and g.subject is None
+                for s in g.scopes
+            ]
+        return tuple(dict.fromkeys(found))
+
 
 def _oauth_error(error: str, description: str, status: int = 400) -> SandboxResponse:
     return SandboxResponse.json({"error": error, "error_description": description}, status=status)
@@ -227,6 +246,8 @@ class GoogleOAuthApp:
         else:
             code = "4/practice-" + secrets.token_urlsafe(24)
             scopes = tuple(s for s in scopes if s.removeprefix(GOOGLE_SCOPE) not in self.settings.withhold)
+            if request.arg("include_granted_scopes") == "true":  # incremental: what was given before stays given
+                scopes = tuple(dict.fromkeys((*self.registry.granted_scopes(client_id), *scopes)))
             self.registry.add_code(
                 code,
                 PendingCode(
@@ -236,6 +257,7 @@ class GoogleOAuthApp:
                     request.arg("code_challenge"),
                     request.arg("code_challenge_method") or "plain",
                     time.time() + CODE_LIFETIME,
+                    offline=request.arg("access_type") != "online",
                 ),
             )
             answer["code"] = code
@@ -291,7 +313,7 @@ class GoogleOAuthApp:
             if computed != pending.challenge:
                 return _oauth_error("invalid_grant", "Invalid code verifier.")
         grant = self.registry.new_grant(pending.client_id, pending.scopes)
-        return self._token_response(grant, with_refresh=True)
+        return self._token_response(grant, with_refresh=pending.offline)
 
     def _token_response(self, grant: Grant, *, with_refresh: bool) -> SandboxResponse:
         lifetime = self.settings.access_token_lifetime

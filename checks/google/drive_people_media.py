@@ -36,8 +36,17 @@ def people(permission: DrivePermission) -> list[str]:
     return [UNNAMED]
 
 
-def _brief(item: DriveFile) -> dict[str, Any]:
-    return {"id": item.id, "name": item.name or "", "webViewLink": item.webViewLink}
+def _brief(item: DriveFile, permission: DrivePermission) -> dict[str, Any]:
+    """The file and the permission that lets the person in (its id is what removing that sharing needs)."""
+    return {
+        "id": item.id,
+        "name": item.name or "",
+        "mimeType": item.mimeType,
+        "webViewLink": item.webViewLink,
+        "permission": permission.model_dump(
+            include={"id", "type", "role", "emailAddress", "domain", "allowFileDiscovery"}, exclude_none=True
+        ),
+    }
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
@@ -50,7 +59,7 @@ async def run(ctx: CheckContext) -> list[Finding]:
             continue
         for permission in item.permissions:
             for who in people(permission):
-                by_person.setdefault(who, []).append(_brief(item))
+                by_person.setdefault(who, []).append(_brief(item, permission))
     if unlisted:
         names = ", ".join(unlisted[:5]) + (" …" if len(unlisted) > 5 else "")
         reading = reading.missing(f"who can open {len(unlisted)} of your photos or videos ({names})")

@@ -145,14 +145,19 @@ def test_missing_or_wrong_token_is_401_in_googles_format() -> None:
 
 
 def test_writes_are_refused_logged_and_change_nothing() -> None:
+    """Only the tool's own changes are accepted (tests/sandbox/test_google_sandbox_writes.py); any other write is
+    refused by the server around the app, logged, and changes nothing."""
     with Sandbox("compromised") as sb:
         headers = {"Authorization": f"Bearer {sb.token}"}
-        url = sb.google_url + "gmail/v1/users/me/settings/autoForwarding"
+        url = sb.google_url + "gmail/v1/users/me/settings/imap"
         assert httpx.put(url, headers=headers, json={"enabled": False}).status_code == 403
-        assert httpx.delete(sb.google_url + "gmail/v1/users/me/settings/filters/x", headers=headers).status_code == 403
+        sendas = sb.google_url + "gmail/v1/users/me/settings/sendAs/x%40outlook.example"
+        assert httpx.delete(sendas, headers=headers).status_code == 403
+        assert httpx.patch(sb.google_url + "drive/v3/files/x", headers=headers, json={"name": "y"}).status_code == 403
         assert [(r.method, r.path) for r in sb.refused] == [
-            ("PUT", "/gmail/v1/users/me/settings/autoForwarding"),
-            ("DELETE", "/gmail/v1/users/me/settings/filters/x"),
+            ("PUT", "/gmail/v1/users/me/settings/imap"),
+            ("DELETE", "/gmail/v1/users/me/settings/sendAs/x%40outlook.example"),
+            ("PATCH", "/drive/v3/files/x"),
         ]
         assert httpx.get(url, headers=headers).json()["enabled"] is True
         assert all(r.headers.get("authorization") == "<redacted>" for r in sb.requests if "authorization" in r.headers)

@@ -77,7 +77,7 @@ MEDIA_QUERY = (
 )
 MEDIA_FIELDS = (
     "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
-    "permissions(type,role,allowFileDiscovery))"
+    "permissions(id,type,role,allowFileDiscovery))"
 )
 # Shared with named people ('limited'), or with everyone in a Workspace domain (by link or findable there).
 PEOPLE_QUERY = (
@@ -85,7 +85,7 @@ PEOPLE_QUERY = (
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 )
 PEOPLE_FIELDS = (
-    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,permissions(type,role,emailAddress,domain))"
+    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,permissions(id,type,role,emailAddress,domain))"
 )
 MAX_PAGES = answers.MAX_PAGES
 # Drive and the Admin SDK say "slow down" with a 403 and one of these reasons rather than a 429.

@@ -9,13 +9,19 @@ The token (``Credentials.to_json()``, which holds the refresh token) is kept onl
 posts the token to Google's revoke endpoint, which sits beside the client file's ``token_uri``
 (``https://oauth2.googleapis.com/token`` → ``https://oauth2.googleapis.com/revoke``), so a client file that
 points at a test server also revokes there.
+
+Changing something (once the person has confirmed the change) asks for more, separately
+(:func:`write_credentials`): incremental authorization, asking for exactly the scopes the confirmed changes need
+with ``include_granted_scopes=true``. That permission is held in this process's memory for the sitting and never
+stored: the stored read-only token is neither used nor replaced, and any refresh token Google hands back with
+the write permission is dropped, so it ends when its access token expires (an hour at most).
 """
 
 from __future__ import annotations
 
 import json
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -228,8 +234,9 @@ def _browser_to_open(name: str | None) -> Any | None:
     return None if isinstance(found, _Announcing) else found
 
 
-def _run_flow(flow: Any, browser: str | None, timeout: int, announce: Callable[[str], None]) -> Any:
-    """``run_local_server`` on 127.0.0.1 (port 0: a free one), the URL shown through ``announce``."""
+def _run_flow(flow: Any, browser: str | None, timeout: int, announce: Callable[[str], None], **parameters: str) -> Any:
+    """``run_local_server`` on 127.0.0.1 (port 0: a free one), the URL shown through ``announce``; ``parameters``
+    are added to the authorization request."""
     webbrowser.register(ANNOUNCING, None, _Announcing(announce, browser))
     return flow.run_local_server(
         host="127.0.0.1",
@@ -239,6 +246,69 @@ def _run_flow(flow: Any, browser: str | None, timeout: int, announce: Callable[[
         success_message="Signed in. You can close this tab and go back to auditor.",
         timeout_seconds=timeout,
         prompt="consent",
+        **parameters,
+    )
+
+
+def write_credentials(
+    settings: Any,
+    target: str,
+    needed: Sequence[str],
+    *,
+    show: Callable[[str], None],
+    browser: str | None = None,
+    timeout: int = SIGN_IN_TIMEOUT,
+) -> Any:
+    """Ask the person, through the browser, for exactly the ``needed`` scopes (incremental authorization:
+    ``include_granted_scopes=true``, ``login_hint`` the account, ``access_type=online``), and return credentials
+    that live in memory only: the access token, without any refresh token Google may add. Nothing is stored and
+    the case's read-only token is not touched.
+
+    Google answers with every scope the client holds for the account (the read ones too, since
+    ``include_granted_scopes`` joins them); what matters is that every needed one is among them. If one is
+    missing (a box unticked), nothing is changed and the grant is left as it is: revoking it would also end the
+    read-only sign-in, which shares the grant.
+    """
+    from google.oauth2.credentials import Credentials
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    path = client_file(settings)
+    flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=list(needed))
+    show(
+        "Your browser opens Google's page asking for the permission this change needs. Check that the address "
+        f"starts with https://accounts.google.com and that you allow it as {literal(target, 200)}. If no browser "
+        "opens, copy the address this shows next into one."
+    )
+    try:
+        credentials = _run_flow(
+            flow, browser, timeout, show, include_granted_scopes="true", access_type="online", login_hint=target
+        )
+        token, granted = credentials.token, set(credentials.granted_scopes or credentials.scopes or needed)
+    except WSGITimeoutError:
+        raise AuthError(f"the browser did not come back from Google within {timeout} s; nothing was changed") from None
+    except Warning as exc:  # oauthlib: Google granted another set of scopes than asked for (more, or fewer)
+        issued = getattr(exc, "token", None) or {}
+        token, granted = issued.get("access_token"), set(getattr(exc, "new_scope", None) or ())
+    except OAuth2Error as exc:
+        words = "you did not allow it" if exc.error == "access_denied" else f"Google said {literal(exc.error, 100)}"
+        raise AuthError(f"asking Google for the permission did not finish: {words}; nothing was changed") from None
+    except (OSError, ValueError) as exc:
+        raise NetworkError(
+            f"asking Google for the permission failed ({type(exc).__name__}: {literal(exc, 300)}); nothing was changed"
+        ) from None
+    missing = [s.removeprefix("https://www.googleapis.com/auth/") for s in needed if s not in granted]
+    if missing or not token:
+        raise AuthError(
+            f"Google did not give the permission this change needs ({', '.join(missing) or 'no token'}); nothing "
+            "was changed"
+        )
+    return Credentials(
+        token=token,
+        token_uri=flow.client_config["token_uri"],
+        client_id=flow.client_config["client_id"],
+        client_secret=flow.client_config["client_secret"],
+        scopes=sorted(granted),
     )
 
 
