@@ -49,6 +49,7 @@ def preload_screens() -> None:
     for entry in SCREENS:
         importlib.import_module(entry.target.split(":", 1)[0])
     importlib.import_module("auditor.tui.screens.finding")
+    importlib.import_module("auditor.tui.screens.fix")
 
 
 def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
@@ -239,6 +240,11 @@ class AuditorApp(App[int]):
 
         kinds = case_kinds(self.case.accounts() if self.case else [], self.include_device)
         return AuditPlan(kinds=tuple(kinds))
+
+    def audit_plan(self) -> AuditPlan:
+        """What an audit of this case reads, and where (the practice servers in practice mode): a change made
+        from the app is sent there, and its check runs again there. Blocking: call it from a worker."""
+        return self._plan()
 
     def action_start_audit(self) -> None:
         if self.case is None or self.audit_running:

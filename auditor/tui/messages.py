@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from auditor.application.fixing import FixPlan, FixResult
     from auditor.model import AuditRun, Finding
+    from auditor.timeline import EvidenceItem
 
 
 class CaseReady(Message):
@@ -73,3 +75,37 @@ class IndicatorsUpdated(Message):
         super().__init__()
         self.source = source
         self.problem = problem
+
+
+class FixPlanned(Message):
+    """The change that would close a finding is ready to show, and the finding was kept as evidence."""
+
+    def __init__(self, plan: FixPlan, evidence: EvidenceItem) -> None:
+        super().__init__()
+        self.plan = plan
+        self.evidence = evidence
+
+
+class FixSignInNote(Message):
+    """What the write permission's sign-in wants the person to see (a web address to open, a code)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class FixFinished(Message):
+    """The confirmed change was sent (or not) and the check ran again: closed, still open or not changed."""
+
+    def __init__(self, result: FixResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class FixProblem(Message):
+    """The change could not be planned or the flow stopped; ``reason`` says why in plain words. Nothing was sent
+    unless the case's timeline says so."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

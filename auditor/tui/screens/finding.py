@@ -39,6 +39,13 @@ class FindingScreen(AuditorScreen):
         Binding("escape", "back", "Back", id="back", tooltip="Back to the list"),
         Binding("e", "save_evidence", "Save evidence", id="save-evidence", tooltip="Save this finding as evidence"),
         Binding("r", "recheck", "Check again", id="recheck", tooltip="Run just this check again"),
+        Binding(
+            "c",
+            "close_path",
+            "Close it",
+            id="close-path",
+            tooltip="Close this access path: the safety note, evidence kept, the exact change confirmed by you",
+        ),
     ]
 
     def __init__(self, fingerprint: str) -> None:
@@ -91,6 +98,13 @@ class FindingScreen(AuditorScreen):
                     tooltip="Keep this finding's record and its SHA-256 in the case's timeline (e)",
                 )
                 yield Button("Check again", id="recheck", tooltip="Run just this check again (r)")
+                if finding.status in (Status.FOUND, Status.REVIEW):
+                    yield Button(
+                        "Close this",
+                        id="close-path",
+                        variant="warning",
+                        tooltip="The safety note, the evidence kept, then the exact change for you to confirm (c)",
+                    )
             for index, playbook in enumerate(playbooks):
                 done = case.steps_done(finding.fingerprint, playbook.id) if case is not None else set()
                 yield Static(Text(f"What to do: {playbook.title}", style="bold underline"), classes="section")
@@ -171,6 +185,29 @@ class FindingScreen(AuditorScreen):
         if self.finding is not None:
             self.auditor.recheck(self.finding.check)
             self.notify("Checking again… the list updates when it finishes.", title="Check again")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_path":
+            return self.finding is not None and self.finding.status in (Status.FOUND, Status.REVIEW)
+        return True
+
+    def action_close_path(self) -> None:
+        """The same steps as `auditor fix`, on their own screen: nothing is changed before the person confirms."""
+        from auditor.tui.screens.fix import FixScreen
+
+        if self.finding is not None and self.finding.status in (Status.FOUND, Status.REVIEW):
+            self.app.push_screen(FixScreen(self.finding.fingerprint))
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        current = self.auditor.book.get(self.fingerprint)
+        if current != self.finding:  # closed (or checked again) while the fix screen was shown
+            self.finding = current
+            self.refresh(recompose=True)
+
+    @on(Button.Pressed, "#close-path")
+    def close_pressed(self) -> None:
+        self.action_close_path()
 
     @on(Button.Pressed, "#save-evidence")
     def save_pressed(self) -> None:

@@ -1,0 +1,132 @@
+""" "Close this" in the app: the same steps as `auditor fix`, on their own screen, driven with Textual's Pilot.
+
+The guided change is tested on this computer: a real program named like stalkerware is found by the practice
+audit's real scan, the person presses "I have done it" after stopping it, and the check runs again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from device.conftest import start_named  # type: ignore[import-not-found]
+
+from auditor.model import Finding, Status
+from auditor.tui.app import AuditorApp
+from tui.helpers import click, open_finding, settled, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.screen_text import screen_text  # type: ignore[import-not-found]
+
+SIZE = (100, 40)
+
+
+@pytest.fixture
+def spy(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    proc = start_named(tmp_path, "thetruthspy")
+    yield proc
+    proc.kill()
+    proc.wait(timeout=5)
+
+
+def spy_finding(app: AuditorApp) -> Finding:
+    return next(f for f in app.book.all() if f.check == "device.stalkerware_processes" and f.status is Status.FOUND)
+
+
+def path_events(app: AuditorApp) -> list[dict[str, object]]:
+    """What the open case holds (the app has it locked: read through its own connection)."""
+    return [row.payload for row in app.case.path_event_rows()]
+
+
+async def open_fix(pilot, app: AuditorApp, finding: Finding) -> None:  # type: ignore[no-untyped-def]
+    await open_finding(pilot, finding)
+    await pilot.press("c")
+    await wait_for(
+        pilot,
+        lambda: type(app.screen).__name__ == "FixScreen" and getattr(app.screen, "plan", None) is not None,
+        "the change to be planned",
+    )
+    await pilot.pause()
+
+
+async def test_close_this_by_hand_keeps_evidence_confirms_then_checks_again(
+    spy: subprocess.Popen[bytes],
+) -> None:
+    app = AuditorApp(practice=True, include_device=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        finding = spy_finding(app)
+        await open_fix(pilot, app, finding)
+        text = screen_text(app)
+        # Safety first, then the evidence said kept, then what to do by hand; Cancel holds the focus.
+        safety, evidence, steps = (
+            text.find("Before you do anything — safety"),
+            text.find("Evidence: the finding's record was kept"),
+            text.find("What to do, by hand"),
+        )
+        assert -1 < safety < evidence < steps, text
+        assert app.focused is not None and app.focused.id == "fix-cancel"
+        assert "I have done it" in await text_near(pilot, "#fix-confirm")
+        # Escape cancels: back to the finding, nothing recorded (the evidence stays kept).
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FindingScreen", "the finding again")
+        assert path_events(app) == []
+        # Again, and this time the person stops the program and says so.
+        await pilot.press("c")
+        await wait_for(pilot, lambda: getattr(app.screen, "plan", None) is not None, "the plan again")
+        spy.kill()
+        spy.wait(timeout=5)
+        await click(pilot, "#fix-confirm")
+        await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
+        await pilot.pause()
+        assert "Closed: the check ran again and no longer finds it" in await text_near(pilot, "#fix-result")
+        assert "Recorded in the case's timeline as event" in await text_near(pilot, "#fix-recorded")
+        [record] = path_events(app)
+        assert record["outcome"] == "closed" and record["fingerprint"] == finding.fingerprint
+        # The list no longer holds it; the timeline shows the change.
+        assert app.book.get(finding.fingerprint) is None
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FindingScreen", "the finding screen")
+        await pilot.pause()
+        assert "no longer in the list" in screen_text(app)
+        await pilot.press("escape", "l")
+        await wait_for(pilot, lambda: app.current_mode == "timeline", "the timeline")
+        await settled(pilot)
+        assert "Closed by you at" in screen_text(app)
+        await pilot.press("ctrl+q")
+
+
+async def test_nothing_is_confirmed_by_pressing_enter_and_a_running_program_stays_open(
+    spy: subprocess.Popen[bytes],
+) -> None:
+    app = AuditorApp(practice=True, include_device=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        finding = spy_finding(app)
+        await open_fix(pilot, app, finding)
+        await pilot.press("enter")  # the focus is on Cancel: Enter leaves, it does not confirm
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FindingScreen", "the finding again")
+        assert path_events(app) == []
+        await pilot.press("c")
+        await wait_for(pilot, lambda: getattr(app.screen, "plan", None) is not None, "the plan again")
+        await click(pilot, "#fix-confirm")
+        await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
+        await pilot.pause()
+        assert "Still open" in await text_near(pilot, "#fix-result")
+        assert app.book.get(finding.fingerprint) is not None
+        [record] = path_events(app)
+        assert record["outcome"] == "still-open"
+        await pilot.press("ctrl+q")
+
+
+async def test_a_finding_that_is_not_a_path_offers_no_close() -> None:
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        clear = next(f for f in app.book.all() if f.status is Status.ERROR or f.status is Status.MANUAL)
+        await open_finding(pilot, clear)
+        assert not app.screen.query("#close-path")
+        await pilot.press("c")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "FindingScreen"
+        await pilot.press("ctrl+q")
