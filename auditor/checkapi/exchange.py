@@ -106,6 +106,15 @@ class InboxRule:
     move_to_folder: str | None = None
     stop_processing_rules: bool = False
     has_actions: bool = True  # False: the rule came without Actions (allowed by the schema) and does nothing
+    # The whole rule as Exchange sent it, in EWS's own element names (RuleType), kept so that a change can send it
+    # back unchanged but for the one thing changed (SetRuleOperation replaces the whole rule) or recreate it
+    # (CreateRuleOperation). ``as_found_whole`` is true only when every part of it was read and understood and
+    # Exchange did not mark it IsNotSupported ("cannot be modified with the managed code APIs").
+    as_found: dict[str, Any] = field(default_factory=dict)
+    as_found_whole: bool = False
+    # GetInboxRules' OutlookRuleBlobExists (the same for every rule of one answer; None when not said): Outlook
+    # keeps its own copy of the rules, which any change of rules through EWS removes.
+    outlook_rule_blob: bool | None = None
 
     @property
     def sends_to(self) -> list[tuple[str, Recipient]]:

@@ -4,8 +4,19 @@ Answers GetInboxRules, GetDelegate and GetUserOofSettings, plus what a client ne
 (ConvertId, which exchangelib sends unauthenticated to learn the auth scheme and which names the mailbox an
 id belongs to; ResolveNames; GetFolder for well-known folders, with or without a Mailbox), written from
 Microsoft's EWS reference ("GetInboxRules operation", "GetDelegate operation", "GetUserOofSettings
-operation", MS-OXWSRULES, MS-OXWSDLGM). Every other operation would change the mailbox or is not imitated:
-the server around this app refuses it with a SOAP fault.
+operation", MS-OXWSRULES, MS-OXWSDLGM).
+
+It accepts exactly the changes the tool makes once the person has confirmed one (``auditor fix``), shaped as
+the reference documents them, and applies them to its copy of the mailbox, so the next read shows the change:
+UpdateInboxRules with SetRuleOperation, DeleteRuleOperation or CreateRuleOperation ("UpdateInboxRules
+operation"; errors as RuleOperationErrors with the reference's ErrorCode values, e.g. RuleNotFound,
+CreateWithRuleId, InvalidFolderId; ErrorOutlookRuleBlobExists when RemoveOutlookRuleBlob is not true while
+Outlook's rule blob exists), RemoveDelegate and AddDelegate ("RemoveDelegate operation", "AddDelegate
+operation": one DelegateUserResponseMessageType per delegate, ErrorNotDelegate and ErrorDelegateAlreadyExists
+inside an answer that is itself a Success). A request with an element the reference does not list is refused
+with ErrorSchemaValidation, as Exchange validates requests against its schema. Each accepted write is recorded
+in the request log (``accepts_write``) and, once applied, in :attr:`EwsApp.applied`. Every other operation would
+change the mailbox or is not imitated: the server around this app refuses it with a SOAP fault.
 
 Auth: ``Authorization: Bearer <sandbox token>`` (Exchange's OAuth), or the scenario's ``basic_auth`` user and
 password over NTLM (what on-premises Exchange offers; :mod:`auditor.sandbox.ntlm`) or HTTP Basic; anything else
@@ -19,12 +30,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
-from auditor.sandbox.exchange import ExchangeData, InboxRule, Recipient, RuleActions, RulePredicates
+from auditor.sandbox.exchange import (
+    Delegate,
+    ExchangeData,
+    FolderPermissions,
+    InboxRule,
+    Recipient,
+    RuleActions,
+    RulePredicates,
+)
 from auditor.sandbox.hostile import hostile_text
 from auditor.sandbox.ntlm import NtlmAcceptor
 
@@ -36,7 +58,19 @@ EWS_PATH = "/EWS/Exchange.asmx"
 
 # Operations that only read. The request element of GetUserOofSettings is named ...Request.
 READ_OPERATIONS = {"GetInboxRules", "GetDelegate", "GetUserOofSettings", "ResolveNames", "ConvertId", "GetFolder"}
+# The changes the tool makes, each after the person confirmed it; nothing else that writes is accepted.
+WRITE_OPERATIONS = {"UpdateInboxRules", "RemoveDelegate", "AddDelegate"}
+RULE_OPERATIONS = ("CreateRuleOperation", "SetRuleOperation", "DeleteRuleOperation")
 FOLDER_ACTIONS = {"CopyToFolder", "MoveToFolder"}
+ADDRESS_FIELDS = {
+    "FromAddresses",
+    "SentToAddresses",
+    "ForwardAsAttachmentToRecipients",
+    "ForwardToRecipients",
+    "RedirectToRecipients",
+    "SendSMSAlertToRecipients",
+}
+ADDRESS_PARTS = ("Name", "EmailAddress", "RoutingType", "MailboxType")
 WELL_KNOWN_FOLDERS = {
     "inbox": "Inbox",
     "deleteditems": "Deleted Items",
@@ -94,6 +128,43 @@ def parse_operation(body: bytes) -> SoapRequest | None:
         return None
 
 
+class Invalid(Exception):
+    """A request outside the documented schema: answered with a SOAP fault carrying ``code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RuleError(Exception):
+    """One rule operation Exchange would refuse: an Error of RuleOperationErrors ("Error" in the reference)."""
+
+    def __init__(self, field: str, code: str, message: str, value: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.message = message
+        self.value = value
+
+
+def _local(element: ET.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def _xs_boolean(text: str | None, where: str) -> bool:
+    value = (text or "").strip()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {where} is not an xs:boolean.")
+
+
+def _bool_fields(model: type[BaseModel]) -> set[str]:
+    return {name for name, field in model.model_fields.items() if field.annotation in (bool, bool | None)}
+
+
 class EwsApp:
     name = "ews"
     tls = False
@@ -112,8 +183,24 @@ class EwsApp:
             "ConvertId": self.convert_id,
             "GetFolder": self.get_folder,
         }
+        self._folder_names: dict[str, str] = {}
+        self._lock = threading.RLock()  # handlers run under it; reads take it again
+        # The app's own copy of the mailbox, which accepted changes alter (the scenario is never changed).
         self.rules = self._rules()
+        self.delegates = [delegate.model_copy(deep=True) for delegate in data.delegates]
+        self.deliver_meeting_requests: str = data.deliver_meeting_requests
+        self.outlook_rule_blob = bool(self.rules)  # as GetInboxRules has always said: rules exist, so the blob does
+        self.directory = {d.PrimarySmtpAddress.lower(): d.model_copy(deep=True) for d in data.delegates}
+        self.applied: list[dict[str, Any]] = []  # each accepted change, once applied
+        self._created = 0
         self._served: dict[str, int] = {}
+        self._operations.update(
+            {
+                "UpdateInboxRules": self.update_inbox_rules,
+                "RemoveDelegate": self.remove_delegate,
+                "AddDelegate": self.add_delegate,
+            }
+        )
 
     # -- the server contract ------------------------------------------------------------------------
 
@@ -122,6 +209,15 @@ class EwsApp:
             return request.method == "GET"  # GET on the endpoint reads nothing (IIS answers it)
         parsed = parse_operation(request.body)
         return parsed is None or parsed.operation in READ_OPERATIONS
+
+    def accepts_write(self, request: SandboxRequest) -> dict[str, object] | None:
+        """One of the tool's own changes: what the request log keeps of it (the operation and the whole SOAP
+        request, whose auth travels in headers the log redacts). Anything else that writes: None (refused)."""
+        parsed = parse_operation(request.body) if request.method == "POST" else None
+        if parsed is None or parsed.operation not in WRITE_OPERATIONS:
+            return None
+        inner = [_local(op) for op in parsed.element.iter() if _local(op) in RULE_OPERATIONS]
+        return {"operation": parsed.operation, "changes": inner, "body": request.body.decode("utf-8", "replace")}
 
     def error(self, status: int, message: str) -> SandboxResponse:
         if status == 401:
@@ -156,7 +252,12 @@ class EwsApp:
         operation = self._operations.get(parsed.operation)
         if operation is None:  # only reachable when called directly: the server refuses it first
             return self._fault("ErrorInvalidRequest", f"The operation {parsed.operation} is not supported.")
-        return SandboxResponse.xml(self._envelope(parsed.version, operation(parsed)))
+        try:
+            with self._lock:
+                body = operation(parsed)
+        except Invalid as exc:
+            return self._fault(exc.code, exc.message)
+        return SandboxResponse.xml(self._envelope(parsed.version, body))
 
     def _literal(self, operation: str) -> SandboxResponse | None:
         """The scenario's verbatim answer for this operation (a published example), while it has uses left."""
@@ -242,6 +343,8 @@ class EwsApp:
     # -- inbox rules --------------------------------------------------------------------------------
 
     def _rules(self) -> list[InboxRule]:
+        """The scenario's rules, each with its RuleId and Priority fixed now (ids made up from the rule's place), so
+        they stay the same when another rule is deleted or created."""
         rules = list(self.data.inbox_rules)
         for index in range(self.data.generate.inbox_rules):
             rules.append(
@@ -251,7 +354,16 @@ class EwsApp:
                     Actions=RuleActions(MoveToFolder="Newsletters", MarkAsRead=index % 2 == 0),
                 )
             )
-        return rules
+        return [
+            rule.model_copy(
+                deep=True,
+                update={
+                    "RuleId": rule.RuleId or _id("rule", self.data.mailbox, index, length=12),
+                    "Priority": rule.Priority if rule.Priority is not None else index + 1,
+                },
+            )
+            for index, rule in enumerate(rules)
+        ]
 
     def _address(self, value: Recipient, field: str) -> str:
         """An EmailAddressType. EX-routed addresses carry a legacyExchangeDN, as Exchange writes rules that name
@@ -270,7 +382,9 @@ class EwsApp:
         )
 
     def _folder(self, name: str) -> str:
-        return f'<t:FolderId Id="{_id("folder", self.data.mailbox, name.lower())}" ChangeKey="AQAAAA=="/>'
+        folder_id = _id("folder", self.data.mailbox, name.lower())
+        self._folder_names.setdefault(folder_id, name)  # a rule sent back names the folder by this id
+        return f'<t:FolderId Id="{folder_id}" ChangeKey="AQAAAA=="/>'
 
     def _predicates(self, tag: str, predicates: RulePredicates) -> str:
         parts = []
@@ -337,12 +451,14 @@ class EwsApp:
                 "ErrorMailRecipientNotFound",
                 "The SMTP address has no mailbox associated with it.",
             )
-        rules = "".join(self._rule(rule, index) for index, rule in enumerate(self.rules))
+        with self._lock:
+            current, blob = list(self.rules), self.outlook_rule_blob
+        rules = "".join(self._rule(rule, index) for index, rule in enumerate(current))
         return (
             f'<GetInboxRulesResponse ResponseClass="Success" xmlns="{M_NS}" xmlns:t="{T_NS}">'
             "<ResponseCode>NoError</ResponseCode>"
-            f"<OutlookRuleBlobExists>{'true' if self.rules else 'false'}</OutlookRuleBlobExists>"
-            + (f"<InboxRules>{rules}</InboxRules>" if self.rules else "")
+            f"<OutlookRuleBlobExists>{'true' if blob else 'false'}</OutlookRuleBlobExists>"
+            + (f"<InboxRules>{rules}</InboxRules>" if current else "")
             + "</GetInboxRulesResponse>"
         )
 
@@ -362,8 +478,10 @@ class EwsApp:
                 "GetDelegateResponse", "ErrorNonExistentMailbox", "The specified mailbox does not exist."
             )
         wanted = [(node.text or "").strip().lower() for node in request.element.iter(f"{{{T_NS}}}PrimarySmtpAddress")]
+        with self._lock:
+            delegates, delivery = list(self.delegates), self.deliver_meeting_requests
         messages = []
-        for delegate in self.data.delegates:
+        for delegate in delegates:
             if wanted and delegate.PrimarySmtpAddress.lower() not in wanted:
                 continue
             messages.append(
@@ -371,7 +489,7 @@ class EwsApp:
                 f"<m:DelegateUser>{self._delegate_user(delegate, include)}</m:DelegateUser>"
                 "</m:DelegateUserResponseMessageType>"
             )
-        known = {d.PrimarySmtpAddress.lower() for d in self.data.delegates}
+        known = {d.PrimarySmtpAddress.lower() for d in delegates}
         for address in wanted:
             if address not in known:
                 messages.append(
@@ -384,13 +502,19 @@ class EwsApp:
         return (
             f'<m:GetDelegateResponse ResponseClass="Success" xmlns:m="{M_NS}" xmlns:t="{T_NS}">'
             f"<m:ResponseCode>NoError</m:ResponseCode>{inner}"
-            f"<m:DeliverMeetingRequests>{self.data.deliver_meeting_requests}</m:DeliverMeetingRequests>"
+            f"<m:DeliverMeetingRequests>{delivery}</m:DeliverMeetingRequests>"
             "</m:GetDelegateResponse>"
         )
 
-    def _delegate_user(self, delegate: Any, include: bool) -> str:
+    @staticmethod
+    def _sid(delegate: Delegate) -> str:
+        if delegate.SID:
+            return delegate.SID
         raw = hashlib.sha256(delegate.PrimarySmtpAddress.lower().encode()).digest()
-        sid = "S-1-5-21-" + "-".join(str(int.from_bytes(raw[i : i + 4], "big")) for i in (0, 4, 8, 12))
+        return "S-1-5-21-" + "-".join(str(int.from_bytes(raw[i : i + 4], "big")) for i in (0, 4, 8, 12))
+
+    def _delegate_user(self, delegate: Delegate, include: bool) -> str:
+        sid = self._sid(delegate)
         name = self._text(delegate.DisplayName or delegate.PrimarySmtpAddress.split("@")[0], "DelegateUser.DisplayName")
         out = (
             f"<t:UserId><t:SID>{sid}</t:SID>"
@@ -511,3 +635,294 @@ class EwsApp:
             f'<m:GetFolderResponse xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>{"".join(messages)}'
             "</m:ResponseMessages></m:GetFolderResponse>"
         )
+
+    # -- the changes the tool makes -----------------------------------------------------------------
+
+    def _record(self, operation: str, **what: object) -> None:
+        self.applied.append({"operation": operation, **what})
+
+    def _parse_address(self, element: ET.Element, where: str) -> dict[str, str]:
+        """An EmailAddressType (``t:Address``) of a rule sent back: its parts by name."""
+        address: dict[str, str] = {}
+        for part in element:
+            name = _local(part)
+            if name not in ADDRESS_PARTS and name != "ItemId":
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {where}.{name}.")
+            if name in ADDRESS_PARTS:
+                address[name] = (part.text or "").strip()
+        return address
+
+    def _parse_folder(self, element: ET.Element, where: str) -> str:
+        """A TargetFolderIdType: a FolderId this server issued, or a DistinguishedFolderId."""
+        children = list(element)
+        if len(children) != 1 or _local(children[0]) not in ("FolderId", "DistinguishedFolderId"):
+            raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {where} names no folder.")
+        folder_id = children[0].get("Id", "")
+        if _local(children[0]) == "DistinguishedFolderId":
+            if folder_id not in WELL_KNOWN_FOLDERS:
+                raise RuleError(f"Action:{where}", "InvalidFolderId", "The folder does not exist.", folder_id)
+            return folder_id
+        name = self._folder_names.get(folder_id)
+        if name is None:
+            raise RuleError(f"Action:{where}", "FolderDoesNotExist", "The folder does not exist.", folder_id)
+        return name
+
+    def _parse_predicates(self, model: type[BaseModel], element: ET.Element, where: str) -> dict[str, Any]:
+        booleans = _bool_fields(model)
+        data: dict[str, Any] = {}
+        for child in element:
+            name = _local(child)
+            path = f"{where}.{name}"
+            if name not in model.model_fields:
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {path}.")
+            if name in ADDRESS_FIELDS:
+                data[name] = [self._parse_address(entry, path) for entry in child]
+            elif name in FOLDER_ACTIONS:
+                data[name] = self._parse_folder(child, name)
+            elif name in booleans:
+                data[name] = _xs_boolean(child.text, path)
+            elif len(child):
+                data[name] = [(entry.text or "") for entry in child]
+            else:
+                data[name] = (child.text or "").strip()
+        return data
+
+    def _parse_rule(self, element: ET.Element) -> InboxRule:
+        """A ``t:Rule`` sent in a Create or SetRuleOperation, read against RuleType."""
+        data: dict[str, Any] = {}
+        for child in element:
+            name = _local(child)
+            if name in ("Conditions", "Exceptions"):
+                data[name] = RulePredicates(**self._parse_predicates(RulePredicates, child, name))
+            elif name == "Actions":
+                data[name] = RuleActions(**self._parse_predicates(RuleActions, child, name))
+            elif name in ("IsEnabled", "IsNotSupported", "IsInError"):
+                data[name] = _xs_boolean(child.text, f"Rule.{name}")
+            elif name == "Priority":
+                text = (child.text or "").strip()
+                if not re.fullmatch(r"[+-]?\d{1,10}", text):
+                    raise Invalid("ErrorSchemaValidation", "The request failed schema validation: Rule.Priority.")
+                data[name] = int(text)
+            elif name in ("RuleId", "DisplayName"):
+                data[name] = child.text or ""
+            else:
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: Rule.{name}.")
+        if not data.get("DisplayName"):
+            raise RuleError("DisplayName", "EmptyValueFound", "The rule has no display name.")
+        if "Priority" not in data:
+            raise RuleError("Priority", "MissingParameter", "The rule has no priority.")
+        if data.get("Actions") is None or not data["Actions"].model_dump(exclude_none=True):
+            raise RuleError("Actions", "MissingAction", "The rule has no action.")
+        try:
+            return InboxRule(**data)
+        except ValidationError as exc:
+            where = ".".join(str(part) for part in exc.errors()[0]["loc"])
+            raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {where}.") from None
+
+    def _rule_operation(self, rules: list[InboxRule], operation: ET.Element) -> dict[str, Any]:
+        """Apply one rule operation to ``rules`` (a working copy); what was done, for :attr:`applied`."""
+        kind = _local(operation)
+        if kind == "DeleteRuleOperation":
+            rule_id = (operation.findtext(f"{{{T_NS}}}RuleId") or "").strip()
+            index = next((i for i, rule in enumerate(rules) if rule.RuleId == rule_id), None)
+            if index is None:
+                raise RuleError("RuleId", "RuleNotFound", "The rule was not found.", rule_id)
+            del rules[index]
+            return {"change": kind, "rule_id": rule_id}
+        element = operation.find(f"{{{T_NS}}}Rule")
+        if kind not in ("CreateRuleOperation", "SetRuleOperation") or element is None or len(operation) != 1:
+            raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {kind}.")
+        rule = self._parse_rule(element)
+        if kind == "CreateRuleOperation":
+            if rule.RuleId:
+                raise RuleError("RuleId", "CreateWithRuleId", "A new rule cannot have a rule id.", rule.RuleId)
+            self._created += 1
+            rule = rule.model_copy(update={"RuleId": _id("created", self.data.mailbox, self._created, length=12)})
+            position = max(0, min(len(rules), (rule.Priority or 1) - 1))
+            rules.insert(position, rule)
+            return {"change": kind, "rule_id": rule.RuleId, "name": rule.DisplayName}
+        index = next((i for i, old in enumerate(rules) if rule.RuleId and old.RuleId == rule.RuleId), None)
+        if index is None:
+            raise RuleError("RuleId", "RuleNotFound", "The rule was not found.", rule.RuleId or "")
+        rules[index] = rule  # SetRuleOperation replaces the whole rule
+        return {"change": kind, "rule_id": rule.RuleId, "enabled": rule.IsEnabled}
+
+    def _rule_errors(self, index: int, error: RuleError) -> str:
+        return (
+            f'<UpdateInboxRulesResponse ResponseClass="Error" xmlns="{M_NS}">'
+            "<MessageText>A validation error occurred while executing the rule operation.</MessageText>"
+            "<ResponseCode>ErrorInboxRulesValidationError</ResponseCode><DescriptiveLinkKey>0</DescriptiveLinkKey>"
+            f'<RuleOperationErrors><RuleOperationError xmlns="{T_NS}"><OperationIndex>{index}</OperationIndex>'
+            f"<ValidationErrors><Error><FieldURI>{esc(error.field)}</FieldURI><ErrorCode>{esc(error.code)}</ErrorCode>"
+            f"<ErrorMessage>{esc(error.message)}</ErrorMessage><FieldValue>{esc(error.value)}</FieldValue></Error>"
+            "</ValidationErrors></RuleOperationError></RuleOperationErrors></UpdateInboxRulesResponse>"
+        )
+
+    def update_inbox_rules(self, request: SoapRequest) -> str:
+        """UpdateInboxRules: every operation applies, in order, or none does."""
+        tag = "UpdateInboxRulesResponse"
+        mailbox = self._mailbox_of(request, f"{{{M_NS}}}MailboxSmtpAddress")
+        if mailbox and mailbox.lower() != self.data.mailbox.lower():
+            return self._error_response(tag, "ErrorMailRecipientNotFound", "The SMTP address has no mailbox.")
+        blob = request.element.find(f"{{{M_NS}}}RemoveOutlookRuleBlob")
+        remove_blob = blob is not None and _xs_boolean(blob.text, "RemoveOutlookRuleBlob")
+        operations = request.element.find(f"{{{M_NS}}}Operations")
+        if operations is None or len(operations) == 0:
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: Operations is missing.")
+        if self.outlook_rule_blob and not remove_blob:
+            return self._error_response(
+                tag, "ErrorOutlookRuleBlobExists", "The Outlook rule blob exists: RemoveOutlookRuleBlob must be true."
+            )
+        rules = list(self.rules)
+        done = []
+        for index, operation in enumerate(operations):
+            try:
+                done.append(self._rule_operation(rules, operation))
+            except RuleError as error:
+                return self._rule_errors(index, error)
+        self.rules = rules
+        if remove_blob:
+            self.outlook_rule_blob = False
+        for what in done:
+            self._record("UpdateInboxRules", **what)
+        return (
+            f'<UpdateInboxRulesResponse ResponseClass="Success" xmlns="{M_NS}">'
+            "<ResponseCode>NoError</ResponseCode></UpdateInboxRulesResponse>"
+        )
+
+    def _delegate_answer(self, tag: str, messages: list[str]) -> str:
+        return (
+            f'<m:{tag} ResponseClass="Success" xmlns:m="{M_NS}" xmlns:t="{T_NS}">'
+            f"<m:ResponseCode>NoError</m:ResponseCode><m:ResponseMessages>{''.join(messages)}</m:ResponseMessages></m:{tag}>"
+        )
+
+    @staticmethod
+    def _delegate_error(code: str, message: str) -> str:
+        return (
+            f'<m:DelegateUserResponseMessageType ResponseClass="Error"><m:MessageText>{esc(message)}</m:MessageText>'
+            f"<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+            "</m:DelegateUserResponseMessageType>"
+        )
+
+    def _own_mailbox(self, request: SoapRequest, tag: str) -> str | None:
+        """None when the request's Mailbox is this one; otherwise the answer refusing it."""
+        mailbox = self._mailbox_of(request, f"{{{M_NS}}}Mailbox/{{{T_NS}}}EmailAddress")
+        if not mailbox:
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: Mailbox is missing.")
+        if mailbox.lower() != self.data.mailbox.lower():
+            return self._error_response(tag, "ErrorNonExistentMailbox", "The specified mailbox does not exist.")
+        return None
+
+    def _user(self, element: ET.Element | None) -> tuple[str, str]:
+        """A UserId's PrimarySmtpAddress (lower-cased) and SID."""
+        if element is None or not len(element):
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: UserId is empty.")
+        for child in element:
+            if _local(child) not in ("SID", "PrimarySmtpAddress", "DisplayName"):
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: UserId.{_local(child)}.")
+        address = (element.findtext(f"{{{T_NS}}}PrimarySmtpAddress") or "").strip().lower()
+        sid = (element.findtext(f"{{{T_NS}}}SID") or "").strip()
+        return address, sid
+
+    def remove_delegate(self, request: SoapRequest) -> str:
+        tag = "RemoveDelegateResponse"
+        refused = self._own_mailbox(request, tag)
+        if refused is not None:
+            return refused
+        users = request.element.find(f"{{{M_NS}}}UserIds")
+        if users is None or not len(users):
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: UserIds is missing.")
+        wanted = [self._user(element) for element in users]  # the whole request is read before anything changes
+        messages = []
+        for address, sid in wanted:
+            match = next(
+                (
+                    d
+                    for d in self.delegates
+                    if (address and d.PrimarySmtpAddress.lower() == address) or sid == self._sid(d)
+                ),
+                None,
+            )
+            if match is None:
+                messages.append(self._delegate_error("ErrorNotDelegate", "The user is not a delegate for the mailbox."))
+                continue
+            self.delegates.remove(match)
+            self._record("RemoveDelegate", delegate=match.PrimarySmtpAddress)
+            messages.append(
+                '<m:DelegateUserResponseMessageType ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+                "</m:DelegateUserResponseMessageType>"
+            )
+        return self._delegate_answer(tag, messages)
+
+    def _levels(self, element: ET.Element | None) -> FolderPermissions:
+        levels: dict[str, str] = {}
+        for child in element if element is not None else []:
+            levels[_local(child)] = (child.text or "").strip()
+        try:
+            return FolderPermissions(**levels)  # type: ignore[arg-type]
+        except (ValidationError, TypeError):
+            raise Invalid(
+                "ErrorSchemaValidation", "The request failed schema validation: DelegatePermissions."
+            ) from None
+
+    def _new_delegate(self, element: ET.Element) -> tuple[str, str, dict[str, Any]]:
+        """A DelegateUser of an AddDelegate request: its address, SID and what it is given, read against the
+        reference (UserId, DelegatePermissions, ReceiveCopiesOfMeetingMessages, ViewPrivateItems)."""
+        allowed = ("UserId", "DelegatePermissions", "ReceiveCopiesOfMeetingMessages", "ViewPrivateItems")
+        for child in element:
+            if _local(child) not in allowed:
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {_local(child)}.")
+        address, sid = self._user(element.find(f"{{{T_NS}}}UserId"))
+        options: dict[str, Any] = {
+            name: _xs_boolean(element.findtext(f"{{{T_NS}}}{name}"), name)
+            for name in ("ReceiveCopiesOfMeetingMessages", "ViewPrivateItems")
+            if element.find(f"{{{T_NS}}}{name}") is not None
+        }
+        options["DelegatePermissions"] = self._levels(element.find(f"{{{T_NS}}}DelegatePermissions"))
+        return address, sid, options
+
+    def add_delegate(self, request: SoapRequest) -> str:
+        tag = "AddDelegateResponse"
+        refused = self._own_mailbox(request, tag)
+        if refused is not None:
+            return refused
+        users = request.element.find(f"{{{M_NS}}}DelegateUsers")
+        if users is None or not len(users):
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: DelegateUsers is missing.")
+        delivery = (request.element.findtext(f"{{{M_NS}}}DeliverMeetingRequests") or "").strip()
+        if delivery and delivery not in ("DelegatesOnly", "DelegatesAndMe", "DelegatesAndSendInformationToMe"):
+            raise Invalid("ErrorSchemaValidation", "The request failed schema validation: DeliverMeetingRequests.")
+        # The whole request is read before anything changes.
+        wanted = [self._new_delegate(element) for element in users]
+        messages = []
+        for address, sid, options in wanted:
+            known = self.directory.get(address) if address else None
+            known = known or next((d for d in self.directory.values() if sid and self._sid(d) == sid), None)
+            if not address and known is None:
+                messages.append(self._delegate_error("ErrorInvalidUserSid", "The SID is not valid."))
+                continue
+            address = address or (known.PrimarySmtpAddress.lower() if known else "")
+            if any(d.PrimarySmtpAddress.lower() == address for d in self.delegates):
+                messages.append(
+                    self._delegate_error(
+                        "ErrorDelegateAlreadyExists", "The user is already a delegate for the mailbox."
+                    )
+                )
+                continue
+            delegate = Delegate(
+                PrimarySmtpAddress=known.PrimarySmtpAddress if known else address,
+                DisplayName=known.DisplayName if known else None,
+                SID=known.SID if known else None,
+                **options,
+            )
+            self.delegates.append(delegate)
+            self.directory.setdefault(address, delegate)
+            self._record("AddDelegate", delegate=delegate.PrimarySmtpAddress)
+            messages.append(
+                '<m:DelegateUserResponseMessageType ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+                f"<m:DelegateUser>{self._delegate_user(delegate, include=False)}</m:DelegateUser>"
+                "</m:DelegateUserResponseMessageType>"
+            )
+        if delivery:
+            self.deliver_meeting_requests = delivery
+        return self._delegate_answer(tag, messages)

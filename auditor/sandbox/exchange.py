@@ -2,7 +2,9 @@
 
 The ``exchange:`` section of a scenario (:class:`ExchangeData`) describes one mailbox — inbox rules,
 delegates and automatic replies — in EWS's own element names, so a scenario reads like a SOAP response.
-``build_apps`` returns the EWS app: SOAP 1.1 over ``POST /EWS/Exchange.asmx`` on plain http.
+``build_apps`` returns the EWS app: SOAP 1.1 over ``POST /EWS/Exchange.asmx`` on plain http. The app keeps its
+own copy of the mailbox, which the changes it accepts (UpdateInboxRules, RemoveDelegate, AddDelegate) alter;
+the scenario itself is never changed.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class FolderPermissions(_Model):
 class Delegate(_Model):
     PrimarySmtpAddress: str
     DisplayName: str | None = None
+    SID: str | None = Field(default=None, description="the delegate's security identifier (default: one made up)")
     full_access: bool = Field(default=False, description="shorthand: Editor on every folder, private items too")
     DelegatePermissions: FolderPermissions = FolderPermissions()
     ReceiveCopiesOfMeetingMessages: bool = False

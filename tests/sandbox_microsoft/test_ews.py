@@ -87,18 +87,22 @@ def test_wrong_bearer_token_is_401() -> None:
 
 
 def test_operations_that_change_the_mailbox_are_refused_with_a_soap_fault() -> None:
+    """Only the tool's own confirmed changes are accepted (tests/remedy/test_exchange_*); any other write, such as
+    changing a delegate's permissions, is refused."""
     body = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
         'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
         'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><soap:Body>'
-        "<m:UpdateInboxRules><m:RemoveOutlookRuleBlob>true</m:RemoveOutlookRuleBlob><m:Operations>"
-        "<t:DeleteRuleOperation><t:RuleId>x</t:RuleId></t:DeleteRuleOperation></m:Operations>"
-        "</m:UpdateInboxRules></soap:Body></soap:Envelope>"
+        "<m:UpdateDelegate><m:Mailbox><t:EmailAddress>ann.example@contoso.example</t:EmailAddress></m:Mailbox>"
+        "<m:DelegateUsers><t:DelegateUser><t:UserId><t:PrimarySmtpAddress>mark.ex@contoso.example"
+        "</t:PrimarySmtpAddress></t:UserId><t:DelegatePermissions><t:InboxFolderPermissionLevel>Editor"
+        "</t:InboxFolderPermissionLevel></t:DelegatePermissions></t:DelegateUser></m:DelegateUsers>"
+        "</m:UpdateDelegate></soap:Body></soap:Envelope>"
     )
     with Sandbox("compromised") as sb:
         response = httpx.post(
-            sb.ews_url,
+            url_of(sb, "ews"),
             content=body,
             headers={"Authorization": f"Bearer {sb.token}", "Content-Type": "text/xml"},
             trust_env=False,

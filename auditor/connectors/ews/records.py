@@ -17,6 +17,7 @@ Only the metadata that shows an access path is kept: never a message body or a r
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from auditor.checkapi import Reading
@@ -242,6 +243,8 @@ def rule_record(element: Any) -> tuple[InboxRule | None, list[str]]:
         move_to_folder=actions.MoveToFolder.name if actions and actions.MoveToFolder else None,
         stop_processing_rules=bool(actions and actions.StopProcessingRules),
         has_actions=actions is not None,
+        as_found=rule.model_dump(mode="json", exclude_none=True),
+        as_found_whole=not problems and bool(rule.RuleId) and rule.IsNotSupported is not True,
     )
     return record, problems
 
@@ -250,6 +253,8 @@ def read_inbox_rules(answer: Any) -> Reading[tuple[InboxRule, ...]]:
     """A GetInboxRulesResponse: every rule in ``InboxRules`` (left out when there are none)."""
     _require_success(answer, "GetInboxRulesResponse")
     container = answer.find(_m("InboxRules"))
+    blob = (answer.findtext(_m("OutlookRuleBlobExists")) or "").strip()
+    outlook_rule_blob = {"true": True, "1": True, "false": False, "0": False}.get(blob)
     rules: list[InboxRule] = []
     strange: list[str] = []
     for index, element in enumerate(_elements(container) if container is not None else []):
@@ -261,7 +266,7 @@ def read_inbox_rules(answer: Any) -> Reading[tuple[InboxRule, ...]]:
         if record is None:
             problems.append("the rule could not be read, so it was not judged")
         else:
-            rules.append(record)
+            rules.append(replace(record, outlook_rule_blob=outlook_rule_blob))
         strange.extend(f"{label}: {p}" for p in problems)
     return Reading(RULES, tuple(rules), unrecognised=tuple(strange))
 
