@@ -3,11 +3,26 @@ authentication methods and app grants (work/school), OneDrive items and their sh
 JSON batching — answered in Graph's wire format from Microsoft's Graph v1.0 reference.
 
 Paths are served under ``/v1.0``. Reads are GETs, and a ``$batch`` POST whose inner requests are all
-GETs; the server around this app refuses everything else.
+GETs. The only writes accepted are the changes the tool can make once the person confirms them, each shaped
+as its reference page documents it and applied to the practice account (so the check run again sees it):
+
+- ``DELETE``/``PATCH /me/mailFolders/inbox/messageRules/{id}`` and ``POST /me/mailFolders/inbox/messageRules``
+  (messagerule-delete, messagerule-update, mailfolder-post-messagerules: MailboxSettings.ReadWrite);
+- ``DELETE /me/drive/items/{item}/permissions/{perm}``, ``POST /me/drive/items/{item}/createLink`` and
+  ``POST /me/drive/items/{item}/invite`` (permission-delete, driveitem-createlink, driveitem-invite:
+  Files.ReadWrite, or a broader Files/Sites permission);
+- ``POST /me/revokeSignInSessions``, work or school accounts only (user-revokesigninsessions:
+  User.RevokeSessions.All, or User.ReadWrite.All / Directory.ReadWrite.All): every refresh token the
+  practice identity platform issued stops working.
+
+A write needs a token the practice identity platform issued with one of the permissions its page lists; the
+sandbox's own token (what a read-only sign-in gets) is refused with Graph's 403, as a read-only token is. The
+server around this app logs each accepted write with its body; it refuses every other write.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import threading
@@ -16,7 +31,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from auditor.sandbox.base import SandboxRequest, SandboxResponse
-from auditor.sandbox.graph_data import build_graph_data, stable_hex
+from auditor.sandbox.graph_data import (
+    build_graph_data,
+    created_link,
+    invited_person,
+    set_shared_facet,
+    stable_hex,
+)
 from auditor.sandbox.graph_odata import (
     GRAPH_VERSION,
     ODataError,
@@ -28,6 +49,7 @@ from auditor.sandbox.graph_odata import (
     parse_select,
     select,
 )
+from auditor.sandbox.identity_app import TokenRegistry
 from auditor.sandbox.microsoft import MicrosoftData
 
 MAX_BATCH = 20
@@ -35,8 +57,11 @@ MAX_BATCH = 20
 GRANT_FILTER = re.compile(r"^\s*(?P<prop>clientId|consentType|principalId|resourceId)\s+eq\s+'(?P<value>[^']*)'\s*$")
 USER_PROPS = (
     "id businessPhones displayName givenName jobTitle mail mobilePhone officeLocation preferredLanguage surname "
-    "userPrincipalName accountEnabled city country department employeeId createdDateTime"
+    "userPrincipalName accountEnabled city country department employeeId createdDateTime "
+    "signInSessionsValidFromDateTime"
 ).split()
+# Returned only when $select names it (the user resource's documentation).
+USER_SELECT_ONLY = ("signInSessionsValidFromDateTime",)
 RULE_PROPS = "id displayName sequence isEnabled hasError isReadOnly conditions exceptions actions".split()
 ITEM_PROPS = (
     "id name size createdDateTime lastModifiedDateTime eTag cTag webUrl createdBy lastModifiedBy parentReference "
@@ -50,6 +75,17 @@ PERM_PROPS = (
     "grantedToIdentitiesV2 invitation inheritedFrom"
 ).split()
 
+# The permissions each write's reference page lists (least to most privileged), delegated.
+RULES_WRITE = frozenset({"MailboxSettings.ReadWrite"})
+FILES_WRITE = frozenset({"Files.ReadWrite", "Files.ReadWrite.All", "Sites.ReadWrite.All"})
+SESSIONS_WRITE = frozenset({"User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"})
+# messageRule's writable properties (messagerule-update's request body).
+RULE_WRITABLE = ("actions", "conditions", "displayName", "exceptions", "isEnabled", "isReadOnly", "sequence")
+LINK_TYPES = ("view", "edit", "embed")
+LINK_SCOPES = ("anonymous", "organization", "users")
+CREATE_LINK_KEYS = ("type", "scope", "expirationDateTime", "password", "retainInheritedPermissions")
+INVITE_KEYS = ("recipients", "message", "requireSignIn", "sendInvitation", "roles", "expirationDateTime", "password")
+
 # A fault hook: given the full path of an inner batch request, the faults that apply to it now.
 FaultHook = Callable[[str], list[Any]]
 
@@ -60,9 +96,17 @@ class GraphApp:
     name = "graph"
     tls = False
 
-    def __init__(self, data: MicrosoftData, *, token: str, endless: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        data: MicrosoftData,
+        *,
+        token: str,
+        endless: Callable[[str], bool],
+        tokens: TokenRegistry | None = None,
+    ) -> None:
         self.data = data
         self.token = token
+        self.tokens = tokens or TokenRegistry(token)
         self.endless = endless
         self.resources, self.tenant = build_graph_data(data)
         self.user = self.resources.user
@@ -91,6 +135,20 @@ class GraphApp:
             (re.compile(rf"^/{user}/drive/{item}/delta$"), self.delta),
             (re.compile(rf"^/{user}/drive/{item}/permissions$"), self.list_permissions),
         ]
+        rules = rf"^/{user}/mailFolders/(?P<folder>[^/]+)/messageRules"
+        drive_item = rf"^/{user}/drive/items/(?P<item>[^/]+)"
+        # (method, path, handler, the permissions that let it through)
+        self._writes: list[tuple[str, re.Pattern[str], Handler, frozenset[str]]] = [
+            ("DELETE", re.compile(rules + r"/(?P<rule>[^/]+)$"), self.delete_rule, RULES_WRITE),
+            ("PATCH", re.compile(rules + r"/(?P<rule>[^/]+)$"), self.update_rule, RULES_WRITE),
+            ("POST", re.compile(rules + r"$"), self.create_rule, RULES_WRITE),
+            ("DELETE", re.compile(drive_item + r"/permissions/(?P<perm>[^/]+)$"), self.delete_permission, FILES_WRITE),
+            ("POST", re.compile(drive_item + r"/createLink$"), self.create_link, FILES_WRITE),
+            ("POST", re.compile(drive_item + r"/invite$"), self.invite, FILES_WRITE),
+            ("POST", re.compile(rf"^/{user}/revokeSignInSessions$"), self.revoke_sessions, SESSIONS_WRITE),
+        ]
+        self._write_lock = threading.Lock()
+        self._serial = 0  # new ids for what the writes create
 
     # -- the server contract ------------------------------------------------------------------------
 
@@ -111,6 +169,32 @@ class GraphApp:
                 return True  # a malformed batch changes nothing; handle() answers 400
         return False
 
+    def _write_route(self, request: SandboxRequest) -> tuple[Handler, frozenset[str], dict[str, str]] | None:
+        if not request.path.startswith(GRAPH_VERSION + "/"):
+            return None
+        path = request.path[len(GRAPH_VERSION) :]
+        for method, pattern, handler, permissions in self._writes:
+            match = pattern.match(path) if method == request.method else None
+            if match:
+                return handler, permissions, {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
+        return None
+
+    def accepts_write(self, request: SandboxRequest) -> dict[str, object] | None:
+        """The writes this server accepts — the changes the tool makes, sent with a token holding a permission
+        their page lists — and what the request log keeps of one: the request line, its JSON body and the
+        permissions its token was granted. None for anything else (a read-only token's write too), which the
+        server around refuses and logs as refused."""
+        route = self._write_route(request)
+        granted = self.tokens.granted(request.bearer)
+        if route is None or not granted & route[1]:
+            return None
+        try:
+            body: object = request.json() if request.body else None
+        except (ValueError, UnicodeDecodeError):
+            body = request.body.decode("utf-8", "replace")
+        # What the token was granted (never the token): a test can see which sign-in the write was made with.
+        return {"write": f"{request.method} {request.path}", "body": body, "granted": sorted(granted)}
+
     def error(self, status: int, message: str) -> SandboxResponse:
         code = "accessDenied" if status == 403 else None
         return graph_error(status, message, code)
@@ -119,6 +203,8 @@ class GraphApp:
         auth = self._check_auth(request)
         if auth is not None:
             return auth
+        if request.method != "GET" and request.path != GRAPH_VERSION + "/$batch":
+            return self.write(request)
         if request.method == "POST" and request.path == GRAPH_VERSION + "/$batch":
             recorded = self.data.answers.get(request.path)
             if recorded is not None:  # a recorded batch answer, whatever was asked
@@ -129,7 +215,7 @@ class GraphApp:
     def _check_auth(self, request: SandboxRequest) -> SandboxResponse | None:
         if request.bearer is None:
             return graph_error(401, "Access token is empty.")
-        if request.bearer != self.token:
+        if not self.tokens.known(request.bearer):
             return graph_error(401, "Access token validation failure. Invalid audience.")
         return None
 
@@ -162,7 +248,8 @@ class GraphApp:
 
     def get_user(self, request: SandboxRequest) -> SandboxResponse:
         fields = parse_select(request, USER_PROPS, "microsoft.graph.user")
-        body = {"@odata.context": context(request, "users/$entity"), **select(self.user, fields)}
+        record = self.user if fields is not None else {k: v for k, v in self.user.items() if k not in USER_SELECT_ONLY}
+        body = {"@odata.context": context(request, "users/$entity"), **select(record, fields)}
         return SandboxResponse.json(body)
 
     def _inbox(self, folder: str) -> None:
@@ -335,11 +422,11 @@ class GraphApp:
         """Direct permissions, then those inherited from shared ancestors, then the owner. Personal drives mark
         inherited ones with inheritedFrom; OneDrive for Business does not return it."""
         items = self.resources.items
-        out = [dict(p) for p in self.resources.permissions.get(item_id, [])]
+        out = [self._public_permission(p) for p in self.resources.permissions.get(item_id, [])]
         parent = items[item_id].get("parentReference", {}).get("id")
         while parent:
             for perm in self.resources.permissions.get(parent, []):
-                inherited = dict(perm)
+                inherited = self._public_permission(perm)
                 if not self.work:
                     inherited["inheritedFrom"] = {
                         "driveId": self.resources.drive["id"],
@@ -447,6 +534,229 @@ class GraphApp:
             fragment=f"users('{self.user['id']}')/drive/items('{record['id']}')/permissions",
             fields=fields,
         )
+
+    # -- the changes the tool makes -----------------------------------------------------------------
+
+    def write(self, request: SandboxRequest) -> SandboxResponse:
+        """One accepted write: the token must hold a permission its page lists; then it is applied."""
+        route = self._write_route(request)
+        if route is None:  # the server around refuses these before they get here
+            return graph_error(405, "The practice server does not accept this request.", "MethodNotAllowed")
+        handler, permissions, args = route
+        try:
+            if args.get("user") not in (None, self.user["id"], self.user["userPrincipalName"]):
+                raise ODataError(404, f"Resource '{args['user']}' does not exist.", "Request_ResourceNotFound")
+            args.pop("user", None)
+            if not self.tokens.granted(request.bearer) & permissions:
+                raise self._not_permitted(handler)
+            with self._write_lock:
+                return handler(request, **args)
+        except ODataError as exc:
+            return graph_error(exc.status, exc.message, exc.code)
+
+    def _not_permitted(self, handler: Handler) -> ODataError:
+        """What Graph answers a token without the permission, in the words of the service behind the API."""
+        name = getattr(handler, "__name__", "")
+        if name.endswith("_rule"):
+            return ODataError(403, "Access is denied. Check credentials and try again.", "ErrorAccessDenied")
+        if name == "revoke_sessions":
+            return ODataError(403, "Insufficient privileges to complete the operation.", "Authorization_RequestDenied")
+        return ODataError(403, "Access denied", "accessDenied")
+
+    def _json_object(self, request: SandboxRequest, *, empty_ok: bool = False) -> dict[str, Any]:
+        if not request.body and empty_ok:
+            return {}
+        try:
+            body = request.json()
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            raise ODataError(
+                400,
+                "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of "
+                "valid JSON format.",
+                "BadRequest",
+            )
+        return body
+
+    def _next_serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def _find_rule(self, folder: str, rule: str) -> dict[str, Any]:
+        self._inbox(folder)
+        for record in self.resources.rules:
+            if record["id"] == rule:
+                return record
+        raise ODataError(404, "The specified object was not found in the store.", "ErrorItemNotFound")
+
+    def _rule_fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The writable properties of a messageRule in a request body, checked against their documented types."""
+        types: dict[str, type | tuple[type, ...]] = {
+            "actions": dict,
+            "conditions": dict,
+            "exceptions": dict,
+            "displayName": str,
+            "isEnabled": bool,
+            "isReadOnly": bool,
+            "sequence": int,
+        }
+        for key, value in body.items():
+            if key not in RULE_WRITABLE:
+                raise ODataError(
+                    400, f"Could not find a property named '{key}' on type 'microsoft.graph.messageRule'.", "BadRequest"
+                )
+            wanted = types[key]
+            if value is None and key == "exceptions":
+                continue
+            if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+                raise ODataError(400, f"Invalid value for property '{key}'.", "ErrorInvalidRequest")
+        return body
+
+    def _rule_answer(self, request: SandboxRequest, record: dict[str, Any], status: int = 200) -> SandboxResponse:
+        ctx = context(request, f"users('{self.user['id']}')/mailFolders('inbox')/messageRules/$entity")
+        return SandboxResponse.json({"@odata.context": ctx, **record}, status=status)
+
+    def delete_rule(self, request: SandboxRequest, folder: str, rule: str) -> SandboxResponse:
+        """messagerule-delete: 204 No Content."""
+        found = self._find_rule(folder, rule)
+        self.resources.rules = [r for r in self.resources.rules if r is not found]
+        return SandboxResponse(204, b"", {})
+
+    def update_rule(self, request: SandboxRequest, folder: str, rule: str) -> SandboxResponse:
+        """messagerule-update: the properties sent are changed; 200 with the rule."""
+        found = self._find_rule(folder, rule)
+        fields = self._rule_fields(self._json_object(request))
+        updated = {**found, **fields}
+        self.resources.rules = [updated if r is found else r for r in self.resources.rules]
+        return self._rule_answer(request, updated)
+
+    def create_rule(self, request: SandboxRequest, folder: str) -> SandboxResponse:
+        """mailfolder-post-messagerules: displayName, sequence and actions are required; 201 with the new rule
+        (a new id)."""
+        self._inbox(folder)
+        fields = self._rule_fields(self._json_object(request))
+        for required in ("displayName", "sequence", "actions"):
+            if required not in fields:
+                raise ODataError(400, f"The property '{required}' is required.", "ErrorInvalidRequest")
+        record: dict[str, Any] = {
+            "id": "AQAAA" + stable_hex("rule-created", self.user["id"], self._next_serial(), length=10) + "=",
+            "displayName": fields["displayName"],
+            "sequence": fields["sequence"],
+            "isEnabled": fields.get("isEnabled", True),
+            "hasError": False,
+            "isReadOnly": fields.get("isReadOnly", False),
+            "conditions": fields.get("conditions") or {},
+            "actions": fields["actions"],
+        }
+        if fields.get("exceptions") is not None:
+            record["exceptions"] = fields["exceptions"]
+        self.resources.rules = [*self.resources.rules, record]
+        return self._rule_answer(request, record, status=201)
+
+    def _own_permissions(self, item_id: str) -> list[dict[str, Any]]:
+        return self.resources.permissions.get(item_id, [])
+
+    def _set_permissions(self, item_id: str, permissions: list[dict[str, Any]]) -> None:
+        self.resources.permissions = {**self.resources.permissions, item_id: permissions}
+        set_shared_facet(self.resources.items[item_id], permissions, self._owner())
+        if self.work:
+            self.traverse = self._traverse_only()
+
+    def _owner(self) -> dict[str, Any]:
+        return dict(self.resources.drive["owner"])
+
+    def _sharable(self, record: dict[str, Any]) -> None:
+        # driveitem-invite and permission-delete: a personal drive's root cannot have its permissions changed.
+        if "root" in record and not self.work:
+            raise ODataError(400, "Permissions on the root of a personal OneDrive cannot be changed.", "invalidRequest")
+
+    def delete_permission(self, request: SandboxRequest, item: str, perm: str) -> SandboxResponse:
+        """permission-delete: only a permission set on this item (not inherited, not the owner's); 204."""
+        record = self._item(item)
+        self._sharable(record)
+        own = self._own_permissions(record["id"])
+        if not any(p["id"] == perm for p in own):
+            listed = {p.get("id") for p in self._permissions(record["id"])}
+            if perm in listed:
+                raise ODataError(
+                    403 if perm.startswith("owner-") else 400,
+                    "Only sharing permissions that are not inherited can be deleted."
+                    if not perm.startswith("owner-")
+                    else "The owner's permission cannot be removed.",
+                    "accessDenied" if perm.startswith("owner-") else "invalidRequest",
+                )
+            raise ODataError(404, "Item not found", "itemNotFound")
+        self._set_permissions(record["id"], [p for p in own if p["id"] != perm])
+        return SandboxResponse(204, b"", {})
+
+    def create_link(self, request: SandboxRequest, item: str) -> SandboxResponse:
+        """driveitem-createlink: a new link (201), or the link of that type and scope this app already made (200)."""
+        record = self._item(item)
+        self._sharable(record)
+        body = self._json_object(request)
+        unknown = sorted(set(body) - set(CREATE_LINK_KEYS))
+        if unknown:
+            raise ODataError(400, f"Invalid request: unknown parameter '{unknown[0]}'.", "invalidRequest")
+        link_type, scope = body.get("type"), body.get("scope")
+        if link_type not in LINK_TYPES or (link_type == "embed" and self.work):
+            raise ODataError(400, f"Invalid link type: '{link_type}'.", "invalidRequest")
+        if scope is not None and (scope not in LINK_SCOPES or (scope == "organization" and not self.work)):
+            raise ODataError(400, f"Invalid link scope: '{scope}'.", "invalidRequest")
+        if "password" in body and self.work:
+            raise ODataError(400, "Passwords on links are for OneDrive personal only.", "invalidRequest")
+        own = self._own_permissions(record["id"])
+        for existing in own:
+            link = existing.get("link") or {}
+            if existing.get("_made_here") and link.get("type") == link_type and link.get("scope") == scope:
+                return SandboxResponse.json(self._public_permission(existing))
+        made = created_link(record["id"], self._next_serial(), link_type=link_type, scope=scope, work=self.work)
+        if isinstance(body.get("expirationDateTime"), str):
+            made["expirationDateTime"] = body["expirationDateTime"]
+        if body.get("password"):
+            made["hasPassword"] = True
+        self._set_permissions(record["id"], [*own, {**made, "_made_here": True}])
+        return SandboxResponse.json(made, status=201)
+
+    def _public_permission(self, permission: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in permission.items() if not k.startswith("_")}
+
+    def invite(self, request: SandboxRequest, item: str) -> SandboxResponse:
+        """driveitem-invite: a permission for each recipient; 200 with the collection."""
+        record = self._item(item)
+        self._sharable(record)
+        body = self._json_object(request)
+        unknown = sorted(set(body) - set(INVITE_KEYS))
+        if unknown:
+            raise ODataError(400, f"Invalid request: unknown parameter '{unknown[0]}'.", "invalidRequest")
+        recipients = body.get("recipients")
+        roles = body.get("roles")
+        if not isinstance(recipients, list) or not recipients:
+            raise ODataError(400, "Invalid request: recipients are required.", "invalidRequest")
+        emails = [r.get("email") if isinstance(r, dict) else None for r in recipients]
+        if not all(isinstance(e, str) and "@" in e for e in emails):
+            raise ODataError(400, "Invalid request: each recipient needs an email.", "invalidRequest")
+        if not isinstance(roles, list) or len(roles) != 1 or roles[0] not in ("read", "write"):
+            raise ODataError(400, "Invalid request: roles must be read or write.", "invalidRequest")
+        signs_in = body.get("requireSignIn", True) is True
+        made = [
+            invited_person(record["id"], self._next_serial(), email=str(e), role=roles[0], require_sign_in=signs_in)
+            for e in emails
+        ]
+        self._set_permissions(record["id"], [*self._own_permissions(record["id"]), *made])
+        ctx = context(request, "Collection(microsoft.graph.permission)")
+        return SandboxResponse.json({"@odata.context": ctx, "value": made})
+
+    def revoke_sessions(self, request: SandboxRequest) -> SandboxResponse:
+        """user-revokesigninsessions (work or school only): every refresh token issued so far stops working and
+        signInSessionsValidFromDateTime moves to now. Answers 200 with ``value: true``, as the service does
+        (Graph's known issues: it should be 204)."""
+        self._work_only()
+        self.tokens.revoke_refresh_tokens()
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.user = {**self.user, "signInSessionsValidFromDateTime": now}
+        self.resources.user = self.user
+        return SandboxResponse.json({"@odata.context": context(request, "Edm.Boolean"), "value": True})
 
     # -- JSON batching ------------------------------------------------------------------------------
 

@@ -386,10 +386,7 @@ class _Builder:
         perms.extend(self.direct_permission(item_id, email, "read") for email in entry.shared_with)
         perms.extend(self.direct_permission(item_id, email, "write") for email in entry.editors)
         perms.extend(self.link_permission(item_id, i, link) for i, link in enumerate(entry.links))
-        if perms:
-            scopes = [p["link"].get("scope", "anonymous") for p in perms if "link" in p]
-            scope = "anonymous" if "anonymous" in scopes else "organization" if "organization" in scopes else "users"
-            out.items[item_id]["shared"] = {"owner": self.owner(), "scope": scope, "sharedDateTime": MODIFIED}
+        set_shared_facet(out.items[item_id], perms, self.owner())
 
     def build(self) -> GraphData:
         grants, principals = self.grants()
@@ -413,6 +410,44 @@ class _Builder:
         )
         self.drive(out)
         return out
+
+
+def set_shared_facet(item: dict[str, Any], permissions: list[dict[str, Any]], owner: dict[str, Any]) -> None:
+    """The driveItem's ``shared`` facet from its own permissions (none left: no facet)."""
+    if not permissions:
+        item.pop("shared", None)
+        return
+    scopes = [p["link"].get("scope", "anonymous") for p in permissions if "link" in p]
+    scope = "anonymous" if "anonymous" in scopes else "organization" if "organization" in scopes else "users"
+    item["shared"] = {"owner": owner, "scope": scope, "sharedDateTime": MODIFIED}
+
+
+def created_link(item_id: str, serial: int, *, link_type: str, scope: str | None, work: bool) -> dict[str, Any]:
+    """A sharing link made by createLink: a new permission id and a new address every time."""
+    share = "s!" + _b64(digest("created-share", item_id, serial)[:18])
+    web = f"https://contoso-my.sharepoint.com/:u:/g/personal/{share}" if work else f"https://1drv.ms/u/{share}"
+    link: dict[str, Any] = {"type": link_type, "webUrl": web, "preventsDownload": False}
+    if scope is not None:
+        link = {"scope": scope, **link}
+    return {
+        "id": _b64(digest("created-link", item_id, serial)[:12]),
+        "roles": ["write" if link_type == "edit" else "read"],
+        "shareId": share,
+        "hasPassword": False,
+        "link": link,
+    }
+
+
+def invited_person(item_id: str, serial: int, *, email: str, role: str, require_sign_in: bool) -> dict[str, Any]:
+    """A permission given to a person by invite (driveitem-invite's answer: grantedToV2 and the invitation)."""
+    person = {"user": {"id": stable_hex("person", email), "displayName": email.split("@")[0], "email": email}}
+    return {
+        "id": _b64(digest("invited", item_id, email, serial)[:12]),
+        "roles": [role],
+        "grantedToV2": person,
+        "grantedTo": person,
+        "invitation": {"email": email, "signInRequired": require_sign_in},
+    }
 
 
 def _b64(raw: bytes) -> str:

@@ -6,6 +6,14 @@ grant flow" and "OpenID Connect on the Microsoft identity platform".
 Served over https (msal refuses plain http authorities). A device code is approved, as a person would on
 the verification page, by ``GET /devicelogin?user_code=CODE`` (alias ``/approve``) on this server, by
 :meth:`IdentityApp.approve`, or at once when the scenario sets ``identity.auto_approve``.
+
+Tokens: a sign-in asking only for read permissions gets the sandbox's own token, which the practice Graph
+server lets read and never write. A sign-in asking for a write permission (incremental consent, e.g.
+``MailboxSettings.ReadWrite``) gets a token of its own, recorded in the :class:`TokenRegistry` the Graph server
+shares with exactly the Graph permissions it was asked for; the Graph server lets a write through only with a
+token holding a permission that its reference page lists for it. Permissions the scenario says need an
+administrator's approval (``identity.needs_admin_approval``) end the sign-in with AADSTS65001, as an
+organisation that has not approved them does.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +36,61 @@ from auditor.sandbox.microsoft import MicrosoftData
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+GRAPH_RESOURCE = "https://graph.microsoft.com/"
+OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+
+
+def graph_scopes(scope: str) -> frozenset[str]:
+    """The Graph permissions a ``scope`` parameter asks for, without OpenID's own and without the resource
+    prefix (``https://graph.microsoft.com/Files.ReadWrite`` and ``Files.ReadWrite`` are the same)."""
+    names = (s.removeprefix(GRAPH_RESOURCE) for s in scope.split())
+    return frozenset(n for n in names if n and n not in OIDC_SCOPES)
+
+
+def is_write_permission(name: str) -> bool:
+    """Graph's write permissions: ``*.ReadWrite``, ``*.ReadWrite.All`` and the like, ``User.RevokeSessions.All``."""
+    return ".ReadWrite" in name or name == "User.RevokeSessions.All"
+
+
+class TokenRegistry:
+    """What the practice identity platform issued, shared with the practice Graph server: the Graph permissions
+    each write token was granted, and the refresh tokens still valid (revokeSignInSessions ends them all)."""
+
+    def __init__(self, read_token: str) -> None:
+        self.read_token = read_token
+        self._lock = threading.Lock()
+        self._granted: dict[str, frozenset[str]] = {}
+        self._refresh: set[str] = set()
+
+    def issue(self, permissions: Iterable[str]) -> str:
+        token = "sandbox-write-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._granted[token] = frozenset(permissions)
+        return token
+
+    def known(self, token: str | None) -> bool:
+        with self._lock:
+            return token == self.read_token or token in self._granted
+
+    def granted(self, token: str | None) -> frozenset[str]:
+        """The Graph permissions a token may write with (none for the read-only token or one never issued)."""
+        with self._lock:
+            return self._granted.get(token or "", frozenset())
+
+    def add_refresh(self, refresh: str) -> None:
+        with self._lock:
+            self._refresh.add(refresh)
+
+    def valid_refresh(self, refresh: str) -> bool:
+        with self._lock:
+            return refresh in self._refresh
+
+    def revoke_refresh_tokens(self) -> int:
+        """Every refresh token issued so far stops working (user: revokeSignInSessions); how many there were."""
+        with self._lock:
+            count = len(self._refresh)
+            self._refresh.clear()
+            return count
 
 
 def _b64(raw: bytes) -> str:
@@ -48,15 +112,23 @@ class IdentityApp:
     name = "identity"
     tls = True
 
-    def __init__(self, data: MicrosoftData, *, token: str, user: dict[str, Any], tenant: str) -> None:
+    def __init__(
+        self,
+        data: MicrosoftData,
+        *,
+        token: str,
+        user: dict[str, Any],
+        tenant: str,
+        tokens: TokenRegistry | None = None,
+    ) -> None:
         self.data = data
         self.settings = data.identity
         self.token = token
         self.user = user
         self.tenant = tenant
+        self.tokens = tokens or TokenRegistry(token)
         self._lock = threading.Lock()
         self._codes: dict[str, DeviceCode] = {}
-        self._refresh_tokens: set[str] = set()
 
     # -- the server contract ------------------------------------------------------------------------
 
@@ -108,6 +180,11 @@ class IdentityApp:
                     code.approved = True
                     return True
         return False
+
+    def asked_scopes(self) -> list[str]:
+        """The ``scope`` of every device code sign-in started, in order (what each sign-in asked for)."""
+        with self._lock:
+            return [c.scope for c in self._codes.values()]
 
     def pending_user_codes(self) -> list[str]:
         with self._lock:
@@ -250,12 +327,18 @@ class IdentityApp:
                         aadsts=70016,
                     )
                 code.redeemed = True
+            refused = self._needs_approval(code.scope)
+            if refused:
+                return self._oauth_error(
+                    "invalid_grant",
+                    f"The user or administrator has not consented to use the application with ID '{client_id}'. "
+                    f"An administrator of the organisation must approve {', '.join(refused)}.",
+                    aadsts=65001,
+                )
             return self._tokens(base, client_id, code.scope)
         if grant == "refresh_token":
             refresh = form.get("refresh_token", "")
-            with self._lock:
-                known = refresh in self._refresh_tokens
-            if not known:
+            if not self.tokens.valid_refresh(refresh):
                 return self._oauth_error("invalid_grant", "The provided grant is invalid or malformed.", aadsts=9002313)
             return self._tokens(base, client_id, form.get("scope", ""))
         return self._oauth_error(
@@ -264,13 +347,21 @@ class IdentityApp:
             aadsts=70003,
         )
 
+    def _needs_approval(self, scope: str) -> list[str]:
+        """The permissions asked for that the organisation lets only an administrator approve (work accounts)."""
+        if self.data.account_type != "work":
+            return []
+        return sorted(graph_scopes(scope) & set(self.settings.needs_admin_approval))
+
     def _tokens(self, base: str, client_id: str, scope: str) -> SandboxResponse:
         refresh = "M.C5" + secrets.token_urlsafe(64)
-        with self._lock:
-            self._refresh_tokens.add(refresh)
+        self.tokens.add_refresh(refresh)
         granted = " ".join(s for s in scope.split() if s not in ("openid", "profile", "offline_access")) or (
             "https://graph.microsoft.com/User.Read"
         )
+        asked = graph_scopes(scope)
+        # A read-only sign-in gets the sandbox's own token; one asking for a write permission a token of its own.
+        access = self.tokens.issue(asked) if any(is_write_permission(p) for p in asked) else self.token
         oid = self._oid()
         return SandboxResponse.json(
             {
@@ -278,7 +369,7 @@ class IdentityApp:
                 "scope": granted,
                 "expires_in": 3599,
                 "ext_expires_in": 3599,
-                "access_token": self.token,
+                "access_token": access,
                 "refresh_token": refresh,
                 "id_token": self._id_token(base, client_id, oid),
                 "client_info": _b64(json.dumps({"uid": oid, "utid": self.tenant}).encode()),

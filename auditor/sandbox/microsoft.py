@@ -189,6 +189,11 @@ class Identity(_Model):
     auto_approve: bool = Field(default=False, description="device codes count as approved when first polled")
     interval: int = Field(default=1, ge=0, le=60, description="seconds between polls (Microsoft says 5)")
     expires_in: int = Field(default=900, ge=1, le=3600)
+    needs_admin_approval: list[str] = Field(
+        default_factory=list,
+        description="Graph permissions this organisation lets only an administrator approve (work accounts): a "
+        "sign-in asking for one ends with AADSTS65001",
+    )
 
 
 class Generate(_Model):
@@ -240,10 +245,12 @@ class MicrosoftData(_Model):
 
 def build_apps(data: MicrosoftData, *, token: str, endless: Callable[[str], bool]) -> list[ProviderApp]:
     from auditor.sandbox.graph_app import GraphApp
-    from auditor.sandbox.identity_app import IdentityApp
+    from auditor.sandbox.identity_app import IdentityApp, TokenRegistry
 
-    graph = GraphApp(data, token=token, endless=endless)
-    return [graph, IdentityApp(data, token=token, user=graph.user, tenant=graph.tenant)]
+    # The tokens the identity platform issues are the ones the Graph server lets write (and revokes).
+    tokens = TokenRegistry(token)
+    graph = GraphApp(data, token=token, endless=endless, tokens=tokens)
+    return [graph, IdentityApp(data, token=token, user=graph.user, tenant=graph.tenant, tokens=tokens)]
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

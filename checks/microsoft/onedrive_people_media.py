@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.checkapi import CheckContext
-from auditor.checkapi.microsoft import GRAPH, Permission, is_anyone_link
+from auditor.checkapi.microsoft import GRAPH, Permission, SharedItem, is_anyone_link
 from auditor.model import CheckSpec, Finding, Severity
 from auditor.safetext import literal
 
@@ -48,13 +48,33 @@ def people(permission: Permission) -> list[str]:
     return list(dict.fromkeys(out)) or [UNNAMED]
 
 
+def grant(entry: SharedItem, permission: Permission) -> dict[str, Any]:
+    """One permission that lets the person in, with the ids removing it is sent with (auditor/remedy/microsoft.py)."""
+    link = permission.link
+    person = permission.grantedToV2 or permission.grantedTo
+    email = (permission.invitation.email if permission.invitation else None) or (
+        person.user.email if person is not None and person.user is not None else None
+    )
+    return {
+        "item": entry.item.id,
+        "path": entry.path,
+        "root": entry.item.root is not None,
+        "id": permission.id,
+        "roles": permission.roles,
+        "link": None if link is None else {"type": link.type, "scope": link.scope, "webUrl": link.webUrl},
+        "email": email,
+    }
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
     sharing = await ctx.client(GRAPH).drive_sharing()
     by_person: dict[str, dict[str, dict[str, Any]]] = {}
+    grants: dict[str, list[dict[str, Any]]] = {}
     for entry in sharing.value:
         for permission in entry.permissions:
             for person in people(permission):
                 files = by_person.setdefault(person, {})
+                grants.setdefault(person, []).append(grant(entry, permission))
                 for m in entry.media:
                     # One photo shared with one person twice (a link and an invitation) is one photo.
                     files.setdefault(m.id, {"id": m.id, "name": m.name, "shared_as": entry.path})
@@ -69,7 +89,12 @@ async def run(ctx: CheckContext) -> list[Finding]:
             f"{shown} can open {count} — is that all right?",
             subject=person,
             detail=f"Shared in your OneDrive with {shown}: {names}",
-            evidence={"person": person, "files": media},
+            evidence={
+                "person": person,
+                "files": media,
+                "permissions": grants[person],
+                "account_type": ctx.client(GRAPH).account_type,
+            },
         )
         if made:
             findings.append(made)

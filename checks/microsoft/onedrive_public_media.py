@@ -48,16 +48,22 @@ def judge(ctx: CheckContext, entry: SharedItem) -> Finding | None:
         title,
         subject=entry.item.id,
         detail=detail,
+        # The ids (item, each link's permission) are what removing a link is sent with (auditor/remedy/microsoft.py).
         evidence={
             "id": entry.item.id,
             "path": entry.path,
             "webUrl": entry.item.webUrl,
+            "root": entry.item.root is not None,
+            "account_type": ctx.client(GRAPH).account_type,
             "links": [
                 {
+                    "id": p.id,
                     "webUrl": u,
                     "roles": p.roles,
                     "type": p.link.type if p.link else None,
                     "scope": p.link.scope if p.link else None,
+                    "expirationDateTime": p.expirationDateTime,
+                    "hasPassword": p.hasPassword,
                 }
                 for u, p in zip(urls, links, strict=True)
             ],

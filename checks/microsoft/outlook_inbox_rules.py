@@ -72,16 +72,24 @@ def judge(ctx: CheckContext, rule: MessageRule) -> Finding | None:
     hidden = hides(actions)
     enabled = rule.isEnabled is not False
     raw = rule.raw()
-    evidence = {k: raw.get(k) for k in ("id", "displayName", "isEnabled", "conditions", "exceptions", "actions")}
+    # The rule as found, whole enough to be turned off, deleted or made again (auditor/remedy/microsoft.py).
+    evidence = {
+        k: raw.get(k)
+        for k in ("id", "displayName", "sequence", "isEnabled", "isReadOnly", "conditions", "exceptions", "actions")
+    }
+    evidence["account_type"] = ctx.client(GRAPH).account_type
     subject = str(rule.id or rule.displayName)
+    if not enabled:
+        # A switched-off rule forwards and hides nothing: turning a rule off is how the tool closes it while
+        # keeping it in the mailbox as evidence. The conclusion still names switched-off rules (run()).
+        return None
     sends = [(verb, getattr(actions, key)) for key, verb in SENDS if getattr(actions, key)]
     if sends:
         how = "; ".join(f"{verb} to {recipients_text(to)}" for verb, to in sends)
         also = f" and the rule {', '.join(hidden)}" if hidden else ""
-        off = " (the rule is switched off now)" if not enabled else ""
         return ctx.finding(
             Status.FOUND,
-            f"Your mail is {how}{also} — inbox rule “{name}”{off}",
+            f"Your mail is {how}{also} — inbox rule “{name}”",
             subject=subject,
             detail=(
                 f"The inbox rule “{name}” acts on mail matching “{describe(conditions)}”: it sends it to "
@@ -90,7 +98,7 @@ def judge(ctx: CheckContext, rule: MessageRule) -> Finding | None:
                 + ". Whoever reads that address sees this mail, including password resets and alerts."
             ),
             evidence=evidence,
-            severity=Severity.CRITICAL if hidden and enabled else Severity.HIGH,
+            severity=Severity.CRITICAL if hidden else Severity.HIGH,
         )
     words = _words(conditions.raw())
     if hidden and SECURITY_WORDS.search(words):
@@ -106,11 +114,19 @@ def judge(ctx: CheckContext, rule: MessageRule) -> Finding | None:
     return None
 
 
+def would_act(rule: MessageRule) -> bool:
+    """A rule that, switched on, would send mail away or hide it."""
+    actions = rule.actions or MessageRuleActions()
+    return bool(hides(actions)) or any(getattr(actions, key) for key, _ in SENDS)
+
+
 async def run(ctx: CheckContext) -> list[Finding]:
     rules = await ctx.client(GRAPH).inbox_rules()
     findings = [made for rule in rules.value if (made := judge(ctx, rule))]
     count = len(rules.value)
     counted = "1 rule" if count == 1 else f"{count} rules"
+    off = [literal(r.displayName or "", 60) for r in rules.value if r.isEnabled is False and would_act(r)]
+    switched_off = f"; switched off: “{'”, “'.join(off)}”" if off else ""
     return ctx.conclude(
-        findings, rules, clear=f"No inbox rule forwards mail or hides security mail ({counted} checked)"
+        findings, rules, clear=f"No inbox rule forwards mail or hides security mail ({counted} checked{switched_off})"
     )

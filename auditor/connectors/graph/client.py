@@ -58,7 +58,9 @@ DELTA_SELECT = "id,name,file,folder,image,photo,video,parentReference,webUrl,roo
 PERMISSION_SELECT = (
     "id,roles,link,grantedToV2,grantedToIdentitiesV2,grantedTo,grantedToIdentities,invitation,inheritedFrom"
 )
-RULE_SELECT = "id,displayName,sequence,isEnabled,conditions,exceptions,actions"
+# isReadOnly: a read-only rule "cannot be modified or deleted by the rules REST API" (messageRule); the tool then
+# leaves it to the playbook.
+RULE_SELECT = "id,displayName,sequence,isEnabled,isReadOnly,conditions,exceptions,actions"
 SP_SELECT = "id,appId,appDisplayName,displayName,publisherName,verifiedPublisher"
 # Grants an administrator made for everyone: /me/oauth2PermissionGrants leaves them out (its documentation
 # says so). consentType supports $filter (eq), so only those come back.

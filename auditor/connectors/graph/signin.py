@@ -12,6 +12,11 @@ most organisations require an administrator to approve them.
 The msal token cache is kept in the encrypted case under ``secret_name("microsoft", address)``, saved again
 whenever msal refreshes it; without a case it lives in memory for one run. It is never written to a file.
 
+Closing an access path (:func:`consent_for_changes`) asks, only then and only for that sitting, for exactly the
+write permission(s) the confirmed changes need — incremental consent, a device code sign-in of its own. Its
+token cache is a fresh one in memory: the case's stored read-only sign-in is neither read nor written, and the
+write token is handed back to the caller and kept nowhere else.
+
 Tests and practice servers: AUDITOR_MICROSOFT_AUTHORITY_URL replaces https://login.microsoftonline.com and
 AUDITOR_MICROSOFT_CA_FILE names the certificate that server uses (both printed by `auditor sandbox serve`
 as export lines).
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from auditor.connectors.signin import guided_steps, pre_connection_warning, secret_name
@@ -66,15 +71,16 @@ def scopes_for(work: bool) -> list[str]:
     return [*BASE_SCOPES, *(WORK_SCOPES if work else ())]
 
 
-def authority(settings: Any) -> str:
+def authority(settings: Any, override: str | None = None) -> str:
     from auditor.weburl import checked_url
 
-    base = checked_url(os.environ.get(AUTHORITY_ENV) or LOGIN_URL, AUTHORITY_ENV)
+    base = checked_url(override or os.environ.get(AUTHORITY_ENV) or LOGIN_URL, AUTHORITY_ENV)
     return f"{base.rstrip('/')}/{settings.microsoft.authority}"
 
 
-def application(settings: Any, cache: Any) -> Any:
-    """A PublicClientApplication on ``cache``. Raises ConfigError without a client ID."""
+def application(settings: Any, cache: Any, *, authority_url: str | None = None, ca_file: str | None = None) -> Any:
+    """A PublicClientApplication on ``cache``. Raises ConfigError without a client ID. ``authority_url`` and
+    ``ca_file`` stand for AUDITOR_MICROSOFT_AUTHORITY_URL and AUDITOR_MICROSOFT_CA_FILE (practice servers)."""
     import msal
     import requests
 
@@ -84,22 +90,22 @@ def application(settings: Any, cache: Any) -> Any:
             "signing in to Microsoft needs your app's client ID: set microsoft.client_id in settings.yaml "
             "(how to register the app: docs/microsoft.md)"
         )
-    override = os.environ.get(AUTHORITY_ENV)
+    override = authority_url or os.environ.get(AUTHORITY_ENV)
     session = requests.Session()
     if override:
         # This machine may set REQUESTS_CA_BUNDLE, which would override verify unless trust_env is off.
         session.trust_env = False
-        session.verify = os.environ.get(CA_ENV) or True
+        session.verify = ca_file or os.environ.get(CA_ENV) or True
+    where = authority(settings, override)
     try:
         return msal.PublicClientApplication(
             client_id,
-            authority=authority(settings),
+            authority=where,
             token_cache=cache,
             http_client=session,
             instance_discovery=False if override else None,
         )
     except (ValueError, requests.RequestException) as exc:
-        where = authority(settings)
         raise AuthError(f"couldn't reach the Microsoft sign-in service at {where}: {literal(exc)}") from None
 
 
@@ -132,6 +138,50 @@ def connect(case: Any, settings: Any, *, show: Callable[[str], None], work: bool
         case.put_secret(secret_name(KIND, address), cache.serialize().encode("utf-8"))
         case.add_account(KIND, address, saved)
     return address
+
+
+def consent_for_changes(
+    settings: Any,
+    target: str,
+    permissions: Sequence[str],
+    *,
+    show: Callable[[str], None],
+    authority_url: str | None = None,
+    ca_file: str | None = None,
+) -> str:
+    """Incremental consent: a device code sign-in asking for exactly ``permissions`` (msal adds openid, profile
+    and offline_access to every request), for the account ``target``. Returns the access token.
+
+    The token cache is a new one in memory, dropped when this returns: nothing is stored in the case, and the
+    case's read-only sign-in is left as it was. Raises AuthError when the sign-in does not finish, when someone
+    signs in with another account than ``target``, or when Microsoft grants less than was asked for — then
+    nothing may be changed."""
+    import msal
+
+    wanted = list(dict.fromkeys(permissions))
+    if not wanted:
+        raise ValueError("no permission to ask for")
+    with _service_errors():
+        app = application(settings, msal.TokenCache(), authority_url=authority_url, ca_file=ca_file)
+        flow = app.initiate_device_flow(scopes=wanted)
+        if "user_code" not in flow:
+            raise AuthError(f"Microsoft refused to start the sign-in: {_reason(flow)}")
+        show(str(flow["message"]))
+        result = app.acquire_token_by_device_flow(flow)
+    if "access_token" not in result:
+        raise AuthError(f"Microsoft did not give the permission to make the change: {_reason(result)}")
+    claims = result.get("id_token_claims") or {}
+    who = str(claims.get("preferred_username") or claims.get("email") or "")
+    if who.casefold() != target.casefold():
+        raise AuthError(
+            f"the sign-in was for {literal(who or 'an account Microsoft did not name', 200)}, not "
+            f"{literal(target, 200)}: nothing was changed. Sign in with {literal(target, 200)} to make this change."
+        )
+    granted = {s.removeprefix("https://graph.microsoft.com/").casefold() for s in str(result.get("scope", "")).split()}
+    missing = [p for p in wanted if p.casefold() not in granted]
+    if missing:
+        raise AuthError(f"Microsoft did not grant {', '.join(missing)}: nothing was changed")
+    return str(result["access_token"])
 
 
 def _load_cache(case: Any, target: str) -> Any:

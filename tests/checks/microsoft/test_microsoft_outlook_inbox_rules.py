@@ -37,6 +37,19 @@ def test_ordinary_rules_over_a_whole_reading_are_clear() -> None:
     )
 
 
+def test_a_switched_off_rule_forwards_nothing_and_the_conclusion_names_it() -> None:
+    # Turning a rule off is how the tool closes it while keeping it in the mailbox as evidence.
+    hostile = "tidy\x1b[31m\u202e"
+    off = {**FORWARD_AND_DELETE, "isEnabled": False, "displayName": hostile}
+    (finding,) = run_check(CHECK, ChosenGraph(rules=rules(off, REPORTS)))
+    assert (finding.status, finding.title) == (
+        Status.CLEAR,
+        f"No inbox rule forwards mail or hides security mail (2 rules checked; switched off: “{literal(hostile, 60)}”)",
+    )
+    assert hostile not in finding.title
+    assert [f.status for f in run_check(CHECK, ChosenGraph(rules=rules({**off, "isEnabled": True})))] == [Status.FOUND]
+
+
 def test_rules_not_all_read_are_couldnt_check_and_the_forwarding_one_still_found() -> None:
     assert [f.status for f in run_check(CHECK, ChosenGraph(rules=rules(REPORTS, not_read=("page 2",))))] == [
         Status.ERROR
@@ -116,9 +129,8 @@ def test_rule_severity_for_each_way_of_hiding(tmp_path: Path) -> None:
         "r-read": (Status.FOUND, Severity.CRITICAL),
         "r-move": (Status.FOUND, Severity.CRITICAL),
         "r-plain": (Status.FOUND, Severity.HIGH),  # sends a copy, hides nothing
-        "r-off": (Status.FOUND, Severity.HIGH),  # switched off now: still a way out, said so
+        # r-off: switched off, it forwards nothing (turning a rule off is how the tool closes it, keeping it)
     }
     assert "deletes it permanently" in rules["r-purge"].title and "b@proton.example" in rules["r-purge"].title
     assert "moves it out of the inbox" in rules["r-move"].title and "as an attachment" in rules["r-move"].title
     assert "redirected to c@proton.example" in rules["r-read"].title
-    assert "switched off" in rules["r-off"].title
