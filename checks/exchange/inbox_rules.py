@@ -35,7 +35,6 @@ def forwarding(ctx: CheckContext, rule: InboxRule, name: str, subject: str) -> F
     how = "; ".join(f"{verb} to {recipients_text(to)}" for verb, to in verbs.items())
     hidden = rule.hides
     also = f" and {', '.join(hidden)}" if hidden else ""
-    off = " (the rule is switched off now)" if not rule.enabled else ""
     inside = all(recipient.inside for _, recipient in rule.sends_to)
     who = (
         "They are inside your organisation, but whoever reads that mailbox sees this mail"
@@ -44,7 +43,7 @@ def forwarding(ctx: CheckContext, rule: InboxRule, name: str, subject: str) -> F
     )
     return ctx.finding(
         Status.FOUND,
-        f"An inbox rule {how}{also} — rule “{name}”{off}",
+        f"An inbox rule {how}{also} — rule “{name}”",
         subject=subject,
         detail=(
             f"The inbox rule “{name}” acts on mail matching “{describe(rule)}”: it sends it, or word of it, on "
@@ -53,8 +52,13 @@ def forwarding(ctx: CheckContext, rule: InboxRule, name: str, subject: str) -> F
             + f". {who}, including password resets and alerts."
         ),
         evidence=rule.evidence(),
-        severity=Severity.CRITICAL if hidden and rule.enabled else Severity.HIGH,
+        severity=Severity.CRITICAL if hidden else Severity.HIGH,
     )
+
+
+def would_act(rule: InboxRule) -> bool:
+    """A rule that, switched on, would send mail away or hide it."""
+    return bool(rule.sends_to or rule.hides)
 
 
 async def run(ctx: CheckContext) -> list[Finding]:
@@ -63,6 +67,10 @@ async def run(ctx: CheckContext) -> list[Finding]:
     findings = []
     for rule in rules:
         name = literal(rule.name, 120)
+        if not rule.enabled:
+            # A switched-off rule forwards and hides nothing: switching a rule off is how the tool closes it while
+            # keeping it in the mailbox as evidence. The conclusion still names switched-off rules (below).
+            continue
         subject = rule.rule_id or rule.name
         if rule.sends_to:
             findings.append(forwarding(ctx, rule, name, subject))
@@ -81,6 +89,8 @@ async def run(ctx: CheckContext) -> list[Finding]:
             if made:
                 findings.append(made)
     counted = "1 rule" if len(rules) == 1 else f"{len(rules)} rules"
+    off = [literal(rule.name, 60) for rule in rules if not rule.enabled and would_act(rule)]
+    switched_off = f"; switched off: “{'”, “'.join(off)}”" if off else ""
     return ctx.conclude(
-        findings, reading, clear=f"No inbox rule forwards mail or hides security mail ({counted} checked)"
+        findings, reading, clear=f"No inbox rule forwards mail or hides security mail ({counted} checked{switched_off})"
     )

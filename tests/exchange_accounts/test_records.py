@@ -395,3 +395,32 @@ def test_a_scheduled_reply_is_over_only_when_its_end_has_passed(days: int | None
     end = now + timedelta(days=days) if days is not None else None
     assert AutomaticReplies("Scheduled", "All", None, end, True, True).ended(now) is over
     assert not AutomaticReplies("Enabled", "All", None, end, True, True).ended(now)
+
+
+# -- the rule as found (what a change sends back) -------------------------------------------------------
+
+
+def test_a_rule_is_kept_as_found_and_whole_only_when_every_part_was_read() -> None:
+    whole, problems = rule_record(ET.fromstring(rule(NAMED + "<Actions><Delete>true</Delete></Actions>")))
+    assert whole is not None and not problems and whole.as_found_whole
+    assert whole.as_found == {
+        "RuleId": "r",
+        "DisplayName": "n",
+        "Priority": 1,
+        "IsEnabled": True,
+        "Actions": {"Delete": True},
+    }
+    unknown = NAMED + "<Conditions><IsFromBoss>true</IsFromBoss></Conditions><Actions><Delete>true</Delete></Actions>"
+    partial, problems = rule_record(ET.fromstring(rule(unknown)))
+    assert partial is not None and problems
+    assert not partial.as_found_whole  # sent back, the rule would lose the condition that was not understood
+    unsupported = NAMED + "<IsNotSupported>true</IsNotSupported><Actions><Delete>true</Delete></Actions>"
+    marked, problems = rule_record(ET.fromstring(rule(unsupported)))
+    assert marked is not None and not problems and not marked.as_found_whole  # "cannot be modified" by EWS
+
+
+def test_every_rule_says_whether_outlooks_rule_blob_exists() -> None:
+    answer = rules_answer(rule(NAMED + "<Actions><Delete>true</Delete></Actions>"))
+    assert [r.outlook_rule_blob for r in read_inbox_rules(answer).value] == [False]
+    reference = read_inbox_rules(response_in(fixture("getinboxrules-response.xml"), "GetInboxRules"))
+    assert [r.outlook_rule_blob for r in reference.value] == [True]  # the reference example says true

@@ -256,7 +256,8 @@ def statuses(findings: list[Finding]) -> set[Status]:
 
 
 def sends(spec: RuleSpec) -> bool:
-    return bool(spec.sends)
+    """The rule sends mail on while it is switched on (a switched-off rule forwards nothing: not a finding)."""
+    return bool(spec.sends) and spec.enabled is not False
 
 
 # -- inbox rules --------------------------------------------------------------------------------------

@@ -194,3 +194,52 @@ def test_a_rule_without_actions_does_nothing_and_the_others_are_still_judged() -
     assert "forwards to x@elsewhere.example" in findings[0].title
     only_idle = rule_findings(scenario_with(inbox_rules=[idle]))
     assert [f.status for f in only_idle] == [Status.CLEAR]
+
+
+# What closing a rule needs (auditor/remedy/exchange.py): a switched-off rule forwards and hides nothing, so it is
+# not a finding (switching a rule off is how the tool closes it and keeps it as evidence), but the conclusion names
+# it; and the evidence keeps the whole rule as Exchange sent it, with its RuleId, to send it back unchanged.
+
+
+def test_a_switched_off_forwarding_rule_is_not_a_finding_but_is_named_in_the_conclusion() -> None:
+    off = InboxRule("r5", "[bold]old[/]\u202e", False, forward_to=(EVIL,), delete=True)
+    (finding,) = run_check(CHECK, rules(off, SHOP))
+    assert finding.status is Status.CLEAR
+    assert finding.title == (
+        f"No inbox rule forwards mail or hides security mail (2 rules checked; switched off: “{literal(off.name, 60)}”)"
+    )
+    assert "\u202e" not in finding.title
+    # switched on again, it is found again
+    (again,) = run_check(CHECK, rules(InboxRule("r5", "old", True, forward_to=(EVIL,), delete=True)))
+    assert (again.status, again.severity) == (Status.FOUND, Severity.CRITICAL)
+
+
+def test_a_switched_off_rule_among_a_partial_reading_is_still_couldnt_check() -> None:
+    off = InboxRule("r5", "old", False, forward_to=(EVIL,))
+    assert [f.status for f in run_check(CHECK, rules(off, not_read=("GetInboxRules: cut off",)))] == [Status.ERROR]
+
+
+def test_the_evidence_keeps_the_whole_rule_as_exchange_sent_it_with_its_id() -> None:
+    rule = ScenarioRule(
+        RuleId="fw-1",
+        DisplayName="Copy",
+        Priority=3,
+        Conditions=RulePredicates(ContainsSubjectStrings=["invoice"], HasAttachments=True),
+        Exceptions=RulePredicates(FromAddresses=["boss@contoso.example"]),
+        Actions=RuleActions(ForwardToRecipients=["x@elsewhere.example"], MoveToFolder="junkemail"),
+    )
+    [finding] = rule_findings(scenario_with(inbox_rules=[rule]))
+    assert finding.subject == "fw-1" and finding.evidence["rule_id"] == "fw-1"
+    as_found = finding.evidence["as_found"]
+    assert finding.evidence["as_found_whole"] is True
+    assert (as_found["RuleId"], as_found["DisplayName"], as_found["Priority"], as_found["IsEnabled"]) == (
+        "fw-1",
+        "Copy",
+        3,
+        True,
+    )
+    assert as_found["Conditions"] == {"ContainsSubjectStrings": ["invoice"], "HasAttachments": True}
+    assert as_found["Exceptions"]["FromAddresses"][0]["EmailAddress"] == "boss@contoso.example"
+    assert as_found["Actions"]["MoveToFolder"]["FolderId"]["Id"]  # the folder as Exchange names it
+    assert finding.evidence["outlook_rule_blob"] is True  # the practice server says Outlook's blob exists
+
