@@ -64,6 +64,11 @@ FORWARDING_PLAYBOOK_SUFFIX = "-mail-forwarding"
 # Guided answers after which forwarding is known not to be there.
 SETTLED_ANSWERS = ("mine", "looks-fine")
 PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft", "exchange": "your Exchange server"}
+# Guided forwarding questions whose whole subject automated checks read: once those completed on the account
+# (found or clear, not "couldn't check"), the question is answered by them. Gmail's forwarding settings and
+# filters are all in its API; Outlook's and Exchange's mailbox-level forwarding is not (DESIGN: "Mailbox-level
+# forwarding is not in Graph"), so their questions stand until the person answers them.
+ANSWERED_BY_CHECKS = {"google.manual_forwarding": ("google.gmail_autoforward", "google.gmail_filters")}
 
 ShowCallback = Callable[[str], object]
 
@@ -213,12 +218,16 @@ def forwarding_findings(case: CaseStore, finding: Finding) -> list[Finding]:
                 in_run.setdefault((f.check, f.target), []).append(f)
         latest.update(in_run)
     answers = case.decision_records()
+    completed = {check for (check, _), findings in latest.items() if all(f.status not in NOT_LOOKED for f in findings)}
     out = []
     for findings in latest.values():
         for f in findings:
             forwarding = any(p.endswith(FORWARDING_PLAYBOOK_SUFFIX) and p in library for p in f.playbooks)
             if not forwarding or answers.get(f.fingerprint, ("", ""))[0] in SETTLED_ANSWERS:
                 continue
+            readers = ANSWERED_BY_CHECKS.get(f.check)
+            if f.status is Status.MANUAL and readers and all(check in completed for check in readers):
+                continue  # the automated checks read what the question asks, to the end
             if f.status in (Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL):
                 out.append(f)
     return sorted(out, key=lambda f: f.sort_key)

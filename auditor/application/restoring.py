@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from auditor.application.fixing import ShowCallback, judge_recheck, permission_lines, recheck_plan, writer_request
+from auditor.application.fixing import (
+    PATH_STATUSES,
+    ShowCallback,
+    judge_recheck,
+    permission_lines,
+    recheck_plan,
+    writer_request,
+)
 from auditor.errors import UsageError
 from auditor.model import Finding, utcnow
 from auditor.remedy import Applied, Change, Permission, permissions_of, remedies_for
@@ -175,10 +182,23 @@ async def restore_fix(
             else:
                 verdict, again = judge_recheck(run, finding)
                 found_again = {STILL_OPEN: True, CLOSED: False}.get(verdict)
+                if found_again is False and _new_paths(case, finding, again):
+                    found_again = True  # made again under a new id (Gmail gives a remade filter a new one)
     outcome = PUT_BACK if restored else NOT_PUT_BACK
     at = restored[-1].at if restored else utcnow()
     event_id = _record(case, plan, restored, outcome, reason, found_again, again, at)
     return RestoreResult(outcome, event_id, at, tuple(restored), reason, found_again, again)
+
+
+def _new_paths(case: CaseStore, finding: Finding, again: Sequence[Finding]) -> list[Finding]:
+    """Paths the check finds now on the account that the case's last audit of it did not have."""
+    known: set[str] = set()
+    for run in reversed(case.runs()):
+        same = [f for f in case.findings_of(run.id) if f.check == finding.check and f.target == finding.target]
+        if same:
+            known = {f.fingerprint for f in same}
+            break
+    return [f for f in again if f.status in PATH_STATUSES and f.fingerprint not in known]
 
 
 def _record(

@@ -249,6 +249,7 @@ def print_result(result: FixResult, case_name: str, title: str) -> None:
         print(f"Closed: the check ran again and no longer finds it. Closed by you at {when}.")
     elif result.outcome == STILL_OPEN:
         print(f"Still open: the change was made at {when}, but the check still finds it: {title}{reason}.")
+        print(f"`auditor audit --case {case_name}` lists what is left, to close the rest.")
     elif result.outcome == NOT_CHANGED:
         print(f"Not changed{reason}. The finding stays open.")
     else:

@@ -461,12 +461,11 @@ class Timeline:
         `auditor fix --restore` takes."""
         out = []
         for event in self.path_events():
-            words = event.summary + (f" — {event.how}" if event.how else "")
-            if event.kind == "fix":
-                reason = str(event.record.get("reason") or "")
-                if reason and event.outcome == "not-changed":
-                    words += f" ({reason})"
-                words += f" [event {event.id}]"
+            # The id first: listings cut long lines, and the id is what a restore is asked for by.
+            words = f"[event {event.id}] {event.summary}" + (f" — {event.how}" if event.how else "")
+            reason = str(event.record.get("reason") or "")
+            if reason and event.outcome in ("not-changed", "not-put-back"):
+                words += f" ({reason})"
             kind = "change" if event.kind == "fix" else "restore"
             out.append(TimelineEntry(event.at, kind, words, {"event_id": event.id, "fingerprint": event.fingerprint}))
         return out

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from device.conftest import start_named  # type: ignore[import-not-found]
+from device.conftest import start_named
 
 from auditor.application import fixing
 from auditor.application.auditing import AuditPlan, audit_into_case

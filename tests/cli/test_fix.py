@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from device.conftest import start_named  # type: ignore[import-not-found]
-from fix_terminal import Run, findings_of, order_of, runner  # type: ignore[import-not-found]
+from device.conftest import start_named
+from fix_terminal import Run, findings_of, order_of, runner
 
 from auditor.application.cases import open_case
 from auditor.model import AuditRun, Finding, Severity, Status, utcnow

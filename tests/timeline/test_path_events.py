@@ -107,7 +107,9 @@ def test_closed_by_you_until_an_audit_finds_it_again(case: CaseStore) -> None:
     assert "Turn off automatic forwarding to x@example.net" in state.words
     # The change has its own line in the timeline, with the event id `auditor fix --restore` takes.
     [entry] = [e for e in timeline.entries() if e.kind == "change"]
-    assert entry.summary.startswith("Closed by you at T — Turn off automatic forwarding") and "[event " in entry.summary
+    assert entry.summary.startswith(
+        f"[event {entry.ref['event_id']}] Closed by you at T — Turn off automatic forwarding"
+    )
     # An audit after the change finds it again (someone set it up again): open, whatever the change said.
     again = Finding(**{**found.__dict__, "observed_at": T0 + timedelta(days=1), "fingerprint": ""})
     save(case, again, hours=24)

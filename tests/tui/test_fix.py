@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from device.conftest import start_named  # type: ignore[import-not-found]
+from device.conftest import start_named
+from textual.pilot import Pilot
 
 from auditor.model import Finding, Status
 from auditor.tui.app import AuditorApp
-from tui.helpers import click, open_finding, settled, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import click, open_finding, settled, text_near, wait_for, wait_for_audit
+from tui.screen_text import screen_text
 
 SIZE = (100, 40)
 
@@ -38,7 +39,7 @@ def path_events(app: AuditorApp) -> list[dict[str, object]]:
     return [row.payload for row in app.case.path_event_rows()]
 
 
-async def open_fix(pilot, app: AuditorApp, finding: Finding) -> None:  # type: ignore[no-untyped-def]
+async def open_fix(pilot: Pilot[int], app: AuditorApp, finding: Finding) -> None:
     await open_finding(pilot, finding)
     await pilot.press("c")
     await wait_for(

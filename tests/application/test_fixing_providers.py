@@ -1,0 +1,160 @@
+"""Closing access paths the tool changes itself, through the application layer, against the practice servers:
+the real checks find the path, the provider's remedies plan the change, the writer sends it through the
+provider's own library, the check runs again through the real connector, and the case keeps the event.
+
+The request log is the witness: it holds exactly the confirmed change (every other request is a read), or
+nothing at all; an injected fault ends in "not changed" with the path left open, never in a false "closed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from google_accounts.writing import google_only, writes
+
+from auditor.application import fixing
+from auditor.application.auditing import AuditPlan, audit_into_case
+from auditor.application.restoring import confirm_restore, plan_restore, restore_fix
+from auditor.config import Settings
+from auditor.model import Finding, Status
+from auditor.sandbox import FaultRule, Sandbox, Scenario
+from auditor.sandbox.google import DriveFile
+from auditor.session.access_map import case_map
+from auditor.store import CaseStore
+from auditor.timeline import Timeline
+
+FAST = Settings(request_timeout=1.0, retry_budget=2.0)
+FILTERS = "google.gmail_filters"
+PEOPLE = "google.drive_people_media"
+MARK = "mark.ex@gmail.example"
+
+
+def google_plan(sb: Sandbox) -> AuditPlan:
+    """What practice mode audits, Google only: the practice server's address and token."""
+    return AuditPlan(kinds=("google",), endpoints=sb.endpoints(), settings=FAST, practice=True)
+
+
+def audited(case: CaseStore, sb: Sandbox, check: str) -> list[Finding]:
+    run = asyncio.run(audit_into_case(case, google_plan(sb))).run
+    return [f for f in run.findings if f.check == check and f.status in (Status.FOUND, Status.REVIEW)]
+
+
+def forwarding_filter(case: CaseStore, sb: Sandbox) -> Finding:
+    return next(f for f in audited(case, sb, FILTERS) if f.evidence.get("action", {}).get("forward"))
+
+
+def non_reads(sb: Sandbox) -> list[tuple[str, str, object, int]]:
+    return [(w.method, w.path, w.body, w.status) for w in writes(sb)]
+
+
+def test_deleting_a_forwarding_filter_sends_that_request_only_closes_the_path_and_is_put_back(
+    case: CaseStore,
+) -> None:
+    with Sandbox(google_only()) as sb:
+        finding = forwarding_filter(case, sb)
+        plan = fixing.plan_fix(case, finding.fingerprint)
+        [change] = plan.changes
+        filter_path = f"/gmail/v1/users/me/settings/filters/{finding.evidence['id']}"
+        assert change.request.startswith("DELETE ") and change.request.endswith(filter_path)
+        assert change.permission is not None and not plan.broad
+        assert [p.name for p in plan.permissions] == [change.permission.name]
+        # The account's mail is forwarded (automatic forwarding and this very filter): warned before the sign-in.
+        assert plan.forwarding_warning is not None and "may make Google e-mail you a security alert" in (
+            plan.forwarding_warning
+        )
+        assert {f.check for f in plan.forwarding} >= {"google.gmail_autoforward", FILTERS}
+        evidence = fixing.freeze_evidence(case, plan)
+        sb.log.clear()
+        assert sb.requests == []  # planning and keeping the evidence sent nothing
+        result = asyncio.run(fixing.apply_fix(case, fixing.confirm(plan, [change], evidence), google_plan(sb)))
+        sent = non_reads(sb)
+        reads = {r.method for r in sb.requests if r.provider == "google"} - {"DELETE"}
+        assert sent == [("DELETE", filter_path, None, 204)] or sent == [("DELETE", filter_path, {}, 204)]
+        assert reads == {"GET"}  # the rest was the check reading again
+        assert result.outcome == fixing.CLOSED
+        assert finding.fingerprint not in {f.fingerprint for f in result.recheck}
+        record = case.path_event_row(result.event_id)
+        assert record is not None
+        [kept] = record.payload["changes"]
+        assert kept["before"] == change.before and kept["request"] == change.request
+        assert record.payload["evidence_sha256"] == evidence.sha256 and record.payload["practice"] is True
+        edges = [e for e in case_map(case).edges if e.fingerprint == finding.fingerprint]
+        assert edges and all(not e.open and e.why_closed.startswith("closed by you at") for e in edges)
+        # Put back, after its own confirmation: exactly one request, recreating the filter as it was found.
+        restore = plan_restore(case, result.event_id)
+        sb.log.clear()
+        back = asyncio.run(restore_fix(case, confirm_restore(restore), google_plan(sb)))
+        made = non_reads(sb)
+        assert back.put_back and back.found_again is True
+        assert [(m, p, s) for m, p, _, s in made] == [("POST", "/gmail/v1/users/me/settings/filters", 200)]
+        assert made[0][2] == {"criteria": change.before["criteria"], "action": change.before["action"]}
+        edges = [e for e in case_map(case).edges if e.fingerprint == finding.fingerprint]
+        assert edges and all(e.open and e.why_closed.startswith("reopened at") for e in edges)
+        with pytest.raises(Exception, match="already put back"):
+            plan_restore(case, result.event_id)
+
+
+@pytest.mark.parametrize("fault", ["403", "429", "500", "reset"])
+def test_a_refused_change_is_not_changed_and_leaves_the_path_open(case: CaseStore, fault: str) -> None:
+    with Sandbox(google_only()) as sb:
+        finding = forwarding_filter(case, sb)
+        plan = fixing.plan_fix(case, finding.fingerprint)
+        confirmed = fixing.confirm(plan, plan.changes, fixing.freeze_evidence(case, plan))
+        sb.set_faults([FaultRule("google", "/gmail/v1/users/me/settings/filters/*", fault)])  # type: ignore[arg-type]
+        sb.log.clear()
+        result = asyncio.run(fixing.apply_fix(case, confirmed, google_plan(sb)))
+        sb.clear_faults()
+        assert result.outcome == fixing.NOT_CHANGED and not result.closed
+        assert result.applied == () and result.not_sent == plan.changes and result.reason
+        assert result.recheck == () and result.run is None  # nothing changed: nothing to check again
+        # The server was asked for the confirmed change once (a dropped connection is not tried again: the change
+        # may have been made), and changed nothing: the next audit still finds it.
+        filter_path = f"/gmail/v1/users/me/settings/filters/{finding.evidence['id']}"
+        assert [(m, p) for m, p, *_ in non_reads(sb)] == [("DELETE", filter_path)]
+        assert finding.fingerprint in {f.fingerprint for f in audited(case, sb, FILTERS)}
+        record = case.path_event_row(result.event_id)
+        assert record is not None and record.payload["outcome"] == "not-changed" and record.payload["changes"] == []
+        assert record.summary.startswith("Not changed:")
+        assert finding.fingerprint in {f.fingerprint for f in Timeline(case).findings_summary()[0]}
+        assert Timeline(case).path_states() == {}
+
+
+def several_photos() -> Scenario:
+    """Ann's account where Mark can open three photos: one finding, one change per photo."""
+    scenario = google_only()
+    google = scenario.sections["google"]
+    drive = [f for f in google.drive if not f.shared_with]
+    for name in ("beach.jpg", "IMG_3001.jpg", "IMG_3002.jpg"):
+        drive.append(DriveFile(name=name, mimeType="image/jpeg", shared_with=[MARK]))
+    google.drive = drive
+    return scenario
+
+
+def test_of_a_listed_set_only_the_chosen_change_is_sent_and_the_path_stays_open_until_all_are(
+    case: CaseStore,
+) -> None:
+    with Sandbox(several_photos()) as sb:
+        [finding] = [f for f in audited(case, sb, PEOPLE) if MARK in f.title or MARK in str(f.evidence)]
+        plan = fixing.plan_fix(case, finding.fingerprint)
+        assert plan.several and len(plan.changes) == 3 and plan.broad  # Drive's permission is broad, said so
+        evidence = fixing.freeze_evidence(case, plan)
+        first = plan.changes[0]
+        sb.log.clear()
+        result = asyncio.run(fixing.apply_fix(case, fixing.confirm(plan, [first], evidence), google_plan(sb)))
+        file_id, permission_id = first.subject.split("/")
+        assert non_reads(sb) == [("DELETE", f"/drive/v3/files/{file_id}/permissions/{permission_id}", None, 204)]
+        assert result.outcome == fixing.STILL_OPEN  # Mark can still open the other two
+        # The rest, as the listed set: one request each, and the path is closed.
+        plan = fixing.plan_fix(case, finding.fingerprint)
+        assert len(plan.changes) == 3  # planned from the finding as the case's audit saw it
+        rest = [c for c in plan.changes if c != first]
+        sb.log.clear()
+        result = asyncio.run(
+            fixing.apply_fix(case, fixing.confirm(plan, rest, fixing.freeze_evidence(case, plan)), google_plan(sb))
+        )
+        assert [m for m, *_ in non_reads(sb)] == ["DELETE", "DELETE"]
+        assert {p for _, p, _, _ in non_reads(sb)} == {
+            "/drive/v3/files/{}/permissions/{}".format(*c.subject.split("/")) for c in rest
+        }
+        assert result.outcome == fixing.CLOSED
