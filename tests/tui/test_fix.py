@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from device.conftest import start_named
@@ -130,4 +131,40 @@ async def test_a_finding_that_is_not_a_path_offers_no_close() -> None:
         await pilot.press("c")
         await pilot.pause()
         assert type(app.screen).__name__ == "FindingScreen"
+        await pilot.press("ctrl+q")
+
+
+def test_the_confirmation_step(snap_compare: Any) -> None:
+    """The change as the person confirms it (practice Google account, a forwarding filter): the warning, the exact
+    request, the record it removes, the permission in plain words, the confirm button beside Cancel (focused)."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        app = await wait_for_audit(pilot)
+        finding = next(f for f in app.book.all() if f.status is Status.FOUND and f.check == "google.gmail_filters")
+        await open_fix(pilot, app, finding)
+        app.screen.query_one("#fix-confirm").scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+
+    assert snap_compare(AuditorApp(practice=True, include_device=False), terminal_size=(100, 32), run_before=run_before)
+
+
+async def test_what_an_attacker_wrote_is_shown_literally_on_the_fix_screen() -> None:
+    from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
+
+    app = AuditorApp(practice=True, include_device=False, scenario="hostile")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        hostile = next(
+            f
+            for f in app.book.all()
+            if f.check == "google.gmail_filters" and f.status is Status.FOUND and "[" in str(f.evidence)
+        )
+        await open_fix(pilot, app, hostile)
+        seen = screen_text(app) + await text_near(pilot, "#fix-confirm")
+        # Shown as typed, with the escape sequences as visible text: none of it took effect.
+        assert "red]Security[/]" in seen and "[link=https://evil.example]click[/link]" in seen
+        assert "\\x1b[2J" in seen
+        svg = app.export_screenshot()
+        for ch in ("\x1b", "\x07", *BIDI_CONTROLS, *ZERO_WIDTH):
+            assert ch not in svg, f"raw {ch!r} reached the screen"
         await pilot.press("ctrl+q")
