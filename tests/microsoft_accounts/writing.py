@@ -108,6 +108,7 @@ def request(sb: Sandbox, target: str, chosen: Sequence[Change], **options: Any) 
     return WriterRequest(
         target=target,
         changes=tuple(chosen),
+        case=options.pop("case", None),
         settings=options.pop("settings", settings()),
         endpoint=sb.graph_url,
         token=options.pop("token", None),

@@ -90,10 +90,10 @@ class GraphWriter:
         url = f"{self.base_url}/{path}"
         tries = 0
 
-        def ambiguous(error: ConnectorError) -> ConnectorError:
+        def ambiguous(error: ConnectorError, status: int | None = None, retry_after: Any = None) -> ConnectorError:
             # A request that makes something new is never sent twice: its failure ends the change here.
             if repeatable:
-                raise Failure(error)
+                raise Failure(error, status=status, retry_after=retry_after)
             return error
 
         async def attempt() -> tuple[int, Any]:
@@ -121,7 +121,8 @@ class GraphWriter:
             if status == 429:
                 raise failure  # refused before anything was done: waited out and sent again
             if self.retry.retryable(failure):
-                raise ambiguous(ProviderError(f"Microsoft Graph answered {status}{_maybe(repeatable)}"))
+                error = ProviderError(f"Microsoft Graph answered {status}{_maybe(repeatable)}")
+                raise ambiguous(error, status, failure.retry_after)
             raise failure.error
 
         return await self.retry.run_async(attempt)
@@ -132,6 +133,8 @@ class GraphWriter:
         """Turn a rule off (or back on); the rule as Microsoft has it afterwards, which must say so."""
         _, answer = await self._send("PATCH", f"{RULES}/{_segment(rule_id)}", {"isEnabled": enabled}, repeatable=True)
         rule = read_one(answer, MessageRule, "the changed inbox rule")
+        if rule.id != rule_id:
+            raise ProviderError("Microsoft answered with another rule than the one changed; nothing is assumed")
         if rule.isEnabled is not enabled:
             state = "on" if enabled else "off"
             raise ProviderError(f"Microsoft answered, but did not say the rule is now {state}; nothing is assumed")
