@@ -38,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Find and close the ways someone could still get into your accounts and devices. "
             "Read-only: nothing is changed unless you confirm it. "
         ),
-        epilog="Try it without any account: auditor demo. Everything is read-only: nothing is changed.",
+        epilog=(
+            "Try it without any account: auditor demo. Everything is read-only: nothing is changed unless you "
+            "confirm that one change (auditor fix)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
