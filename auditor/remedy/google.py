@@ -24,7 +24,7 @@ Each scope, what else it allows and what putting a change back means are written
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -207,7 +207,9 @@ def _filter(finding: Finding) -> list[Change]:
     does = [f"forwards {matches} to {literal(forward, 200)}"] if forward else [f"picks {matches}"]
     if hidden:
         does.append(", ".join(hidden))
-    remade = f" Gmail accepts it only while {literal(forward, 200)} is a confirmed forwarding address." if forward else ""
+    remade = (
+        f" Gmail accepts it only while {literal(forward, 200)} is a confirmed forwarding address." if forward else ""
+    )
     return [
         Change(
             fingerprint=finding.fingerprint,
@@ -302,9 +304,7 @@ def _links(finding: Finding) -> list[Change]:
     permissions = finding.evidence.get("permissions")
     if file is None or not isinstance(permissions, Sequence):
         return []
-    made = [
-        _sharing(finding, file, p) for p in permissions if isinstance(p, Mapping) and p.get("type") == "anyone"
-    ]
+    made = [_sharing(finding, file, p) for p in permissions if isinstance(p, Mapping) and p.get("type") == "anyone"]
     return [c for c in made if c is not None]
 
 
@@ -421,7 +421,7 @@ async def _share_again(writer: Any, change: Change) -> dict[str, Any]:
     return answer
 
 
-Step = Callable[[Any, Change], Awaitable[dict[str, Any]]]
+Step = Callable[[Any, Change], Coroutine[Any, Any, dict[str, Any]]]
 SEND: dict[str, tuple[Step, Step]] = {
     TURN_OFF_FORWARDING: (_turn_off_forwarding, _forwarding_back_on),
     REMOVE_FORWARDING_ADDRESS: (_remove_address, _add_address_back),
@@ -498,7 +498,11 @@ class GoogleRemedies:
             if service is None:
                 raise AuthError(NO_DELEGATION)
             writers[GMAIL_SHARING.name] = GoogleWriter(
-                request.endpoint, service, timeout=timeout, who="the Workspace service account"
+                request.endpoint,
+                service,
+                timeout=timeout,
+                who="the Workspace service account",
+                when_refused="check that its domain-wide delegation includes gmail.settings.sharing",
             )
         personal = [name for name in needed if name != GMAIL_SHARING.name]
         if personal:

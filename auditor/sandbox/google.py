@@ -222,6 +222,10 @@ class GoogleData(BaseModel):
     raw_answers: dict[str, str] = Field(
         default_factory=dict, description="literal answer bodies by request path (text that may not be JSON)"
     )
+    write_answers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="literal JSON answers to accepted writes by 'METHOD /path', served instead of making the change",
+    )
     account: str = "ann.example@gmail.com"
     domain_wide_delegation: bool = Field(default=False, description="delegates.list answers instead of 403")
     auto_forwarding: AutoForwarding = AutoForwarding()
@@ -494,6 +498,9 @@ class GoogleApp:
         if refused is not None:
             return refused
         if request.method != "GET":
+            odd = self.data.write_answers.get(f"{request.method} {request.path}")
+            if odd is not None:  # an answer a test chose, and no change made
+                return SandboxResponse.json(odd)
             for method, pattern, handler in self._writes:
                 match = pattern.match(request.path)
                 if method == request.method and match:

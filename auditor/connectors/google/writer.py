@@ -8,8 +8,10 @@ in memory by the caller and never stored.
 
 Each request is sent once. A write is never tried again on its own: after a timeout or a dropped connection it
 is not known whether Google made the change, and a second try could make it twice (a filter) or fail on a change
-already made. Every failure is an error that says what Google answered and whether anything may have changed —
-never a success. The requests, with the reference page each follows:
+already made. That holds under googleapiclient too: its requests go through :class:`OnceHttp` (httpx) rather than
+httplib2, which sends a request again by itself when the connection drops before the answer. Every failure is an
+error that says what Google answered and whether anything may have changed — never a success. The requests,
+with the reference page each follows:
 
 - ``PUT gmail/v1/users/me/settings/autoForwarding`` — users.settings.updateAutoForwarding
 - ``POST`` / ``DELETE gmail/v1/users/me/settings/forwardingAddresses[/{forwardingEmail}]`` —
@@ -42,21 +44,30 @@ SCOPE_REASONS = ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
 class GoogleWriter:
     """Sends Google's write requests with one set of credentials, one request at a time, each once."""
 
-    def __init__(self, endpoint: str | None, credentials: Any, *, timeout: float = 20.0, who: str = "") -> None:
+    def __init__(
+        self,
+        endpoint: str | None,
+        credentials: Any,
+        *,
+        timeout: float = 20.0,
+        who: str = "the permission you gave",
+        when_refused: str = "it expired or was withdrawn, and a write permission is not renewed",
+    ) -> None:
         self.endpoint = endpoint.rstrip("/") + "/" if endpoint else None
         self.credentials = credentials
         self.timeout = timeout
-        # Whose credentials these are, for messages: "your permission" or "the Workspace service account".
-        self.who = who or "the permission you gave"
+        # Whose credentials these are, for messages ("the permission you gave", "the Workspace service account"),
+        # and what a refusal of them most likely means.
+        self.who = who
+        self.when_refused = when_refused
 
     # -- plumbing -----------------------------------------------------------------------------------
 
     def _service(self, name: str) -> Any:
-        import httplib2
         from google_auth_httplib2 import AuthorizedHttp
         from googleapiclient.discovery import build
 
-        http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+        http = AuthorizedHttp(self.credentials, http=OnceHttp(self.timeout))
         api, version, suffix = SERVICES[name]
         options = {"api_endpoint": self.endpoint + suffix} if self.endpoint else {}
         return build(api, version, http=http, static_discovery=True, cache_discovery=False, client_options=options)
@@ -69,8 +80,11 @@ class GoogleWriter:
         try:
             result = make(self._service(service)).execute(num_retries=0)
         except RefreshError as exc:
+            # Getting a token failed: a service account's was refused, or a 401 made google-auth try to renew the
+            # person's write permission, which has nothing to renew it with.
             raise AuthError(
-                f"Google refused {self.who} ({literal(exc, 200)}), so {what} was not sent; nothing was changed"
+                f"Google refused {self.who} ({self.when_refused}; {literal(exc, 200)}): {what} was not done; "
+                "nothing was changed"
             ) from None
         except HttpError as exc:
             raise refusal(exc, what, self.who) from None
@@ -150,6 +164,41 @@ class GoogleWriter:
         return await self._run(
             lambda s: s.permissions().delete(fileId=file_id, permissionId=permission_id), "drive", what
         )
+
+
+class OnceHttp:
+    """The transport googleapiclient and google-auth-httplib2 call (httplib2's ``request`` shape), on httpx, which
+    sends each request exactly once: no retry, no redirect. A timeout is a :class:`TimeoutError`, any other failure
+    on the way a :class:`ConnectionError`."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        redirections: int = 0,
+        connection_type: Any = None,
+        **_: Any,
+    ) -> tuple[Any, bytes]:
+        import httplib2
+        import httpx
+
+        try:
+            with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+                answer = client.request(method, uri, content=body, headers=dict(headers or {}))
+        except httpx.TimeoutException:
+            raise TimeoutError(f"no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise ConnectionError(type(exc).__name__) from None
+        response = httplib2.Response(
+            {"status": str(answer.status_code), **{k.lower(): v for k, v in answer.headers.items()}}
+        )
+        response.reason = answer.reason_phrase
+        return response, answer.content
 
 
 def unknown(why: str, what: str) -> str:

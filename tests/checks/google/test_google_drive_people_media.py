@@ -83,3 +83,26 @@ def test_a_drive_permission_google_does_not_name_is_never_dropped() -> None:
     assert people(P(type="group", role="writer", emailAddress="g@example.org")) == ["g@example.org"]
     assert people(P(type="user", role="owner", emailAddress="me@example.org")) == []
     assert people(P(type="anyone", role="reader")) == []  # the anyone-with-the-link check reports these
+
+
+def test_each_file_in_the_evidence_keeps_the_permission_that_lets_the_person_in() -> None:
+    """What removing that person's access needs: the file's id and the id of that person's permission."""
+    by_subject = {f.subject: f for f in run_check(CHECK, pages(LISTING))}
+    [file] = by_subject["user@example.com"].evidence["files"]
+    assert (file["id"], file["permission"]) == (
+        LISTING["files"][0]["id"],
+        {"id": "04751519436738385555", "type": "user", "role": "writer", "emailAddress": "user@example.com"},
+    )
+    [domain] = by_subject["everyone at example.com"].evidence["files"]
+    assert domain["permission"]["id"] == "03486985434962245778k" and domain["permission"]["domain"] == "example.com"
+    # through the real connector, whose field mask must ask Drive for the permission ids
+    from auditor.sandbox import load_scenario
+    from auditor.sandbox.google import DriveFile
+
+    scenario = load_scenario("clean")
+    scenario.sections["google"].drive.append(DriveFile(name="IMG_0001.jpg", shared_with=["mark@example.org"]))
+    with Sandbox(scenario) as sb:
+        (found,) = by_check(run_google(sb))[CHECK]
+    [shared] = found.evidence["files"]
+    assert shared["permission"]["emailAddress"] == "mark@example.org" and shared["permission"]["id"]
+    assert found.subject == "mark@example.org"  # the fingerprint's subject is unchanged: the person

@@ -67,3 +67,23 @@ def test_drive_media_across_several_pages_are_all_reported() -> None:
     assert len(media) == 2500 and {f.status for f in media} == {Status.FOUND}
     assert len({f.evidence["name"] for f in media}) == 2500  # every page read once, none twice
     assert [bool(r.query.get("pageToken")) for r in pages] == [False, True, True]  # 1000 + 1000 + 500
+
+
+def test_the_evidence_keeps_the_file_and_permission_ids_that_removing_the_link_needs() -> None:
+    (finding,) = run_check(CHECK, pages(LISTING))
+    assert finding.subject == finding.evidence["id"] == LISTING["files"][0]["id"]
+    assert finding.evidence["permissions"][0] == {
+        "id": "anyoneWithLink",
+        "type": "anyone",
+        "role": "reader",
+        "allowFileDiscovery": False,
+        "kind": "drive#permission",
+    }
+    # through the real connector, whose field mask must ask Drive for the permission ids
+    scenario = load_scenario("clean")
+    scenario.sections["google"].drive.append(DriveFile(name="IMG_0001.jpg", visibility="anyoneCanFind"))
+    with Sandbox(scenario) as sb:
+        (found,) = by_check(run_google(sb))[CHECK]
+    assert [(p["id"], p["type"]) for p in found.evidence["permissions"] if p["type"] == "anyone"] == [
+        ("anyone", "anyone")
+    ]
