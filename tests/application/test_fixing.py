@@ -8,11 +8,16 @@ sends itself are tested through the practice servers in test_fixing_providers.py
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from android.conftest import FIXTURES as ANDROID_FIXTURES
+from android.conftest import HERE as ANDROID_TESTS
+from android.conftest import SERIALS, FakeAdb
 from device.conftest import start_named
 
 from auditor.application import fixing
@@ -30,6 +35,30 @@ STALKERWARE = "device.stalkerware_processes"
 
 
 @pytest.fixture
+def fake_adb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAdb:
+    """The Android tests' fake adb (tests/android/fakeadb.py) first on PATH, serving the fixture phones."""
+    folder = tmp_path / "fakebin"
+    folder.mkdir()
+    exe = folder / "adb"
+    exe.write_text(
+        f"#!{sys.executable}\nimport runpy, sys\nsys.argv[0] = 'adb'\n"
+        f"runpy.run_path({str(ANDROID_TESTS / 'fakeadb.py')!r}, run_name='__main__')\n"
+    )
+    exe.chmod(0o755)
+    scratch = tmp_path / "adb-answers"
+    scratch.mkdir()
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_ADB_LOG", str(tmp_path / "adb-calls.jsonl"))
+    monkeypatch.setenv("FAKE_ADB_ROOT", str(ANDROID_FIXTURES))
+    monkeypatch.setenv("FAKE_ADB_SERIALS", ",".join(f"{s}={f}" for s, f in SERIALS.items()))
+    monkeypatch.delenv("FAKE_ADB_FAULTS", raising=False)
+    fake = FakeAdb(folder, tmp_path / "adb-calls.jsonl", monkeypatch, scratch)
+    fake.devices("devices_one.txt")
+    fake.apks({})
+    return fake
+
+
+@pytest.fixture
 def spy(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A real program named like TheTruthSpy, running on this computer until the test ends (or kills it)."""
     proc = start_named(tmp_path, "thetruthspy")
@@ -38,15 +67,17 @@ def spy(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc.wait(timeout=5)
 
 
-def found_spy(case: CaseStore) -> Finding:
+def found_spy(case: CaseStore, spy: subprocess.Popen[bytes]) -> Finding:
+    """The finding about this test's own program (another test on this machine may run one of the same name)."""
     run = asyncio.run(audit_into_case(case, DEVICE)).run
-    return next(f for f in run.findings if f.check == STALKERWARE and f.status is Status.FOUND)
+    exe = str(spy.args[0])  # type: ignore[index]
+    return next(f for f in run.findings if f.check == STALKERWARE and f.status is Status.FOUND and exe in f.subject)
 
 
 def test_a_guided_change_records_the_persons_done_and_the_check_again_says_closed(
     case: CaseStore, spy: subprocess.Popen[bytes]
 ) -> None:
-    finding = found_spy(case)
+    finding = found_spy(case, spy)
     plan = fixing.plan_fix(case, finding.fingerprint)
     # The playbook's safety note first; one change, made by hand: no permission, nothing sent.
     assert plan.safety and plan.safety[0].startswith("Removing monitoring software can alert")
@@ -86,7 +117,7 @@ def test_a_guided_change_records_the_persons_done_and_the_check_again_says_close
 
 
 def test_done_while_the_program_still_runs_is_still_open(case: CaseStore, spy: subprocess.Popen[bytes]) -> None:
-    finding = found_spy(case)
+    finding = found_spy(case, spy)
     plan = fixing.plan_fix(case, finding.fingerprint)
     confirmed = fixing.confirm(plan, plan.changes, fixing.freeze_evidence(case, plan))
     result = asyncio.run(fixing.apply_fix(case, confirmed, DEVICE))
@@ -110,7 +141,7 @@ def test_the_plan_refuses_what_is_not_an_open_access_path(case: CaseStore) -> No
 def test_only_the_plans_own_changes_can_be_confirmed_after_its_own_evidence(
     case: CaseStore, spy: subprocess.Popen[bytes]
 ) -> None:
-    finding = found_spy(case)
+    finding = found_spy(case, spy)
     plan = fixing.plan_fix(case, finding.fingerprint)
     evidence = fixing.freeze_evidence(case, plan)
     stranger = Change(
@@ -183,3 +214,33 @@ def test_permissions_are_said_in_plain_words_the_broad_one_first() -> None:
     assert lines[0].startswith("A BROAD permission: see, edit and delete all your Drive files (drive).")
     assert lines[0].endswith("Google has no narrower one.")
     assert lines[1] == "change your Gmail settings (gmail.settings.basic)"
+
+
+def test_an_android_phone_is_guided_and_the_tool_sends_the_phone_no_change(case: CaseStore, fake_adb: FakeAdb) -> None:
+    """TheTruthSpy on a phone (the fake adb serving a compromised Pixel): the steps say how to remove it; the tool
+    never does. Once the person has removed it (the phone no longer lists the package), "done" and the check again
+    say closed; every command the tool sent the phone was a read."""
+    phone = AuditPlan(kinds=("android",))
+    run = asyncio.run(audit_into_case(case, phone)).run
+    spy = next(f for f in run.findings if f.check == "android.stalkerware_packages" and f.subject == "com.thetruth")
+    plan = fixing.plan_fix(case, spy.fingerprint)
+    [change] = plan.changes
+    assert plan.guided and change.kind == "android" and "1. " in change.request
+    assert plan.safety and plan.forwarding_warning is None
+    confirmed = fixing.confirm(plan, [change], fixing.freeze_evidence(case, plan))
+    # What the person does on the phone: the package is gone from every list the phone gives.
+    folder = ANDROID_FIXTURES / "pixel14"
+    for command, name in (
+        ("shell pm list packages -f -i -U", "packages.txt"),
+        ("shell pm list packages -3", "third.txt"),
+    ):
+        kept = [line for line in (folder / name).read_text().splitlines(True) if "com.thetruth" not in line]
+        fake_adb.answer(command, "".join(kept), serial="38211FDH300ABC")
+    result = asyncio.run(fixing.apply_fix(case, confirmed, phone))
+    assert result.outcome == fixing.CLOSED
+    assert spy.fingerprint not in {f.fingerprint for f in result.recheck}
+    calls = fake_adb.calls()
+    assert calls
+    for call in calls:
+        argv = call[2:] if call[:1] == ["-s"] else call
+        assert argv[:1] in (["devices"], ["shell"], ["pull"]) and "uninstall" not in argv, call

@@ -38,14 +38,20 @@ def spy(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc.wait(timeout=5)
 
 
-def audited_spy(run: Run) -> str:
-    code, out, _ = run("audit", "--case", "ann", "--only", "device", "--format", "json")
-    assert code == 1
+def ours(findings: list[dict[str, object]], spy: subprocess.Popen[bytes]) -> str:
+    """The finding about this test's own program (another test on this machine may run one of the same name)."""
+    exe = str(spy.args[0])  # type: ignore[index]
     return next(
         str(f["fingerprint"])
-        for f in findings_of(out)
-        if f["check"] == "device.stalkerware_processes" and f["status"] == "found"
+        for f in findings
+        if f["check"] == "device.stalkerware_processes" and f["status"] == "found" and exe in str(f["evidence"])
     )
+
+
+def audited_spy(run: Run, spy: subprocess.Popen[bytes]) -> str:
+    code, out, _ = run("audit", "--case", "ann", "--only", "device", "--format", "json")
+    assert code == 1
+    return ours(findings_of(out), spy)
 
 
 def path_events(name: str = "ann") -> list[dict[str, object]]:
@@ -54,7 +60,7 @@ def path_events(name: str = "ann") -> list[dict[str, object]]:
 
 
 def test_done_by_hand_is_recorded_the_check_runs_again_and_says_closed(run: Run, spy: subprocess.Popen[bytes]) -> None:
-    fingerprint = audited_spy(run)
+    fingerprint = audited_spy(run, spy)
     spy.kill()  # the person follows the steps
     spy.wait(timeout=5)
     code, out, err = run("fix", "--case", "ann", fingerprint, typed="y\n")
@@ -78,7 +84,7 @@ def test_done_by_hand_is_recorded_the_check_runs_again_and_says_closed(run: Run,
 
 
 def test_saying_not_done_changes_nothing_and_records_nothing(run: Run, spy: subprocess.Popen[bytes]) -> None:
-    fingerprint = audited_spy(run)
+    fingerprint = audited_spy(run, spy)
     for typed in ("\n", "n\n", "maybe\n", ""):  # Enter, no, anything but yes, and the end of input
         code, out, _ = run("fix", "--case", "ann", fingerprint, typed=typed)
         assert code == 1 and out.rstrip().endswith("Nothing was changed.")
@@ -86,7 +92,7 @@ def test_saying_not_done_changes_nothing_and_records_nothing(run: Run, spy: subp
 
 
 def test_with_no_terminal_nothing_is_changed_even_if_the_pipe_says_yes(run: Run, spy: subprocess.Popen[bytes]) -> None:
-    fingerprint = audited_spy(run)
+    fingerprint = audited_spy(run, spy)
     spy.kill()
     spy.wait(timeout=5)
     code, out, err = run("fix", "--case", "ann", fingerprint, piped="y\ny\nall\ny\n")
@@ -98,7 +104,7 @@ def test_with_no_terminal_nothing_is_changed_even_if_the_pipe_says_yes(run: Run,
 
 
 def test_done_while_it_still_runs_is_still_open_and_exits_1(run: Run, spy: subprocess.Popen[bytes]) -> None:
-    fingerprint = audited_spy(run)
+    fingerprint = audited_spy(run, spy)
     code, out, _ = run("fix", "--case", "ann", fingerprint, typed="yes\n")
     assert code == 1
     assert "Still open: the change was made at " in out and "but the check still finds it" in out
@@ -122,7 +128,7 @@ def test_usage_errors_exit_2(run: Run) -> None:
 
 
 def test_restoring_a_change_made_by_hand_is_refused(run: Run, spy: subprocess.Popen[bytes]) -> None:
-    fingerprint = audited_spy(run)
+    fingerprint = audited_spy(run, spy)
     spy.kill()
     spy.wait(timeout=5)
     assert run("fix", "--case", "ann", fingerprint, typed="y\n")[0] == 0
@@ -167,9 +173,7 @@ def test_a_real_terminal_is_asked_and_a_real_pipe_is_not(tmp_path: Path, isolate
             timeout=120,
             stdin=subprocess.DEVNULL,
         )
-        fingerprint = next(
-            f["fingerprint"] for f in findings_of(audit.stdout) if f["check"] == "device.stalkerware_processes"
-        )
+        fingerprint = ours(findings_of(audit.stdout), spy)
     finally:
         spy.kill()
         spy.wait(timeout=5)

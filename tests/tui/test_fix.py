@@ -31,8 +31,14 @@ def spy(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc.wait(timeout=5)
 
 
-def spy_finding(app: AuditorApp) -> Finding:
-    return next(f for f in app.book.all() if f.check == "device.stalkerware_processes" and f.status is Status.FOUND)
+def spy_finding(app: AuditorApp, spy: subprocess.Popen[bytes]) -> Finding:
+    """The finding about this test's own program (another test on this machine may run one of the same name)."""
+    exe = str(spy.args[0])  # type: ignore[index]
+    return next(
+        f
+        for f in app.book.all()
+        if f.check == "device.stalkerware_processes" and f.status is Status.FOUND and exe in f.subject
+    )
 
 
 def path_events(app: AuditorApp) -> list[dict[str, object]]:
@@ -57,7 +63,7 @@ async def test_close_this_by_hand_keeps_evidence_confirms_then_checks_again(
     app = AuditorApp(practice=True, include_device=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_audit(pilot)
-        finding = spy_finding(app)
+        finding = spy_finding(app, spy)
         await open_fix(pilot, app, finding)
         text = screen_text(app)
         # Safety first, then the evidence said kept, then what to do by hand; Cancel holds the focus.
@@ -104,7 +110,7 @@ async def test_nothing_is_confirmed_by_pressing_enter_and_a_running_program_stay
     app = AuditorApp(practice=True, include_device=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_audit(pilot)
-        finding = spy_finding(app)
+        finding = spy_finding(app, spy)
         await open_fix(pilot, app, finding)
         await pilot.press("enter")  # the focus is on Cancel: Enter leaves, it does not confirm
         await wait_for(pilot, lambda: type(app.screen).__name__ == "FindingScreen", "the finding again")
