@@ -284,12 +284,12 @@ def write_credentials(
         credentials = _run_flow(
             flow, browser, timeout, show, include_granted_scopes="true", access_type="online", login_hint=target
         )
-        token, granted = credentials.token, set(credentials.granted_scopes or credentials.scopes or needed)
+        token, granted = credentials.token, _scope_set(credentials.granted_scopes or credentials.scopes or needed)
     except WSGITimeoutError:
         raise AuthError(f"the browser did not come back from Google within {timeout} s; nothing was changed") from None
     except Warning as exc:  # oauthlib: Google granted another set of scopes than asked for (more, or fewer)
         issued = getattr(exc, "token", None) or {}
-        token, granted = issued.get("access_token"), set(getattr(exc, "new_scope", None) or ())
+        token, granted = issued.get("access_token"), _scope_set(getattr(exc, "new_scope", None) or ())
     except OAuth2Error as exc:
         words = "you did not allow it" if exc.error == "access_denied" else f"Google said {literal(exc.error, 100)}"
         raise AuthError(f"asking Google for the permission did not finish: {words}; nothing was changed") from None
@@ -310,6 +310,11 @@ def write_credentials(
         client_secret=flow.client_config["client_secret"],
         scopes=sorted(granted),
     )
+
+
+def _scope_set(scopes: Any) -> set[str]:
+    """Scopes as oauthlib and google-auth hand them over: a list, or one space-separated string."""
+    return set(scopes.split()) if isinstance(scopes, str) else {str(s) for s in scopes}
 
 
 def stored_credentials(store: Any, target: str) -> Any | None:
