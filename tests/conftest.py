@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, settings
 _REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _REPOSITORY]
 for _name in ("checks", "playbooks"):
-    sys.modules[_name] = None  # type: ignore[assignment]  # import raises; importlib.util.find_spec says None
+    # typeshed types the values of sys.modules as modules only; None is the import system's documented way to
+    # block a name: import raises, importlib.util.find_spec says None.
+    sys.modules[_name] = None  # type: ignore[assignment]
 
 # Shape fuzzing (hypothesis): one profile for every test, so the number of cases each property runs is the
 # figure docs/testing.md records. No deadline: CI machines are slow and loaded; the cases count, not time.

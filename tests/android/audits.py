@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import auditor.checks.android as android_checks_package
-from android.fakeadb import FILES, answer_file  # type: ignore[import-not-found]
+from android.fakeadb import FILES, answer_file
 from auditor.android.collector import Adb, AndroidDevice, allowed, command_text
 from auditor.android.source import android_sources
 from auditor.checkapi import CheckContext, Source
@@ -84,6 +85,9 @@ def phone_source(answers: Mapping[tuple[str, ...], str | None], indicators: obje
 
 def run_checks(source: Source) -> dict[str, list[Finding]]:
     """Each Android check's findings, run directly (an exception here is a traceback the engine would hide)."""
-    return {
-        check_id: list(check.run(CheckContext(spec=check.spec, source=source))) for check_id, check in CHECKS.items()
-    }
+    found: dict[str, list[Finding]] = {}
+    for check_id, check in CHECKS.items():
+        ran = check.run(CheckContext(spec=check.spec, source=source))
+        assert not inspect.isawaitable(ran), f"{check_id} runs synchronously, as the phone's checks do"
+        found[check_id] = list(ran)
+    return found

@@ -21,6 +21,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 FILES = {
     ("shell", "pm", "list", "packages", "-f", "-i", "-U"): "packages.txt",
@@ -34,7 +35,8 @@ FILES = {
 }
 
 
-def fault_for(serial: str | None, argv: list[str]) -> dict[str, object] | None:
+def fault_for(serial: str | None, argv: list[str]) -> dict[str, Any] | None:
+    """The fault a test set for this command (a JSON object), if any."""
     faults = json.loads(os.environ.get("FAKE_ADB_FAULTS", "{}"))
     command = " ".join(argv)
     found = faults.get(f"{serial} {command}") or faults.get(command)
@@ -61,11 +63,11 @@ def main(argv: list[str]) -> int:
         serial, argv = argv[1], argv[2:]
     fault = fault_for(serial, argv)
     if fault is not None:
-        time.sleep(float(fault.get("sleep", 0)))  # type: ignore[arg-type]
+        time.sleep(float(fault.get("sleep", 0)))
         if "stdout_file" in fault:
             sys.stdout.buffer.write(Path(str(fault["stdout_file"])).read_bytes())
         sys.stderr.write(str(fault.get("stderr", "")))
-        return int(fault.get("exit", 0))  # type: ignore[call-overload]
+        return int(fault.get("exit", 0))
     if argv == ["devices", "-l"]:
         sys.stdout.write(Path(os.environ["FAKE_ADB_DEVICES"]).read_text())
         return 0

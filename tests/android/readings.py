@@ -4,6 +4,7 @@ indicator set. For the tests in tests/checks/android/."""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,9 +33,9 @@ def installed(*packages: Package, **gaps: tuple[str, ...]) -> Reading[tuple[Pack
 
 
 def components(
-    *flat: str, what: str = "the enabled services", **gaps: tuple[str, ...]
+    *flat: str, what: str = "the enabled services", not_read: tuple[str, ...] = (), unrecognised: tuple[str, ...] = ()
 ) -> Reading[tuple[Component, ...]]:
-    return Reading(what, tuple(Component(*f.split("/", 1)) for f in flat), **gaps)
+    return Reading(what, tuple(Component(*f.split("/", 1)) for f in flat), not_read, unrecognised)
 
 
 @dataclass
@@ -95,6 +96,8 @@ def run_check(check_id: str, phone: ChosenPhone, decisions: Decisions | None = N
     """One Android check, called directly (an exception fails the test), over the chosen phone."""
     source = Source("android", TARGET, clients={"phone": phone, "indicators": shipped_indicators()})
     check = android_checks()[check_id]
-    findings = list(check.run(CheckContext(spec=check.spec, source=source, decisions=decisions or Decisions())))
+    ran = check.run(CheckContext(spec=check.spec, source=source, decisions=decisions or Decisions()))
+    assert not inspect.isawaitable(ran), f"{check_id} runs synchronously, as the phone's checks do"
+    findings = list(ran)
     assert findings and all(isinstance(f, Finding) for f in findings), check_id
     return findings

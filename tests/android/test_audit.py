@@ -6,8 +6,11 @@ import json
 import os
 from pathlib import Path
 
-from android.apkbuild import make_certificate, sha1_of, v1_apk, v2_apk  # type: ignore[import-not-found]
-from android.audits import android_checks, audit, of  # type: ignore[import-not-found]
+import pytest
+
+from android.apkbuild import make_certificate, sha1_of, v1_apk, v2_apk
+from android.audits import android_checks, audit, of
+from android.conftest import FakeAdb
 from auditor.android.collector import READ_ONLY, allowed
 from auditor.cli import main
 from auditor.iocs import install_from_files
@@ -25,7 +28,7 @@ def install_real_and_test_cert(shipped_iocs: Path, tmp_path: Path, sha1: str) ->
     install_from_files([shipped_iocs / "ioc.yaml", extra])
 
 
-def test_compromised_phone(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
+def test_compromised_phone(fake_adb: FakeAdb, shipped_iocs: Path, tmp_path: Path) -> None:
     _key, cert = make_certificate("Renamed spy maker")
     spy_apk = tmp_path / "spy.apk"
     spy_apk.write_bytes(v2_apk(cert))
@@ -68,7 +71,7 @@ def test_compromised_phone(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None
     assert run.exit_code == 1
 
 
-def test_only_read_only_commands_are_sent(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
+def test_only_read_only_commands_are_sent(fake_adb: FakeAdb, shipped_iocs: Path, tmp_path: Path) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_two.txt")
     audit()
@@ -85,7 +88,7 @@ def test_only_read_only_commands_are_sent(fake_adb, shipped_iocs: Path, tmp_path
     assert ("install",) not in READ_ONLY
 
 
-def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shipped_iocs: Path) -> None:
+def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb: FakeAdb, shipped_iocs: Path) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_two.txt")
     run = audit()
@@ -100,7 +103,7 @@ def test_two_devices_each_audited_and_a_clean_phone_is_clear(fake_adb, shipped_i
     )
 
 
-def test_an_indicator_set_that_cannot_be_loaded_means_error_for_indicator_checks(fake_adb) -> None:
+def test_an_indicator_set_that_cannot_be_loaded_means_error_for_indicator_checks(fake_adb: FakeAdb) -> None:
     # The shipped set is always there; a damaged installed record is what leaves the checks without one.
     from auditor.config import paths
 
@@ -114,7 +117,9 @@ def test_an_indicator_set_that_cannot_be_loaded_means_error_for_indicator_checks
     assert Status.ERROR in {f.status for f in access}
 
 
-def test_unauthorized_device_is_explained(fake_adb, shipped_iocs: Path, capsys) -> None:
+def test_unauthorized_device_is_explained(
+    fake_adb: FakeAdb, shipped_iocs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_unauthorized.txt")
     assert main(["audit", "--only", "android"]) == 3
@@ -122,7 +127,7 @@ def test_unauthorized_device_is_explained(fake_adb, shipped_iocs: Path, capsys) 
     assert "Allow USB debugging?" in out and "Looks clear" not in out
 
 
-def test_no_device_is_explained(fake_adb, shipped_iocs: Path, capsys) -> None:
+def test_no_device_is_explained(fake_adb: FakeAdb, shipped_iocs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_none.txt")
     assert main(["audit", "--only", "android", "--format", "json"]) == 3
@@ -131,7 +136,9 @@ def test_no_device_is_explained(fake_adb, shipped_iocs: Path, capsys) -> None:
     assert "No Android phone is connected" in data["findings"][0]["evidence"]["reason"]
 
 
-def test_adb_missing_is_explained_with_install_steps(monkeypatch, tmp_path: Path, capsys) -> None:
+def test_adb_missing_is_explained_with_install_steps(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -140,7 +147,9 @@ def test_adb_missing_is_explained_with_install_steps(monkeypatch, tmp_path: Path
     assert "sudo apt install adb" in out and "android-platform-tools" in out
 
 
-def test_cli_json_for_the_compromised_phone(fake_adb, shipped_iocs: Path, capsys) -> None:
+def test_cli_json_for_the_compromised_phone(
+    fake_adb: FakeAdb, shipped_iocs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     assert main(["audit", "--only", "android", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -160,7 +169,7 @@ def strings(value: object) -> list[str]:
 
 
 def test_hostile_package_and_component_names_are_shown_literally(
-    fake_adb, shipped_iocs: Path, tmp_path: Path, capsys
+    fake_adb: FakeAdb, shipped_iocs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     hostile_root = tmp_path / "hostile"
     (hostile_root / "pixel14").mkdir(parents=True)
@@ -185,7 +194,7 @@ def test_hostile_package_and_component_names_are_shown_literally(
 EMU_MALWARE_PATH = "/data/app/~~u3Tb9Wq0Lk2Zx8Vc5Nm1Aw==/com.malware.accessibility-Hq4Rt6Yu8Io0Pa2Sd4Fg6Q==/base.apk"
 
 
-def test_phones_answering_with_mvts_public_captures(fake_adb, shipped_iocs: Path, tmp_path: Path) -> None:
+def test_phones_answering_with_mvts_public_captures(fake_adb: FakeAdb, shipped_iocs: Path, tmp_path: Path) -> None:
     """MVT's Android 14 capture names an enabled accessibility service; its Samsung captures name none."""
     install_from_files([shipped_iocs / "ioc.yaml"])
     apk = tmp_path / "malware.apk"

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from android.audits import CHECKS, PHONES, phone_outputs, phone_source, run_checks  # type: ignore[import-not-found]
+from android.audits import CHECKS, PHONES, phone_outputs, phone_source, run_checks
 from auditor.android import parsers
 from auditor.android.parsers import Parsed
 from auditor.iocs import load_indicator_files
@@ -113,7 +113,7 @@ def hostile_names(draw: st.DrawFn) -> str:
 
 def garbage_line(forbidden: str = "") -> st.SearchStrategy[str]:
     """One line of text (no line break) with something visible in it and none of ``forbidden``."""
-    alphabet = st.characters(blacklist_characters=LINE_BREAKS + forbidden, blacklist_categories=("Cs",))
+    alphabet = st.characters(blacklist_characters=LINE_BREAKS + forbidden, blacklist_categories=["Cs"])
     return st.text(alphabet, min_size=1, max_size=60).filter(lambda t: t.strip() != "")
 
 
@@ -255,6 +255,7 @@ def test_a_hostile_package_name_is_not_understood_and_quoted_literally(name: str
 @given(name=hostile_names(), where=st.sampled_from(["setting", "aosp", "samsung", "admin", "owner"]))
 def test_a_hostile_component_is_not_understood_and_quoted_literally(name: str, where: str) -> None:
     flat = f"{name}/.Service"
+    parsed: Parsed[tuple[parsers.Component, ...]] | Parsed[parsers.DeviceAdmins]
     if where == "setting":
         parsed = parsers.parse_component_list(f"com.ok/.Fine:{flat}")
     elif where == "aosp":
@@ -332,7 +333,9 @@ def broken_phone(draw: st.DrawFn) -> tuple[str, tuple[str, ...], str, dict[tuple
 
 
 @given(case=broken_phone())
-def test_no_check_says_clear_over_a_command_whose_output_was_broken(case) -> None:
+def test_no_check_says_clear_over_a_command_whose_output_was_broken(
+    case: tuple[str, tuple[str, ...], str, dict[tuple[str, ...], str | None]],
+) -> None:
     phone, command, kind, answers = case
     findings = run_checks(phone_source(answers, INDICATORS))
     for check in DEPENDS[command]:
@@ -371,7 +374,9 @@ def hostile_phone(draw: st.DrawFn) -> tuple[str, dict[tuple[str, ...], str | Non
 
 
 @given(case=hostile_phone())
-def test_hostile_names_are_never_cleared_and_are_shown_literally(case) -> None:
+def test_hostile_names_are_never_cleared_and_are_shown_literally(
+    case: tuple[str, dict[tuple[str, ...], str | None], frozenset[str]],
+) -> None:
     name, answers, affected = case
     findings = run_checks(phone_source(answers, INDICATORS))
     for check in affected:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from android.audits import audit, of  # type: ignore[import-not-found]
+from android.audits import audit, of
+from android.conftest import FakeAdb
 from auditor.android.collector import Adb
 from auditor.iocs import install_from_files
 from auditor.model import Status
@@ -78,7 +79,7 @@ NOT_UNDERSTOOD = [
 
 @pytest.mark.parametrize(("command", "printed", "checks"), NOT_UNDERSTOOD)
 def test_output_not_understood_is_couldnt_check_naming_the_command(
-    fake_adb, shipped_iocs: Path, command: str, printed: str, checks: set[str]
+    fake_adb: FakeAdb, shipped_iocs: Path, command: str, printed: str, checks: set[str]
 ) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_moto9.txt")
@@ -105,7 +106,7 @@ def test_output_not_understood_is_couldnt_check_naming_the_command(
     ],
 )
 def test_a_command_that_fails_is_couldnt_check_naming_it(
-    fake_adb, shipped_iocs: Path, command: str, checks: set[str]
+    fake_adb: FakeAdb, shipped_iocs: Path, command: str, checks: set[str]
 ) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_moto9.txt")
@@ -118,7 +119,7 @@ def test_a_command_that_fails_is_couldnt_check_naming_it(
         assert f"`adb {command}` failed: error: closed" in errors[0].detail
 
 
-def test_a_command_that_hangs_is_couldnt_check_naming_it(fake_adb, shipped_iocs: Path) -> None:
+def test_a_command_that_hangs_is_couldnt_check_naming_it(fake_adb: FakeAdb, shipped_iocs: Path) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     fake_adb.devices("devices_moto9.txt")
     fake_adb.answer("shell dumpsys device_policy", "Current Device Policy Manager state:\n", sleep=60)
@@ -129,7 +130,9 @@ def test_a_command_that_hangs_is_couldnt_check_naming_it(fake_adb, shipped_iocs:
     assert {f.status for f in of(run, "android.dual_use_apps")} == {Status.CLEAR}
 
 
-def test_a_line_of_adb_devices_not_understood_is_a_phone_that_could_not_be_checked(fake_adb, shipped_iocs: Path):
+def test_a_line_of_adb_devices_not_understood_is_a_phone_that_could_not_be_checked(
+    fake_adb: FakeAdb, shipped_iocs: Path
+) -> None:
     install_from_files([shipped_iocs / "ioc.yaml"])
     listing = FIXTURES / "devices_moto9.txt"
     fake_adb.answer("devices -l", listing.read_text() + "ZX1G22\x1b[2J   sideloading-now\n")

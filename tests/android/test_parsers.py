@@ -3,13 +3,16 @@ and the APK signature reader."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from android.apkbuild import make_certificate, sha1_of, v1_apk, v2_apk  # type: ignore[import-not-found]
+from android.apkbuild import make_certificate, sha1_of, v1_apk, v2_apk
 from auditor.android import parsers
 from auditor.android.apk import ApkError, certificate_sha1s
+from auditor.android.parsers import Parsed
 
 FIX = Path(__file__).parent.parent / "fixtures" / "android"
 MVT = FIX / "mvt"
@@ -141,7 +144,7 @@ def test_accessibility_samsung_enabled_list_and_several_aosp_services() -> None:
         (lambda t: t.split("User state[")[0], "no “User state”"),
     ],
 )
-def test_accessibility_output_not_understood(change, problem: str) -> None:
+def test_accessibility_output_not_understood(change: Callable[[str], str], problem: str) -> None:
     text = change((MVT / "android_data" / "dumpsys_accessibility_v14_or_later.txt").read_text())
     parsed = parsers.parse_accessibility_dumpsys(text)
     assert any(problem in p for p in parsed.unrecognised), parsed
@@ -243,7 +246,9 @@ def test_mvt_settings_and_getprop_captures() -> None:
         (parsers.parse_package_names, "package:com.a\nWARNING: linker: x\n", "line 2"),
     ],
 )
-def test_settings_getprop_and_names_not_understood(parse, text: str, problem: str) -> None:
+def test_settings_getprop_and_names_not_understood(
+    parse: Callable[[str], Parsed[Any]], text: str, problem: str
+) -> None:
     assert any(problem in p for p in parse(text).unrecognised)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.audit import load_checks
 from auditor.checkapi import Source
@@ -76,7 +77,7 @@ def google(sb: Sandbox, policy: RetryPolicy) -> Callable[[], Awaitable[tuple[Sou
 
 def graph(sb: Sandbox, policy: RetryPolicy, account_type: str) -> Callable[[], Awaitable[tuple[Source, Any]]]:
     async def open_() -> tuple[Source, Callable[[], Any]]:
-        client = GraphClient(sb.graph_url, sb.token, timeout=2, retry=policy)
+        client = GraphClient(url_of(sb, "graph"), sb.token, timeout=2, retry=policy)
         client.account_type = account_type
         target = str(sb.scenario.sections["microsoft"].user.userPrincipalName)
         return Source("microsoft", target, clients={"graph": client}), client.aclose
@@ -87,7 +88,9 @@ def graph(sb: Sandbox, policy: RetryPolicy, account_type: str) -> Callable[[], A
 def exchange(sb: Sandbox, policy: RetryPolicy) -> Callable[[], Awaitable[tuple[Source, Any]]]:
     async def open_() -> tuple[Source, Callable[[], Any]]:
         mailbox = sb.scenario.sections["exchange"].mailbox
-        client = ExchangeClient(sb.ews_url, ExchangeLogin("oauth", sb.token), mailbox=mailbox, timeout=2, retry=policy)
+        client = ExchangeClient(
+            url_of(sb, "ews"), ExchangeLogin("oauth", sb.token), mailbox=mailbox, timeout=2, retry=policy
+        )
         return Source("exchange", mailbox, clients={"exchange": client}), client.aclose
 
     return open_
@@ -124,7 +127,9 @@ def test_google_429_with_retry_after_is_waited_out_to_the_right_result() -> None
 
 
 @pytest.mark.parametrize(("retry_after", "budget", "waits", "words"), GOOGLE_AND_GRAPH_OVERRUNS)
-def test_google_budget_overrun_is_couldnt_check(retry_after: int, budget: float, waits: list[float], words: list[str]):
+def test_google_budget_overrun_is_couldnt_check(
+    retry_after: int, budget: float, waits: list[float], words: list[str]
+) -> None:
     rule = FaultRule("google", FILTERS, "429", retry_after=retry_after)
     with Sandbox("clean", faults=[rule]) as sb:  # read to its end, the clean account's filters would be clear
         time = FakeTime()
@@ -149,7 +154,9 @@ def test_graph_429_with_retry_after_is_waited_out_to_the_right_result() -> None:
 
 
 @pytest.mark.parametrize(("retry_after", "budget", "waits", "words"), GOOGLE_AND_GRAPH_OVERRUNS)
-def test_graph_budget_overrun_is_couldnt_check(retry_after: int, budget: float, waits: list[float], words: list[str]):
+def test_graph_budget_overrun_is_couldnt_check(
+    retry_after: int, budget: float, waits: list[float], words: list[str]
+) -> None:
     rule = FaultRule("graph", RULES, "429", retry_after=retry_after)
     with Sandbox("clean", faults=[rule]) as sb:
         time = FakeTime()

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +33,7 @@ def spec(check_id: str, kind: str = "device", timeout: float = 5) -> CheckSpec:
     )
 
 
-def loaded(check_id: str, run, kind: str = "device", timeout: float = 5) -> LoadedCheck:
+def loaded(check_id: str, run: Callable[[CheckContext], Any], kind: str = "device", timeout: float = 5) -> LoadedCheck:
     return LoadedCheck(spec=spec(check_id, kind, timeout), run=run, origin="test")
 
 
@@ -61,7 +63,7 @@ def run_empty(ctx: CheckContext) -> list[Finding]:
     return []
 
 
-def run_wrong_type(ctx: CheckContext):
+def run_wrong_type(ctx: CheckContext) -> str:
     return "clear"
 
 
@@ -95,7 +97,7 @@ async def test_crashing_and_hanging_checks_become_error_and_others_finish() -> N
 
 
 @pytest.mark.parametrize("runner", [run_empty, run_wrong_type, run_unavailable])
-async def test_a_check_that_proves_nothing_is_error_never_clear(runner) -> None:
+async def test_a_check_that_proves_nothing_is_error_never_clear(runner: Callable[[CheckContext], Any]) -> None:
     run = await run_audit([loaded("t.x", runner)], [SOURCE])
     assert [f.status for f in run.findings] == [Status.ERROR]
     assert run.exit_code == 3
@@ -229,11 +231,11 @@ def test_invalid_metadata_is_rejected_at_load() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="dotted lowercase"):
-        CheckSpec(id="Bad ID", title="x y z", kind="device", severity="high", reads=("a",), playbooks=("p",))
+        CheckSpec(id="Bad ID", title="x y z", kind="device", severity=Severity.HIGH, reads=("a",), playbooks=("p",))
     with pytest.raises(ValidationError, match="kind"):
-        CheckSpec(id="a.b", title="x y z", kind="fridge", severity="high", reads=("a",), playbooks=("p",))
+        CheckSpec(id="a.b", title="x y z", kind="fridge", severity=Severity.HIGH, reads=("a",), playbooks=("p",))
     with pytest.raises(ValidationError):
-        CheckSpec(id="a.b", title="x y z", kind="device", severity="high", reads=(), playbooks=("p",))
+        CheckSpec(id="a.b", title="x y z", kind="device", severity=Severity.HIGH, reads=(), playbooks=("p",))
 
 
 def test_module_without_spec_is_a_load_error() -> None:
@@ -242,7 +244,7 @@ def test_module_without_spec_is_a_load_error() -> None:
     from auditor.engine import _load_module_check
 
     module = types.ModuleType("nospec")
-    module.run = run_clear  # type: ignore[attr-defined]
+    vars(module)["run"] = run_clear
     with pytest.raises(CheckLoadError, match="has no SPEC"):
         _load_module_check(module, "nospec")
 

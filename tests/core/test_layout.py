@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -48,22 +49,26 @@ def test_checks_and_playbooks_cannot_be_imported_by_their_folder_names() -> None
     assert not [entry for entry in sys.path if Path(entry or ".").resolve() == REPO]
 
 
+def _file_of(module: ModuleType) -> Path | None:
+    """Where a module was loaded from (None for built-in and namespace modules)."""
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+
 def test_every_check_module_is_loaded_once_under_auditor_checks() -> None:
     loaded = load_checks()
     for check in loaded.values():
         if check.spec.automated:
             assert check.run.__module__.startswith("auditor.checks."), (check.spec.id, check.run.__module__)
     from_checks_folder = {
-        name: module
+        name: file
         for name, module in list(sys.modules.items())
-        if module is not None
-        and getattr(module, "__file__", None)
-        and Path(module.__file__).resolve().is_relative_to(CHECKS)  # type: ignore[arg-type]
+        if module is not None and (file := _file_of(module)) is not None and file.is_relative_to(CHECKS)
     }
     assert from_checks_folder
     misnamed = [n for n in from_checks_folder if n != "auditor.checks" and not n.startswith("auditor.checks.")]
     assert misnamed == []
-    files = [Path(m.__file__).resolve() for m in from_checks_folder.values()]  # type: ignore[arg-type]
+    files = list(from_checks_folder.values())
     assert len(files) == len(set(files)), "a file of checks/ is loaded under two names"
 
 

@@ -99,7 +99,7 @@ def test_the_clean_tree_alone_is_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("broken", list(BREAKS), ids=list(BREAKS))
-def test_a_place_that_cannot_be_read_is_named_and_never_clear(tmp_path: Path, installed, broken: str) -> None:
+def test_a_place_that_cannot_be_read_is_named_and_never_clear(tmp_path: Path, installed: None, broken: str) -> None:
     root, home = clean_tree(tmp_path)
     named = BREAKS[broken](root, home)
     collector = DeviceCollector(root=root, homes=[home], system="linux")
@@ -138,7 +138,7 @@ def test_masked_units_are_nothing_to_start(tmp_path: Path) -> None:
     ]
 
 
-def test_a_line_it_does_not_understand_is_named_with_file_and_line(tmp_path: Path, installed) -> None:
+def test_a_line_it_does_not_understand_is_named_with_file_and_line(tmp_path: Path, installed: None) -> None:
     root, home = clean_tree(tmp_path)
     shutil.copy(FIX / "cronie-anacrontab", root / "etc" / "cron.d" / "anacrontab")
     collector = DeviceCollector(root=root, homes=[home], system="linux")
@@ -252,7 +252,7 @@ def ssh_tree(base: Path, config: str) -> tuple[Path, Path]:
     return root, home
 
 
-def test_keys_from_an_authorized_keys_file_named_in_an_included_config(tmp_path: Path, installed) -> None:
+def test_keys_from_an_authorized_keys_file_named_in_an_included_config(tmp_path: Path, installed: None) -> None:
     root, home = ssh_tree(tmp_path, "Include sshd_config.d/*.conf\n")
     (root / "etc" / "ssh" / "sshd_config.d" / "10-keys.conf").write_text("AuthorizedKeysFile /etc/ssh/keys/%u\n")
     (root / "etc" / "ssh" / "keys").mkdir()
@@ -269,7 +269,7 @@ def test_keys_from_an_authorized_keys_file_named_in_an_included_config(tmp_path:
     assert keys[0].title == "An SSH key can log in to this computer: ED25519 test key #1 — is this yours?"
 
 
-def test_unreadable_server_settings_leave_the_keys_couldnt_check(tmp_path: Path, installed) -> None:
+def test_unreadable_server_settings_leave_the_keys_couldnt_check(tmp_path: Path, installed: None) -> None:
     root, home = ssh_tree(tmp_path, "")
     (root / "etc" / "ssh" / "sshd_config").unlink()
     (root / "etc" / "ssh" / "sshd_config").mkdir()
@@ -279,7 +279,7 @@ def test_unreadable_server_settings_leave_the_keys_couldnt_check(tmp_path: Path,
     assert "sshd_config: a folder where a file was expected" in keys[0].detail
 
 
-def test_an_ssh_server_on_the_port_its_settings_name_is_seen(tmp_path: Path, installed) -> None:
+def test_an_ssh_server_on_the_port_its_settings_name_is_seen(tmp_path: Path, installed: None) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         listener.bind(("127.0.0.1", 0))
@@ -295,7 +295,7 @@ def test_an_ssh_server_on_the_port_its_settings_name_is_seen(tmp_path: Path, ins
     assert port in review[0].evidence["ports"]
 
 
-def test_a_mac_tree_launch_agents_and_crontabs(tmp_path: Path, installed) -> None:
+def test_a_mac_tree_launch_agents_and_crontabs(tmp_path: Path, installed: None) -> None:
     root = tmp_path / "root"
     home = root / "Users" / "ann"
     agents = home / "Library" / "LaunchAgents"

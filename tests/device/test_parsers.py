@@ -384,7 +384,9 @@ def test_a_denied_process_field_is_not_read_and_a_missing_one_not_understood() -
 
 
 def test_processes_reading_sums_up_what_was_denied() -> None:
-    records = [{"pid": n, "name": f"p{n}", "exe": None, "cmdline": [], "username": ""} for n in range(8)]
+    records: list[dict[str, object]] = [
+        {"pid": n, "name": f"p{n}", "exe": None, "cmdline": [], "username": ""} for n in range(8)
+    ]
     reading = parsers.processes_reading(records)
     assert len(reading.value) == 8
     [problem] = reading.not_read

@@ -22,7 +22,7 @@ INDICATOR_CHECKS = ("device.stalkerware_processes", "device.c2_connections", "de
 
 
 def test_a_fresh_home_scans_with_the_shipped_set_and_nothing_is_left_unchecked_for_want_of_it(
-    tmp_path: Path, running
+    tmp_path: Path, running: list[subprocess.Popen[bytes]]
 ) -> None:
     running.append(start_named(tmp_path, "thetruthspy"))
     run = audit_device()
@@ -35,7 +35,9 @@ def test_a_fresh_home_scans_with_the_shipped_set_and_nothing_is_left_unchecked_f
     assert Status.FOUND in [f.status for f in by_check(run, "device.stalkerware_processes")]
 
 
-def test_the_cli_says_once_on_stderr_that_the_set_is_old_and_keeps_the_json_clean(capsys) -> None:
+def test_the_cli_says_once_on_stderr_that_the_set_is_old_and_keeps_the_json_clean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from auditor.iocs import current_meta
 
     assert current_meta().is_stale()  # the shipped set is dated 2026-06-21
@@ -59,7 +61,7 @@ def test_no_indicator_set_means_error_never_clear(monkeypatch: pytest.MonkeyPatc
     assert Status.CLEAR not in {f.status for f in by_check(run, "device.stalkerware_processes")}
 
 
-def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed) -> None:
+def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed: None) -> None:
     root, home = prepared_tree(tmp_path)
     run = audit_device(DeviceCollector(root=root, homes=[home], system="linux"))
     autostart = by_check(run, "device.autostart")
@@ -87,7 +89,7 @@ def test_prepared_tree_autostart_hosts_and_keys(tmp_path: Path, installed) -> No
     assert "authorized_keys line 4: not a key" in gap.detail and "line 5: the key data is not" in gap.detail
 
 
-def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, installed) -> None:
+def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, installed: None) -> None:
     """A crontab spool the scanning user may not list is reported as `error`, not passed over."""
     import tempfile
 
@@ -127,7 +129,9 @@ def test_unreadable_places_are_reported_as_couldnt_check(tmp_path: Path, install
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_cli_audit_device_json_shape_and_exit_code(tmp_path: Path, running, installed, capsys) -> None:
+def test_cli_audit_device_json_shape_and_exit_code(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     running.append(start_named(tmp_path, "x11vnc"))
     code = main(["audit", "--only", "device", "--format", "json"])
     out = capsys.readouterr().out
@@ -143,7 +147,9 @@ def test_cli_audit_device_json_shape_and_exit_code(tmp_path: Path, running, inst
     assert vnc[0]["playbooks"] == ["device-remote-access"]
 
 
-def test_cli_table_fits_80_columns(tmp_path: Path, running, installed, capsys) -> None:
+def test_cli_table_fits_80_columns(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     running.append(start_named(tmp_path, "teamviewerd"))
     assert main(["audit", "--only", "device"]) == 1
     out = capsys.readouterr().out
@@ -151,7 +157,7 @@ def test_cli_table_fits_80_columns(tmp_path: Path, running, installed, capsys) -
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
-def test_the_console_script_runs(installed) -> None:
+def test_the_console_script_runs(installed: None) -> None:
     exe = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
     result = subprocess.run([exe, "iocs", "status"], capture_output=True, text=True, timeout=60, env=os.environ)
     assert result.returncode == 0, result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.helpers import SIZE, open_finding, text_near, wait_for_audit  # type: ignore[import-not-found]
+from tui.helpers import SIZE, open_finding, text_near, wait_for_audit
 
 from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
 from auditor.tui.app import AuditorApp

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.audit import audit, load_checks
 from auditor.checkapi import Source
@@ -17,6 +18,7 @@ from auditor.engine import run_audit
 from auditor.errors import ConfigError
 from auditor.model import AuditRun, Severity, Status
 from auditor.sandbox import FaultRule, Sandbox
+from auditor.sandbox.faults import FaultKind
 
 from .readings import FAST, by_check, run_exchange, statuses
 
@@ -93,8 +95,8 @@ EWS = "/EWS/Exchange.asmx"
 
 
 @pytest.mark.parametrize("kind", ["503", "500", "429", "reset", "hang"])
-def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
-    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0, times=2)  # type: ignore[arg-type]
+def test_transient_faults_are_retried_to_the_right_result(kind: FaultKind) -> None:
+    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0, times=2)
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_exchange(sb)
         faulted = [r for r in sb.requests if r.fault == kind]
@@ -116,8 +118,8 @@ def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
         ("401", "refused the sign-in"),
     ],
 )
-def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, words: str) -> None:
-    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0)  # type: ignore[arg-type]
+def test_faults_that_do_not_clear_end_in_error_never_clear(kind: FaultKind, words: str) -> None:
+    rule = FaultRule("ews", EWS, kind, seconds=3, retry_after=0)
     with Sandbox("clean", faults=[rule]) as sb:
         run = run_exchange(sb)
     assert {f.check for f in run.findings} == CHECKS | GUIDED
@@ -139,7 +141,7 @@ def test_a_failed_read_makes_only_its_checks_error() -> None:
     """The mailbox opened; then the server fails every request: the read already made stands, the others error."""
 
     async def scenario(sb: Sandbox) -> AuditRun:
-        client = ExchangeClient(sb.ews_url, ExchangeLogin("oauth", sb.token), timeout=1.0, retry_budget=1.0)
+        client = ExchangeClient(url_of(sb, "ews"), ExchangeLogin("oauth", sb.token), timeout=1.0, retry_budget=1.0)
         try:
             await client.inbox_rules()
             sb.set_faults([FaultRule("ews", EWS, "500")])
@@ -170,7 +172,9 @@ def test_a_password_or_token_never_crosses_the_network_in_clear() -> None:
 HOSTILE_RAW = ("\x1b", "\x07", "\u202e", "\u200b", "\u2066")
 
 
-def test_hostile_text_is_shown_literally_in_the_table(capsys, monkeypatch) -> None:
+def test_hostile_text_is_shown_literally_in_the_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Sandbox("hostile") as sb:
         for key, value in sb.env.items():
             monkeypatch.setenv(key, value)
@@ -184,7 +188,7 @@ def test_hostile_text_is_shown_literally_in_the_table(capsys, monkeypatch) -> No
     assert "Automatic replies are on" in out
 
 
-def test_hostile_text_in_json_is_data(capsys, monkeypatch) -> None:
+def test_hostile_text_in_json_is_data(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("hostile") as sb:
         for key, value in sb.env.items():
             monkeypatch.setenv(key, value)
@@ -197,7 +201,7 @@ def test_hostile_text_in_json_is_data(capsys, monkeypatch) -> None:
     assert "\u202e" in rules[0]["evidence"]["name"]  # the evidence keeps the exact record
 
 
-def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
+def test_cli_json_exit_codes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     for scenario, faults, code in (
         ("compromised", [], 1),
         ("clean", [], 0),
@@ -216,7 +220,9 @@ def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
             )
 
 
-def test_exchange_without_a_server_is_a_clear_usage_error(capsys, monkeypatch) -> None:
+def test_exchange_without_a_server_is_a_clear_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert main(["audit", "--only", "exchange"]) == 2
     assert "AUDITOR_EWS_URL" in capsys.readouterr().err
     monkeypatch.setenv("AUDITOR_EWS_URL", "http://127.0.0.1:9/EWS/Exchange.asmx")
@@ -224,7 +230,7 @@ def test_exchange_without_a_server_is_a_clear_usage_error(capsys, monkeypatch) -
     assert "AUDITOR_BEARER_TOKEN" in capsys.readouterr().err
 
 
-def test_demo_shows_the_exchange_findings(capsys, isolated_home: Path) -> None:
+def test_demo_shows_the_exchange_findings(capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "An inbox rule redirects to keepingtabs@proton.example" in out

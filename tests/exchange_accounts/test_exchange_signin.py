@@ -13,7 +13,7 @@ from auditor.config import Endpoints, ExchangeSettings, Settings
 from auditor.connectors.ews import signin
 from auditor.connectors.signin import secret_name, signin_module
 from auditor.errors import AuthError, UsageError
-from auditor.model import Status
+from auditor.model import AuditRun, Status
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.store.case import CaseStore
 
@@ -31,7 +31,7 @@ def piped(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
 
 
-def audit_case(case: CaseStore, settings: Settings):
+def audit_case(case: CaseStore | None, settings: Settings) -> AuditRun:
     return asyncio.run(audit(["exchange"], settings=settings, endpoints=NO_ENDPOINTS, case=case))
 
 
@@ -44,7 +44,9 @@ def test_the_contract_and_the_warning() -> None:
     assert "alert could reach them" in text
 
 
-def test_piped_password_is_stored_encrypted_and_audits_over_basic(monkeypatch, isolated_home: Path) -> None:
+def test_piped_password_is_stored_encrypted_and_audits_over_basic(
+    monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
     messages: list[str] = []
     with Sandbox("compromised") as sb:
         settings = settings_for(sb)
@@ -71,7 +73,7 @@ def test_piped_password_is_stored_encrypted_and_audits_over_basic(monkeypatch, i
         assert PASSWORD.encode("utf-16-le") not in data, path
 
 
-def test_a_refused_password_stores_nothing(monkeypatch) -> None:
+def test_a_refused_password_stores_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("compromised") as sb, CaseStore.create("ann", "pw") as case:
         with pytest.raises(AuthError, match="refused the sign-in"):
             signin.connect(case, settings_for(sb), show=lambda _: None, password=lambda _: "wrong")
@@ -79,7 +81,7 @@ def test_a_refused_password_stores_nothing(monkeypatch) -> None:
         assert case.get_secret(secret_name("exchange", ANN)) is None
 
 
-def test_an_empty_password_or_oauth_setting_is_a_usage_error(monkeypatch) -> None:
+def test_an_empty_password_or_oauth_setting_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("clean") as sb, CaseStore.create("sam", "pw") as case:
         with pytest.raises(UsageError, match="no password"):
             signin.connect(case, settings_for(sb), show=lambda _: None, password=lambda _: "")
@@ -190,11 +192,11 @@ def test_without_a_case_the_password_lives_in_memory_for_the_run(isolated_home: 
         settings = settings_for(sb)
         target = signin.connect(None, settings, show=lambda _: None, password=lambda _: PASSWORD)
         try:
-            run = audit_case(None, settings)  # type: ignore[arg-type]
+            run = audit_case(None, settings)
         finally:
             message = signin.forget(None, target, settings)
         with pytest.raises(UsageError, match="no Exchange mailbox to audit"):
-            audit_case(None, settings)  # type: ignore[arg-type]
+            audit_case(None, settings)
     assert target == ANN and {f.target for f in run.findings} == {ANN}
     assert not [f for f in run.findings if f.status is Status.ERROR]
     assert [f.status for f in run.findings if f.check == "exchange.inbox_rules"] == [Status.FOUND]
@@ -202,7 +204,7 @@ def test_without_a_case_the_password_lives_in_memory_for_the_run(isolated_home: 
     assert not [p for p in isolated_home.rglob("*") if p.is_file()], "nothing is written without a case"
 
 
-def test_ntlm_sign_in_is_checked_stored_and_audited(monkeypatch, isolated_home: Path) -> None:
+def test_ntlm_sign_in_is_checked_stored_and_audited(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> None:
     """On-premises Exchange's own scheme: exchangelib's NTLM handshake against the practice server's NTLMv2
     check of the password, at sign-in and again at every read of the audit."""
     with Sandbox("compromised") as sb:

@@ -312,7 +312,19 @@ def _set_text(rule: ET.Element, tag: str, value: str) -> None:
     _ensure(rule, t(tag)).text = value
 
 
-RULE_BREAKS: dict[str, Callable[[ET.Element, ET.Element, Any], None]] = {
+def _drop(parent: ET.Element, tag: str) -> None:
+    child = parent.find(tag)
+    assert child is not None, f"nothing named {tag} to drop"
+    parent.remove(child)
+
+
+def _emptied(element: ET.Element) -> None:
+    for child in list(element):
+        element.remove(child)
+
+
+# Each break changes the answer in place; what the change returns is not used.
+RULE_BREAKS: dict[str, Callable[[ET.Element, ET.Element, Any], object]] = {
     # IsEnabled "can be empty" by the reference: an empty one is not among the breaks.
     "IsEnabled is not a boolean": lambda c, r, v: _set_text(r, "IsEnabled", v.choice(["yes", "maybe", "TRUE", "2"])),
     "Priority is not an int": lambda c, r, v: _set_text(r, "Priority", v.choice(["first", "1.5", "", "99999999999"])),
@@ -322,14 +334,14 @@ RULE_BREAKS: dict[str, Callable[[ET.Element, ET.Element, Any], None]] = {
     "an unknown element in Conditions": lambda c, r, v: sub(_ensure(r, t("Conditions")), t("IsFromBoss"), "true"),
     "an unknown element in an address": lambda c, r, v: sub(_address(r), t("Nickname"), "n"),
     "an element in another namespace": lambda c, r, v: sub(_actions(r), "{urn:elsewhere}ForwardTo", "x"),
-    "empty Actions": lambda c, r, v: [_actions(r).remove(e) for e in list(_actions(r))],
+    "empty Actions": lambda c, r, v: _emptied(_actions(r)),
     "an empty RoutingType": lambda c, r, v: _set_text(_address(r), "RoutingType", ""),
     "a MailboxType outside the schema": lambda c, r, v: _set_text(_address(r), "MailboxType", "Robot"),
     "an address replaced": lambda c, r, v: setattr(_address(r), "tag", t("Person")),
     "a recipient list emptied": lambda c, r, v: _ensure(_actions(r), t("ForwardToRecipients")).clear(),
     "a value repeated": lambda c, r, v: [sub(r, t("IsEnabled"), value) for value in ("true", "false")],
-    "DisplayName dropped": lambda c, r, v: r.remove(r.find(t("DisplayName"))),  # type: ignore[arg-type]
-    "Priority dropped": lambda c, r, v: r.remove(r.find(t("Priority"))),  # type: ignore[arg-type]
+    "DisplayName dropped": lambda c, r, v: _drop(r, t("DisplayName")),
+    "Priority dropped": lambda c, r, v: _drop(r, t("Priority")),
     "the rule replaced": lambda c, r, v: setattr(r, "tag", t("Filter")),
     "a condition string with an element in it": lambda c, r, v: sub(
         sub(_ensure(_ensure(r, t("Conditions")), t("ContainsSubjectStrings")), t("String")), t("b"), "x"
@@ -370,12 +382,12 @@ def test_an_answer_cut_off_anywhere_is_refused(specs: tuple[RuleSpec, ...], data
         response_in(whole[:cut], "GetInboxRules")
 
 
-RESPONSE_BREAKS: dict[str, Callable[[ET.Element], None]] = {
+RESPONSE_BREAKS: dict[str, Callable[[ET.Element], object]] = {
     "ResponseClass Error": lambda a: a.set("ResponseClass", "Error"),
     "ResponseClass Warning": lambda a: a.set("ResponseClass", "Warning"),
     "ResponseClass in lower case": lambda a: a.set("ResponseClass", "success"),
-    "no ResponseClass": lambda a: a.attrib.pop("ResponseClass"),  # type: ignore[func-returns-value]
-    "no ResponseCode": lambda a: a.remove(a.find(m("ResponseCode"))),  # type: ignore[arg-type]
+    "no ResponseClass": lambda a: a.attrib.pop("ResponseClass"),
+    "no ResponseCode": lambda a: _drop(a, m("ResponseCode")),
     "ResponseCode not NoError": lambda a: setattr(a.find(m("ResponseCode")), "text", "ErrorAccessDenied"),
 }
 
@@ -489,7 +501,14 @@ def _user(message: ET.Element) -> ET.Element:
     return user
 
 
-DELEGATE_BREAKS: dict[str, Callable[[ET.Element, ET.Element], None]] = {
+def _delegate_missing(message: ET.Element) -> None:
+    message.set("ResponseClass", "Error")
+    code = message.find(m("ResponseCode"))
+    assert code is not None, "a delegate's answer has its ResponseCode"
+    code.text = "ErrorDelegateMissingConfiguration"
+
+
+DELEGATE_BREAKS: dict[str, Callable[[ET.Element, ET.Element], object]] = {
     "a level outside the schema": lambda a, msg: _set_text(
         _ensure(_user(msg), t("DelegatePermissions")), "InboxFolderPermissionLevel", "Owner"
     ),
@@ -497,10 +516,7 @@ DELEGATE_BREAKS: dict[str, Callable[[ET.Element, ET.Element], None]] = {
     "an unknown element in DelegateUser": lambda a, msg: sub(_user(msg), t("CanSendAs"), "true"),
     "an unknown element in UserId": lambda a, msg: sub(_ensure(_user(msg), t("UserId")), t("Phone"), "1"),
     "UserId naming no one": lambda a, msg: _ensure(_user(msg), t("UserId")).clear(),
-    "a delegate Exchange could not return": lambda a, msg: (
-        msg.set("ResponseClass", "Error"),
-        setattr(msg.find(m("ResponseCode")), "text", "ErrorDelegateMissingConfiguration"),
-    ),
+    "a delegate Exchange could not return": lambda a, msg: _delegate_missing(msg),
     "a success without a DelegateUser": lambda a, msg: msg.remove(_user(msg)),
     "a message of another kind": lambda a, msg: setattr(msg, "tag", m("SomethingElse")),
     "DeliverMeetingRequests outside the schema": lambda a, msg: setattr(
@@ -583,15 +599,15 @@ def test_well_formed_automatic_replies_read_whole_and_are_asked_about_when_on_fo
         assert Status.CLEAR not in statuses(findings) and Status.ERROR in statuses(findings)
 
 
-OOF_FATAL: dict[str, Callable[[ET.Element], None]] = {
+OOF_FATAL: dict[str, Callable[[ET.Element], object]] = {
     "OofState outside the schema": lambda s: setattr(s.find(t("OofState")), "text", "Sideways"),
-    "OofState dropped": lambda s: s.remove(s.find(t("OofState"))),  # type: ignore[arg-type]
+    "OofState dropped": lambda s: _drop(s, t("OofState")),
     "ExternalAudience outside the schema": lambda s: setattr(s.find(t("ExternalAudience")), "text", "Everyone"),
-    "ExternalAudience dropped": lambda s: s.remove(s.find(t("ExternalAudience"))),  # type: ignore[arg-type]
+    "ExternalAudience dropped": lambda s: _drop(s, t("ExternalAudience")),
     "OofState empty": lambda s: setattr(s.find(t("OofState")), "text", None),
     "OofSettings renamed": lambda s: setattr(s, "tag", t("Settings")),
 }
-OOF_PARTIAL: dict[str, Callable[[ET.Element], None]] = {
+OOF_PARTIAL: dict[str, Callable[[ET.Element], object]] = {
     "EndTime not a date": lambda s: setattr(_ensure(_ensure(s, t("Duration")), t("EndTime")), "text", "next week"),
     "StartTime dropped": lambda s: _ensure(s, t("Duration")).remove(_ensure(_ensure(s, t("Duration")), t("StartTime"))),
     "an unknown element": lambda s: sub(s, t("AutoDeclineMeetings"), "true"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ class Terminal(io.StringIO):
 
 
 @pytest.fixture
-def practice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def practice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
     with Sandbox("compromised") as sb:
         config = tmp_path / "settings.yaml"
         config.write_text(f"google:\n  client_file: {write_client_file(sb, tmp_path)}\nrequest_timeout: 2\n")
@@ -35,7 +36,7 @@ def practice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         yield sb
 
 
-def test_add_list_audit_forget(practice: Sandbox, browser: FetchingBrowser, capsys) -> None:
+def test_add_list_audit_forget(practice: Sandbox, browser: FetchingBrowser, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["account", "add", "google", "--case", "ann", "--yes", "--browser", BROWSER]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Before you connect your Google account")
@@ -63,7 +64,7 @@ def test_add_list_audit_forget(practice: Sandbox, browser: FetchingBrowser, caps
     assert "no Google account" in capsys.readouterr().err
 
 
-def test_without_a_terminal_it_needs_yes(practice: Sandbox, capsys) -> None:
+def test_without_a_terminal_it_needs_yes(practice: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["account", "add", "google", "--case", "ann"]) == 2
     captured = capsys.readouterr()
     assert "Before you connect" in captured.out
@@ -72,7 +73,9 @@ def test_without_a_terminal_it_needs_yes(practice: Sandbox, capsys) -> None:
     assert not [r for r in practice.requests if r.provider == "google-oauth"]
 
 
-def test_checking_by_hand_first_and_stopping(practice: Sandbox, monkeypatch, capsys) -> None:
+def test_checking_by_hand_first_and_stopping(
+    practice: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", Terminal("y\nn\n"))
     assert main(["account", "add", "google", "--case", "ann"]) == 0
     out = capsys.readouterr().out
@@ -82,7 +85,9 @@ def test_checking_by_hand_first_and_stopping(practice: Sandbox, monkeypatch, cap
     assert not [r for r in practice.requests if r.provider == "google-oauth"]
 
 
-def test_answering_yes_connects(practice: Sandbox, browser: FetchingBrowser, monkeypatch, capsys) -> None:
+def test_answering_yes_connects(
+    practice: Sandbox, browser: FetchingBrowser, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", Terminal("n\ny\n"))
     assert main(["account", "add", "google", "--case", "ann", "--browser", BROWSER]) == 0
     out = capsys.readouterr().out
@@ -90,7 +95,9 @@ def test_answering_yes_connects(practice: Sandbox, browser: FetchingBrowser, mon
     assert f"Connected {ANN}" in out
 
 
-def test_input_that_ends_is_no(practice: Sandbox, monkeypatch, capsys) -> None:
+def test_input_that_ends_is_no(
+    practice: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", Terminal(""))  # Ctrl-D at the first question
     assert main(["account", "add", "google", "--case", "ann"]) == 0
     assert "Nothing was connected." in capsys.readouterr().out
@@ -98,21 +105,23 @@ def test_input_that_ends_is_no(practice: Sandbox, monkeypatch, capsys) -> None:
     assert not [r for r in practice.requests if r.provider == "google-oauth"]
 
 
-def test_missing_client_file_is_a_configuration_error(monkeypatch, capsys) -> None:
+def test_missing_client_file_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     assert main(["account", "add", "google", "--case", "ann", "--yes"]) == 2
     assert "google.client_file" in capsys.readouterr().err
     assert not case_path("ann").exists()  # checked before the case is made
 
 
-def test_list_of_a_missing_case(monkeypatch, capsys) -> None:
+def test_list_of_a_missing_case(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     assert main(["account", "list", "--case", "nobody"]) == 2
     assert "no case named 'nobody'" in capsys.readouterr().err
 
 
 def test_a_hostile_account_address_is_shown_literally(
-    browser: FetchingBrowser, monkeypatch, tmp_path: Path, capsys
+    browser: FetchingBrowser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from auditor.sandbox import load_scenario
 

@@ -11,6 +11,7 @@ from auditor.checkapi import Decisions
 from auditor.cli import main
 from auditor.model import Status
 from auditor.sandbox import FaultRule, Sandbox
+from auditor.sandbox.faults import FaultKind
 
 from .practice import by_check, run_google
 
@@ -80,8 +81,8 @@ def test_only_reads_and_server_side_drive_filters() -> None:
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "reset"])
-def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
-    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=0, times=2)  # type: ignore[arg-type]
+def test_transient_faults_are_retried_to_the_right_result(kind: FaultKind) -> None:
+    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=0, times=2)
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_google(sb)
         attempts = [r for r in sb.requests if r.path.endswith("/settings/filters")]
@@ -104,8 +105,8 @@ def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
         ("hang", "/drive/v3/files", "did not answer"),
     ],
 )
-def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, path: str, words: str) -> None:
-    rule = FaultRule("google", path, kind, seconds=3, retry_after=1)  # type: ignore[arg-type]
+def test_faults_that_do_not_clear_end_in_error_never_clear(kind: FaultKind, path: str, words: str) -> None:
+    rule = FaultRule("google", path, kind, seconds=3, retry_after=1)
     with Sandbox("clean", faults=[rule]) as sb:
         run = run_google(sb)
     check = "google.gmail_filters" if "filters" in path else "google.drive_public_media"
@@ -115,14 +116,14 @@ def test_faults_that_do_not_clear_end_in_error_never_clear(kind: str, path: str,
     assert run.exit_code == 3
 
 
-def test_unreachable_account_is_error_for_every_check(monkeypatch) -> None:
+def test_unreachable_account_is_error_for_every_check(monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("clean", faults=[FaultRule("google", "/drive/v3/about", "401")]) as sb:
         run = run_google(sb)
     assert {f.status for f in run.findings} == {Status.ERROR}
     assert {f.check for f in run.findings} >= GOOGLE_CHECKS
 
 
-def test_hostile_text_is_shown_literally(capsys, monkeypatch) -> None:
+def test_hostile_text_is_shown_literally(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("hostile") as sb:
         for key, value in sb.env.items():
             monkeypatch.setenv(key, value)
@@ -134,7 +135,9 @@ def test_hostile_text_is_shown_literally(capsys, monkeypatch) -> None:
     assert "more characters)" in out  # 100 KB strings are cut, and say so
 
 
-def test_cli_json_with_environment_variables(capsys, monkeypatch) -> None:
+def test_cli_json_with_environment_variables(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for scenario, code in (("compromised", 1), ("clean", 0)):
         with Sandbox(scenario) as sb:
             for key, value in sb.env.items():
@@ -145,12 +148,14 @@ def test_cli_json_with_environment_variables(capsys, monkeypatch) -> None:
         assert all(f["target"].endswith("@gmail.com") for f in data["findings"])
 
 
-def test_google_without_a_server_is_a_clear_usage_error(capsys) -> None:
+def test_google_without_a_server_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "--only", "google"]) == 2
     assert "AUDITOR_GOOGLE_API_URL" in capsys.readouterr().err
 
 
-def test_demo_shows_practice_findings_and_writes_only_under_home(capsys, isolated_home: Path, tmp_path) -> None:
+def test_demo_shows_practice_findings_and_writes_only_under_home(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, tmp_path: Path
+) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("PRACTICE")
@@ -162,7 +167,9 @@ def test_demo_shows_practice_findings_and_writes_only_under_home(capsys, isolate
     assert all(p.is_relative_to(isolated_home) for p in isolated_home.rglob("*"))
 
 
-def test_a_case_account_without_a_server_is_reported_not_checked(capsys, monkeypatch) -> None:
+def test_a_case_account_without_a_server_is_reported_not_checked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     with Sandbox("compromised") as sb:
         names = list(sb.env)
@@ -212,7 +219,9 @@ def test_guided_manual_checks_and_answers() -> None:
     assert second.exit_code == 1
 
 
-def test_gmail_delegation_by_hand_is_answered(capsys, monkeypatch) -> None:
+def test_gmail_delegation_by_hand_is_answered(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without domain-wide delegation, the guided check is asked, answered from the command line, and the answer
     becomes the finding of the next audit."""
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")

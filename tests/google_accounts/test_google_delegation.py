@@ -16,6 +16,7 @@ from auditor.model import Status
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.google import Delegate
 from auditor.sandbox.google_oauth import SERVICE_ACCOUNT, service_account_file_text
+from auditor.sandbox.scenario import Scenario
 
 from .practice import by_check, statuses
 
@@ -23,7 +24,7 @@ ANN = "ann.example@gmail.com"
 GMAIL_SETTINGS = "https://www.googleapis.com/auth/gmail.settings.basic"
 
 
-def scenario(*, delegation: bool):
+def scenario(*, delegation: bool) -> Scenario:
     loaded = load_scenario("compromised")
     loaded.sections["google"].domain_wide_delegation = delegation
     loaded.sections["google"].delegates = [Delegate(delegateEmail="mark.ex@gmail.example")]
@@ -118,7 +119,7 @@ def test_the_practice_token_endpoint_checks_the_jwt(tmp_path: Path) -> None:
 
 
 def test_the_persons_own_sign_in_never_lists_delegates() -> None:
-    from sandbox.test_google_sandbox import _signed_in  # type: ignore[import-not-found]
+    from sandbox.test_google_sandbox import _signed_in
 
     with Sandbox(scenario(delegation=True)) as sb:
         tokens = _signed_in(sb, GMAIL_SETTINGS)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sandbox.discovery import problems
+from sandbox.urls import url_of
 
 from auditor.audit import audit
 from auditor.cli import main
@@ -80,7 +81,9 @@ def test_googles_examples_are_valid_and_read_whole(name: str) -> None:
 
 
 def _gmail_get(sb: Sandbox, path: str) -> Any:
-    answer = httpx.get(sb.google_url + "gmail/v1/users/me/" + path, headers={"Authorization": f"Bearer {sb.token}"})
+    answer = httpx.get(
+        url_of(sb, "google") + "gmail/v1/users/me/" + path, headers={"Authorization": f"Bearer {sb.token}"}
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -234,7 +237,9 @@ def empty_objects() -> Iterator[str]:
         server.server_close()
 
 
-def test_a_server_answering_empty_objects_is_not_clear(empty_objects: str, monkeypatch, capsys) -> None:
+def test_a_server_answering_empty_objects_is_not_clear(
+    empty_objects: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AUDITOR_GOOGLE_API_URL", empty_objects)
     monkeypatch.setenv("AUDITOR_BEARER_TOKEN", "t")
     code = main(["audit", "--only", "google", "--format", "json"])
@@ -249,7 +254,9 @@ def test_a_server_answering_empty_objects_is_not_clear(empty_objects: str, monke
     assert by_check["google.gmail_autoforward"]["status"] == "clear"
 
 
-def test_the_exit_code_is_three_when_a_setting_is_not_understood(monkeypatch, capsys) -> None:
+def test_the_exit_code_is_three_when_a_setting_is_not_understood(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for answer, code in (({"accessWindow": "disabled"}, 0), ({}, 3), ({"accessWindow": "allMail"}, 1)):
         scenario = load_scenario("clean")
         scenario.sections["google"].answers = {"/gmail/v1/users/me/settings/pop": answer}
@@ -277,5 +284,5 @@ def test_scenario_files_can_hold_googles_literal_answers(tmp_path: Path) -> None
     with Sandbox(load_scenario(path)) as sb:
         assert _gmail_get(sb, "settings/pop") == {"accessWindow": "fromNowOn"}
         headers = {"Authorization": f"Bearer {sb.token}"}
-        raw = httpx.get(sb.google_url + "gmail/v1/users/me/settings/imap", headers=headers)
+        raw = httpx.get(url_of(sb, "google") + "gmail/v1/users/me/settings/imap", headers=headers)
         assert raw.text == '{"enabled": tru'

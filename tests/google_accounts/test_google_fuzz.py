@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -70,6 +70,12 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _other_kind_than(old: Any) -> Callable[[Any], bool]:
+    """Whether a value is of another JSON kind than ``old``."""
+    kind = _kind(old)
+    return lambda value: _kind(value) != kind
+
+
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     """Every place inside ``value`` (dict keys and list indices), the root first."""
     yield prefix
@@ -107,7 +113,7 @@ def mutated(draw: st.DrawFn, base: Any, most: int = 3) -> Any:
             parent = _get(value, path[:-1])
             del parent[path[-1]]
         elif kind == "retype":
-            new = draw(ANY_JSON.filter(lambda v, old=target: _kind(v) != _kind(old)))
+            new = draw(ANY_JSON.filter(_other_kind_than(target)))
             value = _set(value, path, new)
         elif kind == "null":
             value = _set(value, path, None)

@@ -17,6 +17,7 @@ from auditor.connectors.signin import secret_name, signin_module
 from auditor.errors import AuthError, ConfigError, NetworkError, ProviderError, UsageError
 from auditor.model import AuditRun, Status
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.sandbox.faults import FaultKind
 from auditor.store import CaseStore
 
 from .conftest import BROWSER, FetchingBrowser, settings_for
@@ -38,7 +39,7 @@ def stored(case: CaseStore) -> dict:
     return dict(json.loads(raw))
 
 
-def audit_case(sb: Sandbox, case: object, settings: Settings) -> AuditRun:
+def audit_case(sb: Sandbox, case: CaseStore | None, settings: Settings) -> AuditRun:
     endpoints = Endpoints(google=sb.google_url, graph=None, ews=None, token=None)  # the API URL, no bearer
     return asyncio.run(audit(["google"], settings=settings, endpoints=endpoints, case=case))
 
@@ -200,12 +201,12 @@ def test_forget_revokes_and_deletes(browser: FetchingBrowser, tmp_path: Path) ->
 
 @pytest.mark.parametrize("fault", ["500", "reset"])
 def test_forget_says_when_revocation_failed_and_still_deletes(
-    fault: str, browser: FetchingBrowser, tmp_path: Path
+    fault: FaultKind, browser: FetchingBrowser, tmp_path: Path
 ) -> None:
     with Sandbox("compromised") as sb, CaseStore.create("ann", "pw") as case:
         settings = settings_for(sb, tmp_path)
         sign_in(sb, case, settings)
-        sb.set_faults([FaultRule("google-oauth", "/revoke", fault)])  # type: ignore[arg-type]
+        sb.set_faults([FaultRule("google-oauth", "/revoke", fault)])
         message = signin.forget(case, ANN, settings)
         grant = sb.app("google-oauth").registry.grants()[0]
         assert case.get_secret(SECRET) is None and case.accounts() == []
@@ -302,9 +303,9 @@ def test_an_unticked_permission_is_explained_and_nothing_kept(browser: FetchingB
 
 @pytest.mark.parametrize(("fault", "error"), [("500", AuthError), ("reset", NetworkError), ("malformed", AuthError)])
 def test_a_failing_token_endpoint_is_a_clear_error(
-    fault: str, error: type, browser: FetchingBrowser, tmp_path: Path
+    fault: FaultKind, error: type, browser: FetchingBrowser, tmp_path: Path
 ) -> None:
-    with Sandbox("compromised", faults=[FaultRule("google-oauth", "/token", fault)]) as sb:  # type: ignore[arg-type]
+    with Sandbox("compromised", faults=[FaultRule("google-oauth", "/token", fault)]) as sb:
         with CaseStore.create("ann", "pw") as case:
             with pytest.raises(error, match="nothing was stored"):
                 sign_in(sb, case, settings_for(sb, tmp_path))

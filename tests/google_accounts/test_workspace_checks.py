@@ -15,6 +15,7 @@ from auditor.cli import main
 from auditor.config import Settings
 from auditor.model import AuditRun, Finding, Status
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.sandbox.faults import FaultKind
 from auditor.sandbox.google import Workspace, WorkspaceUser
 
 from .practice import ADMIN, ANN, with_workspace
@@ -114,9 +115,9 @@ def test_refused_admin_reads_are_errors_never_clear(data: Workspace | None) -> N
         ("401", "/admin/directory/v1/users/*/tokens", "google.workspace_app_tokens", "refused the sign-in"),
     ],
 )
-def test_faults_end_in_error(kind: str, path: str, check: str, words: str) -> None:
+def test_faults_end_in_error(kind: FaultKind, path: str, check: str, words: str) -> None:
     tidy = Workspace(users=[WorkspaceUser(primaryEmail=ANN, isEnrolledIn2Sv=True)])
-    rule = FaultRule("google", path, kind, seconds=3, retry_after=1)  # type: ignore[arg-type]
+    rule = FaultRule("google", path, kind, seconds=3, retry_after=1)
     with Sandbox(with_workspace(tidy, "clean"), faults=[rule]) as sb:
         run = run_google(sb)
     findings = workspace(run)[check]
@@ -132,7 +133,9 @@ def test_transient_fault_is_retried_to_the_right_result() -> None:
     assert [f.status for f in workspace(run)["google.workspace_app_passwords"]] == [Status.REVIEW]
 
 
-def test_hostile_workspace_text_is_literal(capsys, monkeypatch, tmp_path: Path) -> None:
+def test_hostile_workspace_text_is_literal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     scenario = load_scenario("hostile")
     compromised = load_scenario("compromised").sections["google"].workspace
     compromised.users[0].primaryEmail = scenario.sections["google"].account
@@ -157,7 +160,7 @@ def test_hostile_workspace_text_is_literal(capsys, monkeypatch, tmp_path: Path) 
         assert not any(raw in t for t in titles)
 
 
-def test_practice_demo_shows_workspace_findings(capsys) -> None:
+def test_practice_demo_shows_workspace_findings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     statuses = {f["check"]: f["status"] for f in data["findings"] if f["check"] in WORKSPACE_CHECKS}

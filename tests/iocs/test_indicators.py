@@ -17,6 +17,8 @@ import yaml
 from auditor.cli import main
 from auditor.errors import CheckUnavailable, IndicatorError
 from auditor.iocs import (
+    IndicatorMatch,
+    Indicators,
     current_meta,
     describe_age,
     install_from_files,
@@ -29,7 +31,7 @@ from auditor.iocs import (
 
 
 @pytest.fixture(scope="module")
-def real(shipped_iocs: Path):
+def real(shipped_iocs: Path) -> Indicators:
     return load_indicator_files([shipped_iocs / "ioc.yaml", shipped_iocs / "watchware.yaml"])
 
 
@@ -48,29 +50,35 @@ def test_full_real_set_loads_with_the_documented_counts(shipped_iocs: Path) -> N
     assert watch.counts().ios_bundles > 0
 
 
-def test_c2_ip_quirk_is_read(real) -> None:
+def matched(match: IndicatorMatch | None) -> IndicatorMatch:
+    """The match the test expects the indicator set to make."""
+    assert match is not None, "the indicator set matched nothing"
+    return match
+
+
+def test_c2_ip_quirk_is_read(real: Indicators) -> None:
     with_ip_key = [a for a in real.apps if a.name in ("MobiStealth", "Ahmyth")]
     assert with_ip_key and all(a.c2_ips for a in with_ip_key)
     ip = with_ip_key[0].c2_ips[0]
-    assert real.match_ip(ip).app.name == with_ip_key[0].name
+    assert matched(real.match_ip(ip)).app.name == with_ip_key[0].name
 
 
-def test_package_matcher(real) -> None:
+def test_package_matcher(real: Indicators) -> None:
     match = real.match_package("com.thetruth")
     assert match is not None and match.app.name == "TheTruthSpy" and match.kind == "package"
     assert real.match_package("com.thetruth.extra") is None
     assert real.match_package("com.android.chrome") is None
 
 
-def test_certificate_matcher_ignores_case_and_colons(real) -> None:
+def test_certificate_matcher_ignores_case_and_colons(real: Indicators) -> None:
     colons = ":".join(["31", "a6", "ec", "ec", "d9", "7c", "f3", "9b", "c4", "12"]) + ":6b87:45cd:94a7:c30b:f81c"
-    assert real.match_certificate(colons).app.name == "TheTruthSpy"
-    assert real.match_certificate("31A6ECECD97CF39BC4126B8745CD94A7C30BF81C").kind == "certificate"
+    assert matched(real.match_certificate(colons)).app.name == "TheTruthSpy"
+    assert matched(real.match_certificate("31A6ECECD97CF39BC4126B8745CD94A7C30BF81C")).kind == "certificate"
     assert real.match_certificate("00" * 20) is None
 
 
-def test_domain_matcher_matches_subdomains_only(real) -> None:
-    assert real.match_domain("mycloud.wisemo.com").app.name == "WiseMo"
+def test_domain_matcher_matches_subdomains_only(real: Indicators) -> None:
+    assert matched(real.match_domain("mycloud.wisemo.com")).app.name == "WiseMo"
     hit = real.match_domain("X.MyCloud.wisemo.com.")
     assert hit is not None and hit.indicator == "mycloud.wisemo.com"
     assert real.match_domain("notmycloud.wisemo.com") is None
@@ -78,7 +86,7 @@ def test_domain_matcher_matches_subdomains_only(real) -> None:
     assert real.match_domain("com") is None
 
 
-def test_ip_matcher_normalises(real) -> None:
+def test_ip_matcher_normalises(real: Indicators) -> None:
     ip = next(ip for a in real.apps for ip in a.c2_ips if "." in ip)
     assert real.match_ip(f"::ffff:{ip}") is not None
     assert real.match_ip(f" {ip} ") is not None
@@ -86,14 +94,14 @@ def test_ip_matcher_normalises(real) -> None:
     assert real.match_ip("not an ip") is None
 
 
-def test_app_name_matcher(real) -> None:
-    assert real.match_app_name("theTruthSpy").app.name == "TheTruthSpy"
-    assert real.match_app_name("The Truth Spy").app.name == "TheTruthSpy"
-    assert real.match_app_name("Copy9").app.name == "TheTruthSpy"
+def test_app_name_matcher(real: Indicators) -> None:
+    assert matched(real.match_app_name("theTruthSpy")).app.name == "TheTruthSpy"
+    assert matched(real.match_app_name("The Truth Spy")).app.name == "TheTruthSpy"
+    assert matched(real.match_app_name("Copy9")).app.name == "TheTruthSpy"
     assert real.match_app_name("firefox") is None
 
 
-def test_ios_bundle_matcher(real) -> None:
+def test_ios_bundle_matcher(real: Indicators) -> None:
     bundle = next(b for a in real.apps for b in a.ios_bundles)
     assert real.match_ios_bundle(bundle) is not None
 
@@ -152,7 +160,7 @@ def test_a_changed_shipped_file_is_refused_naming_it(shipped_copy: Path) -> None
         installed_indicators()
 
 
-def test_a_missing_shipped_set_is_unavailable_not_empty(shipped_copy: Path, capsys) -> None:
+def test_a_missing_shipped_set_is_unavailable_not_empty(shipped_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (shipped_copy / "bundled.json").unlink()
     with pytest.raises(CheckUnavailable, match="auditor iocs update"):
         installed_indicators()
@@ -213,17 +221,22 @@ def upstream(shipped_iocs: Path) -> Iterator[str]:
     thread.join()
 
 
-def test_update_downloads_validates_and_installs(upstream: str, monkeypatch, capsys) -> None:
+def test_update_downloads_validates_and_installs(
+    upstream: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AUDITOR_IOCS_URL", upstream)
     assert main(["iocs", "update"]) == 0
     assert "apps:           147" in capsys.readouterr().out
-    assert read_meta().source == upstream
+    meta = read_meta()
+    assert meta is not None and meta.source == upstream
     assert main(["iocs", "status"]) == 0
     out = capsys.readouterr().out
     assert upstream in out and "package names:  613" in out and "C2 IPs:" in out
 
 
-def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shipped_iocs: Path, monkeypatch, capsys) -> None:
+def test_update_offline_is_a_clear_error_and_keeps_the_old_set(
+    shipped_iocs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     install_from_files([shipped_iocs / "watchware.yaml"])
     import socket
 
@@ -237,7 +250,7 @@ def test_update_offline_is_a_clear_error_and_keeps_the_old_set(shipped_iocs: Pat
     assert len(installed_indicators().apps) == 27
 
 
-def test_status_of_the_shipped_set_credits_it_and_says_its_age(capsys) -> None:
+def test_status_of_the_shipped_set_credits_it_and_says_its_age(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["iocs", "status"]) == 0
     out = capsys.readouterr().out
     assert "Commit:     a04c5c1958bff93fec3b1b56edbb412b209f2a38" in out
@@ -245,7 +258,7 @@ def test_status_of_the_shipped_set_credits_it_and_says_its_age(capsys) -> None:
     assert "shipped with auditor, dated 2026-06-21" in out and "apps:           174" in out
 
 
-def test_update_from_two_files(shipped_iocs: Path, capsys) -> None:
+def test_update_from_two_files(shipped_iocs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [
             "iocs",

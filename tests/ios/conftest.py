@@ -41,8 +41,12 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", f"127.0.0.1:{closed_port()}")
 
 
+# What the `practice` fixture gives a test: start a practice iPhone of a scenario (stopped after the test).
+StartPhone = Callable[[str | IPhoneScenario], PracticeIPhone]
+
+
 @pytest.fixture
-def practice(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | IPhoneScenario], PracticeIPhone]]:
+def practice(monkeypatch: pytest.MonkeyPatch) -> Iterator[StartPhone]:
     started: list[PracticeIPhone] = []
 
     def start(scenario: str | IPhoneScenario) -> PracticeIPhone:

@@ -4,6 +4,7 @@ For the tests in tests/checks/ios/."""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -83,6 +84,8 @@ def run_check(check_id: str, phone: ChosenIPhone, decisions: Decisions | None = 
     """One iPhone check, called directly (an exception fails the test), over the chosen phone."""
     source = Source("ios", TARGET, clients={"iphone": phone, "indicators": shipped_indicators()})
     check = iphone_checks()[check_id]
-    findings = list(check.run(CheckContext(spec=check.spec, source=source, decisions=decisions or Decisions())))
+    ran = check.run(CheckContext(spec=check.spec, source=source, decisions=decisions or Decisions()))
+    assert not inspect.isawaitable(ran), f"{check_id} runs synchronously, as the phone's checks do"
+    findings = list(ran)
     assert findings and all(isinstance(f, Finding) for f in findings), check_id
     return findings

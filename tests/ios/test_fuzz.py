@@ -8,6 +8,7 @@ found/review/error/manual/skipped, never clear; and nothing may raise out of a p
 
 from __future__ import annotations
 
+import inspect
 import plistlib
 import shutil
 import tempfile
@@ -112,9 +113,10 @@ def run_checks(phone: Any, only: tuple[str, ...] | None = None) -> dict[str, set
         if only is not None and check_id not in only:
             continue
         findings = check.run(CheckContext(spec=check.spec, source=source))
+        assert not inspect.isawaitable(findings), f"{check_id} runs synchronously, as the phone's checks do"
         assert findings, check_id
-        out[check_id] = {f.status for f in findings}  # type: ignore[union-attr]
-        for finding in findings:  # type: ignore[union-attr]
+        out[check_id] = {f.status for f in findings}
+        for finding in findings:
             text = finding.title + finding.detail
             assert "\x1b" not in text and "\x07" not in text and not (set(text) & BIDI_CONTROLS), finding.title
     return out

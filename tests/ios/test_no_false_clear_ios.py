@@ -19,7 +19,7 @@ from auditor.ios.source import backup_source
 from auditor.model import AuditRun, Status
 
 from .backupbuild import BackupSpec, build_backup, cloud_details
-from .conftest import ios_checks, open_iphone
+from .conftest import StartPhone, ios_checks, open_iphone
 
 WITHHELD = "a part withheld by the test"
 
@@ -75,7 +75,7 @@ def assert_no_clear_over_partial_reads(source: Source) -> None:
         assert Status.ERROR in partial[check], check
 
 
-def test_no_iphone_check_says_clear_over_a_partial_reading(practice) -> None:
+def test_no_iphone_check_says_clear_over_a_partial_reading(practice: StartPhone) -> None:
     practice("clean")
     (source,) = open_iphone()
     assert_no_clear_over_partial_reads(source)
@@ -86,7 +86,7 @@ def test_no_iphone_check_says_clear_over_a_partial_reading_of_a_backup(tmp_path:
     assert_no_clear_over_partial_reads(backup_source(folder, None))
 
 
-def test_the_withholding_is_seen(practice) -> None:
+def test_the_withholding_is_seen(practice: StartPhone) -> None:
     """The wrapper really reaches the checks: a whole clean phone's clears all turn into couldn't-check."""
     practice("clean")
     (source,) = open_iphone()

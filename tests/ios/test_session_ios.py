@@ -7,7 +7,7 @@ from auditor.session.access_map import AccessMap, Edge, build_map
 from auditor.session.intake import parse_intake
 from auditor.session.plan import Phase
 
-from .conftest import audit_iphone
+from .conftest import StartPhone, audit_iphone
 
 
 def paths(amap: AccessMap, source: str) -> dict[tuple[str, str], Edge]:
@@ -31,7 +31,7 @@ def test_location_concern_puts_safety_check_first_of_all() -> None:
     assert any(s.kind == "ios" for s in steps)
 
 
-def test_what_the_iphone_checks_find_goes_on_the_access_map(practice) -> None:
+def test_what_the_iphone_checks_find_goes_on_the_access_map(practice: StartPhone) -> None:
     practice("stalkerware")
     run = audit_iphone()
     amap = build_map([run.findings])

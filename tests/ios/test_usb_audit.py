@@ -19,14 +19,15 @@ from auditor.ios import collector
 from auditor.model import Severity, Status
 from auditor.render import table
 from auditor.sandbox.iphone import IPhoneScenario, PracticePhone
+from auditor.sandbox.iphone.scenario import Fault, PracticeApp, PracticeFaults
 from auditor.sandbox.iphone.server import READS
 
-from .conftest import FIXTURES, audit_iphone, by_check, ios_checks, open_iphone, statuses
+from .conftest import FIXTURES, StartPhone, audit_iphone, by_check, ios_checks, open_iphone, statuses
 
 IOS_CHECKS = {c.spec.id for c in ios_checks()}
 
 
-def test_a_clean_iphone_looks_clear_and_only_reads(practice) -> None:
+def test_a_clean_iphone_looks_clear_and_only_reads(practice: StartPhone) -> None:
     phone = practice("clean")
     run = audit_iphone()
     found = statuses(run)
@@ -43,7 +44,7 @@ def test_a_clean_iphone_looks_clear_and_only_reads(practice) -> None:
     assert {("com.apple.mobile.installation_proxy", "Browse"), ("com.apple.mobile.MCInstall", "GetProfileList")} <= sent
 
 
-def test_a_compromised_iphone(practice, shipped_iocs: Path, tmp_path: Path) -> None:
+def test_a_compromised_iphone(practice: StartPhone, shipped_iocs: Path, tmp_path: Path) -> None:
     extra = tmp_path / "renamed-ios-spy.yaml"
     extra.write_text("- name: RenamedSpy\n  type: stalkerware\n  ios_bundles: [com.system.sync.helper]\n")
     install_from_files([shipped_iocs / "ioc.yaml", shipped_iocs / "watchware.yaml", extra])
@@ -91,7 +92,9 @@ def test_a_compromised_iphone(practice, shipped_iocs: Path, tmp_path: Path) -> N
         ("none", "No iPhone is connected by cable"),
     ],
 )
-def test_a_phone_that_cannot_be_read_is_a_source_error_with_steps(practice, scenario: str, words: str) -> None:
+def test_a_phone_that_cannot_be_read_is_a_source_error_with_steps(
+    practice: StartPhone, scenario: str, words: str
+) -> None:
     phone = practice(scenario)
     (source,) = open_iphone()
     assert source.error is not None and words in source.error
@@ -103,7 +106,7 @@ def test_a_phone_that_cannot_be_read_is_a_source_error_with_steps(practice, scen
     assert phone.writes() == []
 
 
-def test_untrusted_says_to_remove_the_trust_afterwards(practice) -> None:
+def test_untrusted_says_to_remove_the_trust_afterwards(practice: StartPhone) -> None:
     practice("untrusted")
     (source,) = open_iphone()
     assert source.error and "Reset Location & Privacy" in source.error and "tap Trust" in source.error
@@ -115,7 +118,7 @@ def test_no_usbmuxd_is_a_source_error_with_install_steps() -> None:
     assert "sudo apt install usbmuxd" in source.error and "Apple Devices" in source.error
 
 
-def test_tapping_trust_pairs_then_reads(practice) -> None:
+def test_tapping_trust_pairs_then_reads(practice: StartPhone) -> None:
     phone = practice("accepts")
     run = audit_iphone()
     assert Status.ERROR not in {f.status for f in run.findings}
@@ -125,8 +128,10 @@ def test_tapping_trust_pairs_then_reads(practice) -> None:
 
 
 @pytest.mark.parametrize("fault", ["drop", "malformed", "wrong-shape", "endless", "hang"])
-def test_a_broken_app_listing_is_never_clear(practice, fault: str) -> None:
-    spec = PracticePhone(apps=[{"bundle": "com.life360.safetymap", "name": "Life360"}], faults={"browse": fault})
+def test_a_broken_app_listing_is_never_clear(practice: StartPhone, fault: Fault) -> None:
+    spec = PracticePhone(
+        apps=[PracticeApp(bundle="com.life360.safetymap", name="Life360")], faults=PracticeFaults(browse=fault)
+    )
     practice(IPhoneScenario(name=f"browse-{fault}", phones=[spec]))
     found = statuses(audit_iphone(service_timeout=1.5))
     for check in ("ios.stalkerware_apps", "ios.dual_use_apps", "ios.sideloaded_apps", "ios.jailbreak"):
@@ -135,8 +140,8 @@ def test_a_broken_app_listing_is_never_clear(practice, fault: str) -> None:
     assert found["ios.profiles"] == {Status.CLEAR}  # the other reads are still judged
 
 
-def test_an_empty_app_listing_is_not_read(practice) -> None:
-    spec = PracticePhone(faults={"browse": "refuse"})
+def test_an_empty_app_listing_is_not_read(practice: StartPhone) -> None:
+    spec = PracticePhone(faults=PracticeFaults(browse="refuse"))
     practice(IPhoneScenario(name="browse-refuse", phones=[spec]))
     found = by_check(audit_iphone())
     assert {f.status for f in found["ios.stalkerware_apps"]} == {Status.ERROR}
@@ -156,9 +161,9 @@ def test_an_empty_app_listing_is_not_read(practice) -> None:
     ],
 )
 def test_each_broken_read_makes_its_checks_couldnt_check(
-    practice, read: str, checks: tuple[str, ...], fault: str
+    practice: StartPhone, read: str, checks: tuple[str, ...], fault: Fault
 ) -> None:
-    spec = PracticePhone(supervised=True, faults={read: fault})
+    spec = PracticePhone(supervised=True, faults=PracticeFaults.model_validate({read: fault}))
     practice(IPhoneScenario(name=f"{read}-{fault}", phones=[spec]))
     found = statuses(audit_iphone(service_timeout=1.5))
     for check in checks:
@@ -168,7 +173,7 @@ def test_each_broken_read_makes_its_checks_couldnt_check(
         assert found["ios.stalkerware_apps"] == {Status.CLEAR}, "the apps are still judged"
 
 
-def test_isdi_published_app_list_through_the_practice_phone(practice) -> None:
+def test_isdi_published_app_list_through_the_practice_phone(practice: StartPhone) -> None:
     answer = plistlib.loads((FIXTURES / "isdi_browse_answer.plist").read_bytes())
     practice(
         IPhoneScenario(
@@ -189,7 +194,7 @@ def test_isdi_published_app_list_through_the_practice_phone(practice) -> None:
     assert update.status is Status.REVIEW  # an iPhone on iOS 11
 
 
-def test_hostile_names_stay_literal(practice) -> None:
+def test_hostile_names_stay_literal(practice: StartPhone) -> None:
     practice("hostile")
     run = audit_iphone()
     text = table(run, details=True)
@@ -204,7 +209,7 @@ def test_hostile_names_stay_literal(practice) -> None:
     assert any(f.evidence.get("name") == "\x1b[2J\x1b[31mALL CLEAR\x1b[0m" for f in dual)
 
 
-def test_command_line_audit_of_a_practice_iphone(practice, capsys) -> None:
+def test_command_line_audit_of_a_practice_iphone(practice: StartPhone, capsys: pytest.CaptureFixture[str]) -> None:
     practice("stalkerware")
     code = main(["audit", "--only", "ios", "--format", "json"])
     out, err = capsys.readouterr()
@@ -215,12 +220,12 @@ def test_command_line_audit_of_a_practice_iphone(practice, capsys) -> None:
     assert all(f["playbooks"] for f in data["findings"])
 
 
-def test_path_goes_with_ios_backup_only(capsys) -> None:
+def test_path_goes_with_ios_backup_only(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "--only", "ios", "--path", "/nowhere"]) == 2
     assert "--path goes with --only ios-backup" in capsys.readouterr().err
 
 
-def test_tcp_lockdown_client_reads_the_practice_phone_with_its_pairing_record(practice) -> None:
+def test_tcp_lockdown_client_reads_the_practice_phone_with_its_pairing_record(practice: StartPhone) -> None:
     """pymobiledevice3's TCP lockdown client (create_using_tcp) works against the practice lockdown port too."""
     from pymobiledevice3.lockdown import create_using_tcp
 
@@ -243,7 +248,7 @@ def test_tcp_lockdown_client_reads_the_practice_phone_with_its_pairing_record(pr
     assert all((c.service, c.request) in READS for c in phone.log())
 
 
-def test_the_practice_phones_answers_fit_the_documented_shapes(practice) -> None:
+def test_the_practice_phones_answers_fit_the_documented_shapes(practice: StartPhone) -> None:
     """What the practice iPhone answers is validated against the same models the parsers use (from libimobiledevice
     and pymobiledevice3), so the practice phone cannot drift from what the tool is written against."""
     from auditor.ios.parsers import (

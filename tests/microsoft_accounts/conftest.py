@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -46,14 +48,18 @@ def scenario_from(tmp_path: Path, text: str) -> Scenario:
     return load_scenario(path)
 
 
-def signin_settings(**microsoft: object) -> Settings:
+def signin_settings(authority: Literal["common", "consumers", "organizations"] = "common") -> Settings:
     return Settings(
-        request_timeout=2.0, retry_budget=4.0, microsoft=MicrosoftSettings(client_id=CLIENT_ID, **microsoft)
+        request_timeout=2.0, retry_budget=4.0, microsoft=MicrosoftSettings(client_id=CLIENT_ID, authority=authority)
     )
 
 
+# What the `identity_env` fixture gives a test: point the sign-in at a running sandbox.
+PointAt = Callable[[Sandbox], None]
+
+
 @pytest.fixture
-def identity_env(monkeypatch: pytest.MonkeyPatch):
+def identity_env(monkeypatch: pytest.MonkeyPatch) -> PointAt:
     """Point the sign-in at a sandbox's identity platform, as `auditor sandbox serve` prints it."""
 
     def point(sb: Sandbox) -> None:

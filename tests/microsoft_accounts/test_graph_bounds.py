@@ -7,6 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
+from sandbox.urls import url_of
+
 from auditor.connectors.graph.client import MAX_BATCH, GraphClient
 from auditor.model import Status
 from auditor.sandbox import Sandbox
@@ -42,7 +44,7 @@ def test_requests_run_at_most_concurrency_at_once() -> None:
     with Sandbox("compromised", latency=latency) as sb:
 
         async def six_reads(concurrency: int) -> float:
-            client = GraphClient(sb.graph_url, sb.token, timeout=5, concurrency=concurrency)
+            client = GraphClient(url_of(sb, "graph"), sb.token, timeout=5, concurrency=concurrency)
             began = time.monotonic()
             try:
                 await asyncio.gather(*(client.get(p) for p in paths))

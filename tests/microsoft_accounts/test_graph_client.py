@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox.urls import url_of
 
 from auditor.checkapi.microsoft import SharedItem
 from auditor.connectors.graph.client import MAX_BATCH, MAX_INNER_PAGES, GraphClient
@@ -63,7 +64,7 @@ def test_retry_after_beyond_the_budget_fails_at_once() -> None:
     with Sandbox("clean", faults=[rule]) as sb:
         began = time.monotonic()
         with pytest.raises(RateLimitedError, match="429"):
-            read_with(GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4), lambda c: c.me())
+            read_with(GraphClient(url_of(sb, "graph"), sb.token, timeout=2, retry_budget=4), lambda c: c.me())
         assert time.monotonic() - began < 2
         assert len(sb.requests) == 1
 
@@ -72,7 +73,7 @@ def test_retry_after_is_honoured_before_trying_again() -> None:
     rule = FaultRule("graph", "/v1.0/me", "503", retry_after=1, times=1)
     with Sandbox("clean", faults=[rule]) as sb:
         began = time.monotonic()
-        me = read_with(GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=4), lambda c: c.me())
+        me = read_with(GraphClient(url_of(sb, "graph"), sb.token, timeout=2, retry_budget=4), lambda c: c.me())
         waited = time.monotonic() - began
     assert me.whole and me.value.userPrincipalName == "sam.example@outlook.example"
     assert waited >= 1.0
@@ -90,7 +91,7 @@ def test_a_resource_asked_for_by_many_checks_is_fetched_once() -> None:
     with Sandbox("compromised") as sb:
 
         async def go() -> None:
-            client = GraphClient(sb.graph_url, sb.token)
+            client = GraphClient(url_of(sb, "graph"), sb.token)
             try:
                 results = await asyncio.gather(*(client.inbox_rules() for _ in range(5)), client.drive_sharing())
                 assert all(r == results[0] for r in results[:5])
@@ -231,7 +232,7 @@ def permissions_in_batches(
 def test_inner_pages_are_followed_in_later_batches_and_their_throttling_retried() -> None:
     first = "/me/drive/items/x/permissions"
     second = "/me/drive/items/x/permissions?$skiptoken=2"
-    pages = {
+    pages: dict[str, dict[str, Any]] = {
         first: {"value": [{"id": "a"}], "@odata.nextLink": GRAPH + second},
         second: {"value": [{"id": "b"}]},
     }

@@ -8,13 +8,15 @@ import time
 from pathlib import Path
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.checkapi import Decisions, Source
 from auditor.cli import main
 from auditor.connectors.graph.client import GraphClient
 from auditor.engine import run_audit
-from auditor.model import Severity, Status, fingerprint
+from auditor.model import AuditRun, Severity, Status, fingerprint
 from auditor.sandbox import FaultRule, Sandbox
+from auditor.sandbox.faults import FaultKind
 
 from .conftest import AUTOMATED, by_check, run_microsoft, scenario_from, statuses
 
@@ -155,8 +157,8 @@ def test_inner_batch_429s_are_retried_after_retry_after() -> None:
 
 
 @pytest.mark.parametrize("kind", ["429", "503", "500", "reset"])
-def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
-    rule = FaultRule("graph", "/v1.0/me/mailFolders/inbox/messageRules", kind, retry_after=0, times=2)  # type: ignore[arg-type]
+def test_transient_faults_are_retried_to_the_right_result(kind: FaultKind) -> None:
+    rule = FaultRule("graph", "/v1.0/me/mailFolders/inbox/messageRules", kind, retry_after=0, times=2)
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_microsoft(sb)
         attempts = [r for r in sb.requests if r.path.endswith("/messageRules")]
@@ -179,8 +181,8 @@ def test_transient_faults_are_retried_to_the_right_result(kind: str) -> None:
         ("endless", "/v1.0/me/drive/root/delta", "repeated a next-page link"),
     ],
 )
-def test_faults_end_in_error_never_clear(scenario: str, kind: str, path: str, words: str) -> None:
-    rule = FaultRule("graph", path, kind, seconds=3, retry_after=1)  # type: ignore[arg-type]
+def test_faults_end_in_error_never_clear(scenario: str, kind: FaultKind, path: str, words: str) -> None:
+    rule = FaultRule("graph", path, kind, seconds=3, retry_after=1)
     with Sandbox(scenario, faults=[rule]) as sb:
         run = run_microsoft(sb)
     checks = (
@@ -197,8 +199,8 @@ def test_faults_end_in_error_never_clear(scenario: str, kind: str, path: str, wo
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "401", "malformed", "hang"])
-def test_faults_inside_a_batch_end_in_error(kind: str) -> None:
-    rule = FaultRule("graph", "/v1.0/me/drive/items/*/permissions", kind, seconds=0.2, retry_after=1)  # type: ignore[arg-type]
+def test_faults_inside_a_batch_end_in_error(kind: FaultKind) -> None:
+    rule = FaultRule("graph", "/v1.0/me/drive/items/*/permissions", kind, seconds=0.2, retry_after=1)
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_microsoft(sb)
     for check in ("microsoft.onedrive_public_media", "microsoft.onedrive_people_media"):
@@ -214,8 +216,8 @@ def test_faults_inside_a_batch_end_in_error(kind: str) -> None:
         ("/v1.0/servicePrincipals/*", "microsoft.app_grants"),  # inside the batch naming the apps
     ],
 )
-def test_work_only_reads_that_fail_are_errors(kind: str, path: str, check: str) -> None:
-    rule = FaultRule("graph", path, kind, seconds=1.5, retry_after=1)  # type: ignore[arg-type]
+def test_work_only_reads_that_fail_are_errors(kind: FaultKind, path: str, check: str) -> None:
+    rule = FaultRule("graph", path, kind, seconds=1.5, retry_after=1)
     with Sandbox("compromised", faults=[rule]) as sb:
         run = run_microsoft(sb)
     found = statuses(run, check)
@@ -233,8 +235,8 @@ def test_a_403_on_a_work_account_is_an_error_not_skipped() -> None:
 
     with Sandbox("clean") as sb:  # Graph refuses these resources with 403; here the account is said to be work
 
-        async def go():
-            client = GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=2)
+        async def go() -> AuditRun:
+            client = GraphClient(url_of(sb, "graph"), sb.token, timeout=2, retry_budget=2)
             client.account_type = "work"
             source = Source("microsoft", "sam.example@outlook.example", clients={"graph": client})
             try:
@@ -260,7 +262,9 @@ def test_unreachable_account_is_error_for_every_check() -> None:
 HOSTILE_RAW = ("\x1b", "\x07", "\u202e", "\u200b", "\u2066")
 
 
-def test_hostile_text_is_literal_in_the_table(capsys, monkeypatch) -> None:
+def test_hostile_text_is_literal_in_the_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Sandbox("hostile") as sb:
         for key, value in sb.env.items():
             monkeypatch.setenv(key, value)
@@ -273,7 +277,7 @@ def test_hostile_text_is_literal_in_the_table(capsys, monkeypatch) -> None:
     assert "more characters)" in out
 
 
-def test_hostile_text_in_json_is_data(capsys, monkeypatch) -> None:
+def test_hostile_text_in_json_is_data(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     with Sandbox("hostile") as sb:
         for key, value in sb.env.items():
             monkeypatch.setenv(key, value)
@@ -286,7 +290,7 @@ def test_hostile_text_in_json_is_data(capsys, monkeypatch) -> None:
     assert rules and rules[0]["evidence"]["displayName"].startswith("displayName:[bold red]")  # evidence is raw data
 
 
-def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
+def test_cli_json_exit_codes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     for scenario, faults, code in (
         ("compromised", [], 1),
         ("clean", [], 0),
@@ -308,7 +312,7 @@ def test_cli_json_exit_codes(capsys, monkeypatch) -> None:
         )
 
 
-def _fast_settings(monkeypatch) -> Path:
+def _fast_settings(monkeypatch: pytest.MonkeyPatch) -> Path:
     import os
 
     path = Path(os.environ["AUDITOR_HOME"]) / "fast-settings.yaml"
@@ -316,7 +320,9 @@ def _fast_settings(monkeypatch) -> Path:
     return path
 
 
-def test_microsoft_without_a_server_or_case_is_a_usage_error(capsys, monkeypatch) -> None:
+def test_microsoft_without_a_server_or_case_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert main(["audit", "--only", "microsoft"]) == 2
     assert "AUDITOR_GRAPH_API_URL" in capsys.readouterr().err
     monkeypatch.setenv("AUDITOR_GRAPH_API_URL", "http://127.0.0.1:9/v1.0")
@@ -324,7 +330,7 @@ def test_microsoft_without_a_server_or_case_is_a_usage_error(capsys, monkeypatch
     assert "AUDITOR_BEARER_TOKEN" in capsys.readouterr().err
 
 
-def test_demo_shows_the_microsoft_findings(capsys) -> None:
+def test_demo_shows_the_microsoft_findings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Your mail is redirected to keepingtabs@proton.example" in out

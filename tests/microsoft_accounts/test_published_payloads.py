@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.checkapi.microsoft import (
     AuthenticationMethod,
@@ -113,7 +114,7 @@ def test_the_published_batch_answer_is_read_answer_by_answer(tmp_path: Path) -> 
         paths = ["/me/memberOf", "/me/planner/tasks", "/groups/x", "/users/y", "/users?$select=id"]
 
         async def go() -> Any:
-            client = GraphClient(sb.graph_url, sb.token, timeout=2, retry_budget=2)
+            client = GraphClient(url_of(sb, "graph"), sb.token, timeout=2, retry_budget=2)
             try:
                 return await client.batch_get(paths, paged=True)
             finally:

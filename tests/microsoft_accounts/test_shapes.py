@@ -48,7 +48,7 @@ CHECKS = load_checks()
 # --- mutations ---------------------------------------------------------------------------------------
 
 KINDS = ("drop", "null", "retype", "truncate", "repeat")
-OTHER_VALUES = (42, -1, 1.5, "text", "", True, False, [], [7], {}, {"x": 1})
+OTHER_VALUES: tuple[object, ...] = (42, -1, 1.5, "text", "", True, False, [], [7], {}, {"x": 1})
 
 
 @dataclass(frozen=True)

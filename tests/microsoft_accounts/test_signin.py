@@ -7,10 +7,13 @@ import json
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sandbox.urls import url_of
 
 from auditor.config import MicrosoftSettings, Settings
 from auditor.connectors.graph import signin
@@ -20,35 +23,45 @@ from auditor.model import Status
 from auditor.sandbox import FaultRule, Sandbox
 from auditor.store import CaseStore
 
-from .conftest import signin_settings
+from .conftest import PointAt, signin_settings
 
 PERSONAL = "sam.example@outlook.example"
 
 
-def approver(sb: Sandbox, shown: list[str]):
+def approver(sb: Sandbox, shown: list[str]) -> Callable[[str], None]:
     """The person: reads the message, opens the verification page and enters the code."""
 
     def show(message: str) -> None:
         shown.append(message)
-        code = re.search(r"enter the code (\w+)", message).group(1)  # type: ignore[union-attr]
+        asked = re.search(r"enter the code (\w+)", message)
+        assert asked is not None, f"no code to enter in {message!r}"
+        code = asked.group(1)
 
         def approve() -> None:
             with httpx.Client(verify=ssl.create_default_context(cafile=str(sb.ca_file)), trust_env=False) as c:
-                assert c.get(sb.identity_url + "/devicelogin", params={"user_code": code}).status_code == 200
+                assert c.get(url_of(sb, "identity") + "/devicelogin", params={"user_code": code}).status_code == 200
 
         threading.Thread(target=approve).start()
 
     return show
 
 
+def token_cache(store: CaseStore, name: str) -> dict[str, Any]:
+    """msal's token cache as the case keeps it under ``name``; the test stops here if the case keeps none."""
+    kept = store.get_secret(name)
+    assert kept is not None, f"the case keeps no secret {name!r}"
+    cache: dict[str, Any] = json.loads(kept.decode())
+    return cache
+
+
 def cache_tokens(store: CaseStore, target: str) -> tuple[str, str]:
-    cache = json.loads(store.get_secret(secret_name("microsoft", target)).decode())
+    cache = token_cache(store, secret_name("microsoft", target))
     access = next(iter(cache["AccessToken"].values()))["secret"]
     refresh = next(iter(cache["RefreshToken"].values()))["secret"]
     return access, refresh
 
 
-def test_sign_in_stores_the_token_cache_only_in_the_case(identity_env, isolated_home: Path) -> None:
+def test_sign_in_stores_the_token_cache_only_in_the_case(identity_env: PointAt, isolated_home: Path) -> None:
     with Sandbox("clean") as sb:
         identity_env(sb)
         shown: list[str] = []
@@ -57,7 +70,7 @@ def test_sign_in_stores_the_token_cache_only_in_the_case(identity_env, isolated_
             assert module is signin
             target = module.connect(store, signin_settings(), show=approver(sb, shown))
             assert target == PERSONAL
-            assert shown and sb.identity_url + "/devicelogin" in shown[0]
+            assert shown and url_of(sb, "identity") + "/devicelogin" in shown[0]
             assert store.accounts()[0]["kind"] == "microsoft" and store.accounts()[0]["target"] == PERSONAL
             assert store.accounts()[0]["settings"] == {"account_type": "personal", "work_scopes": False}
             access, refresh = cache_tokens(store, PERSONAL)
@@ -70,7 +83,7 @@ def test_sign_in_stores_the_token_cache_only_in_the_case(identity_env, isolated_
             assert access.encode() not in data and refresh.encode() not in data, path
 
 
-def test_work_scopes_only_when_the_person_says_work_or_school(identity_env) -> None:
+def test_work_scopes_only_when_the_person_says_work_or_school(identity_env: PointAt) -> None:
     with Sandbox("compromised") as sb:  # auto-approves device codes
         identity_env(sb)
         with CaseStore.create("ann", "pw") as store:
@@ -83,7 +96,9 @@ def test_work_scopes_only_when_the_person_says_work_or_school(identity_env) -> N
         assert "UserAuthenticationMethod.Read" not in signin.scopes_for(False)
 
 
-def test_case_audit_uses_the_stored_sign_in_and_saves_a_refreshed_cache(identity_env, monkeypatch) -> None:
+def test_case_audit_uses_the_stored_sign_in_and_saves_a_refreshed_cache(
+    identity_env: PointAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import asyncio
 
     from auditor.audit import audit
@@ -95,7 +110,7 @@ def test_case_audit_uses_the_stored_sign_in_and_saves_a_refreshed_cache(identity
             target = signin.connect(store, settings, show=lambda m: None)
             # Expire the access token so msal must use the refresh token.
             name = secret_name("microsoft", target)
-            cache = json.loads(store.get_secret(name).decode())
+            cache = token_cache(store, name)
             for entry in cache["AccessToken"].values():
                 entry["expires_on"] = entry["extended_expires_on"] = "1"
             store.put_secret(name, json.dumps(cache).encode())
@@ -112,7 +127,7 @@ def test_case_audit_uses_the_stored_sign_in_and_saves_a_refreshed_cache(identity
     assert refresh_after != refresh_before  # the refreshed cache was saved back into the case
 
 
-def test_a_stored_account_that_cannot_sign_in_is_error_naming_the_command(identity_env) -> None:
+def test_a_stored_account_that_cannot_sign_in_is_error_naming_the_command(identity_env: PointAt) -> None:
     import asyncio
 
     from auditor.audit import audit
@@ -123,7 +138,7 @@ def test_a_stored_account_that_cannot_sign_in_is_error_naming_the_command(identi
         endpoints = type(sb.endpoints())(google=None, graph=sb.graph_url, ews=None, token=None)
         with CaseStore.create("ann", "pw") as store:
             target = signin.connect(store, settings, show=lambda m: None)
-            cache = json.loads(store.get_secret(secret_name("microsoft", target)).decode())
+            cache = token_cache(store, secret_name("microsoft", target))
             cache["AccessToken"] = {}
             for entry in cache["RefreshToken"].values():
                 entry["secret"] = "revoked"
@@ -140,7 +155,7 @@ def test_a_stored_account_that_cannot_sign_in_is_error_naming_the_command(identi
         assert "auditor account add microsoft --case" in findings[0].detail
 
 
-def test_forget_deletes_tokens_and_account_and_says_there_is_no_revocation(identity_env) -> None:
+def test_forget_deletes_tokens_and_account_and_says_there_is_no_revocation(identity_env: PointAt) -> None:
     with Sandbox("compromised") as sb:
         identity_env(sb)
         with CaseStore.create("ann", "pw") as store:
@@ -154,7 +169,7 @@ def test_forget_deletes_tokens_and_account_and_says_there_is_no_revocation(ident
     assert message.startswith("Deleted the stored sign-in for ann.example@contoso.example")
 
 
-def test_without_a_case_the_cache_lives_in_memory(identity_env, isolated_home: Path) -> None:
+def test_without_a_case_the_cache_lives_in_memory(identity_env: PointAt, isolated_home: Path) -> None:
     with Sandbox("compromised") as sb:
         identity_env(sb)
         target = signin.connect(None, signin_settings(), show=lambda m: None)
@@ -170,7 +185,7 @@ def test_missing_client_id_names_the_setting_and_the_docs() -> None:
         signin.connect(None, Settings(microsoft=MicrosoftSettings()), show=lambda m: None)
 
 
-def test_refused_sign_ins_are_auth_errors(identity_env, tmp_path: Path) -> None:
+def test_refused_sign_ins_are_auth_errors(identity_env: PointAt, tmp_path: Path) -> None:
     from .conftest import scenario_from
 
     text = "name: x\nmicrosoft:\n  identity: {client_ids: [only-this-app]}\n"
@@ -190,7 +205,9 @@ def test_warning_says_what_microsoft_may_send_and_where_to_look_first() -> None:
     assert "Settings (the gear) › Mail › Forwarding" in text and "Rules" in text
 
 
-def test_account_command_adds_lists_audits_and_forgets(identity_env, capsys, monkeypatch, isolated_home) -> None:
+def test_account_command_adds_lists_audits_and_forgets(
+    identity_env: PointAt, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
     from auditor.cli import main
 
     settings_file = isolated_home / "settings.yaml"
@@ -206,7 +223,7 @@ def test_account_command_adds_lists_audits_and_forgets(identity_env, capsys, mon
         assert "Connected ann.example@contoso.example" in out
         assert main(["account", "list", "--case", "ann"]) == 0
         assert "signed in" in capsys.readouterr().out
-        monkeypatch.setenv("AUDITOR_GRAPH_API_URL", sb.graph_url)  # the case's sign-in is used against it
+        monkeypatch.setenv("AUDITOR_GRAPH_API_URL", url_of(sb, "graph"))  # the case's sign-in is used against it
         assert main(["audit", "--case", "ann", "--only", "microsoft", "--format", "json"]) == 1
         data = json.loads(capsys.readouterr().out)
         assert any(f["title"].startswith("Your mail is redirected to keepingtabs") for f in data["findings"])
@@ -221,7 +238,7 @@ def test_manual_steps_offered_before_connecting() -> None:
     assert "Settings (the gear) › Mail › Forwarding" in steps and "Rules" in steps
 
 
-def test_an_account_signed_in_without_a_case_is_audited(identity_env, isolated_home: Path) -> None:
+def test_an_account_signed_in_without_a_case_is_audited(identity_env: PointAt, isolated_home: Path) -> None:
     """Signed in without a case, the account's cache is in memory: the run's audit uses it, and once forgotten
     there is nothing to audit."""
     import asyncio

@@ -6,33 +6,43 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httplib2
 import httpx
 import pytest
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import build
+from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 
+from auditor.checkapi import Reading
 from auditor.errors import ScenarioError
 from auditor.sandbox import FaultRule, Sandbox, load_scenario
+from auditor.sandbox.faults import FaultKind
+from auditor.sandbox.scenario import Scenario
 
 from .discovery import problems, response_schema
+from .urls import url_of
 
 PRIVATE = "_"
 
 
-def gmail(sb: Sandbox):
+def gmail(sb: Sandbox) -> Resource:
     http = AuthorizedHttp(Credentials(sb.token), http=httplib2.Http(timeout=5))
     return build("gmail", "v1", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url})
 
 
-def drive(sb: Sandbox):
+def drive(sb: Sandbox) -> Resource:
     http = AuthorizedHttp(Credentials(sb.token), http=httplib2.Http(timeout=5))
     return build(
-        "drive", "v3", http=http, static_discovery=True, client_options={"api_endpoint": sb.google_url + "drive/v3/"}
+        "drive",
+        "v3",
+        http=http,
+        static_discovery=True,
+        client_options={"api_endpoint": url_of(sb, "google") + "drive/v3/"},
     )
 
 
@@ -106,7 +116,7 @@ def test_every_response_matches_the_discovery_schemas() -> None:
     for which in ("compromised", "clean", "hostile", scenario):
         with Sandbox(which) as sb:
             headers = {"Authorization": f"Bearer {sb.token}"}
-            base = sb.google_url.rstrip("/")
+            base = url_of(sb, "google").rstrip("/")
             paths = [
                 "/gmail/v1/users/me/profile",
                 "/gmail/v1/users/me/settings/autoForwarding",
@@ -139,7 +149,7 @@ def test_every_response_matches_the_discovery_schemas() -> None:
 
 def test_missing_or_wrong_token_is_401_in_googles_format() -> None:
     with Sandbox("clean") as sb:
-        answer = httpx.get(sb.google_url + "gmail/v1/users/me/profile", headers={"Authorization": "Bearer nope"})
+        answer = httpx.get(url_of(sb, "google") + "gmail/v1/users/me/profile", headers={"Authorization": "Bearer nope"})
         assert answer.status_code == 401
         assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
 
@@ -149,11 +159,14 @@ def test_writes_are_refused_logged_and_change_nothing() -> None:
     refused by the server around the app, logged, and changes nothing."""
     with Sandbox("compromised") as sb:
         headers = {"Authorization": f"Bearer {sb.token}"}
-        url = sb.google_url + "gmail/v1/users/me/settings/imap"
+        base = url_of(sb, "google")
+        url = base + "gmail/v1/users/me/settings/imap"
         assert httpx.put(url, headers=headers, json={"enabled": False}).status_code == 403
-        sendas = sb.google_url + "gmail/v1/users/me/settings/sendAs/x%40outlook.example"
-        assert httpx.delete(sendas, headers=headers).status_code == 403
-        assert httpx.patch(sb.google_url + "drive/v3/files/x", headers=headers, json={"name": "y"}).status_code == 403
+        assert (
+            httpx.delete(base + "gmail/v1/users/me/settings/sendAs/x%40outlook.example", headers=headers).status_code
+            == 403
+        )
+        assert httpx.patch(base + "drive/v3/files/x", headers=headers, json={"name": "y"}).status_code == 403
         assert [(r.method, r.path) for r in sb.refused] == [
             ("PUT", "/gmail/v1/users/me/settings/imap"),
             ("DELETE", "/gmail/v1/users/me/settings/sendAs/x%40outlook.example"),
@@ -164,11 +177,11 @@ def test_writes_are_refused_logged_and_change_nothing() -> None:
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "401"])
-def test_status_faults(kind: str) -> None:
-    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=2, times=1)  # type: ignore[arg-type]
+def test_status_faults(kind: FaultKind) -> None:
+    rule = FaultRule("google", "/gmail/v1/users/*/settings/filters", kind, retry_after=2, times=1)
     with Sandbox("compromised", faults=[rule]) as sb:
         headers = {"Authorization": f"Bearer {sb.token}"}
-        url = sb.google_url + "gmail/v1/users/me/settings/filters"
+        url = url_of(sb, "google") + "gmail/v1/users/me/settings/filters"
         first = httpx.get(url, headers=headers)
         assert first.status_code == int(kind)
         assert first.json()["error"]["code"] == int(kind)
@@ -186,7 +199,7 @@ def test_malformed_hang_reset_and_latency_faults() -> None:
     ]
     with Sandbox("compromised", faults=rules) as sb:
         headers = {"Authorization": f"Bearer {sb.token}"}
-        base = sb.google_url + "gmail/v1/users/me/"
+        base = url_of(sb, "google") + "gmail/v1/users/me/"
         with pytest.raises(json.JSONDecodeError):
             httpx.get(base + "settings/imap", headers=headers).json()
         with pytest.raises(httpx.ReadTimeout):
@@ -205,7 +218,7 @@ def test_endless_page_tokens() -> None:
         token = None
         for _ in range(5):
             params = {"pageSize": 1, **({"pageToken": token} if token else {})}
-            body = httpx.get(sb.google_url + "drive/v3/files", headers=headers, params=params).json()
+            body = httpx.get(url_of(sb, "google") + "drive/v3/files", headers=headers, params=params).json()
             assert "nextPageToken" in body
             token = body["nextPageToken"]
 
@@ -216,13 +229,13 @@ def test_start_is_fast_and_stop_leaves_no_thread_or_port() -> None:
     sb = Sandbox("compromised", faults=[FaultRule("google", "/gmail/v1/users/me/settings/pop", "hang", seconds=60)])
     sb.start()
     started = time.perf_counter() - began
-    port = int(sb.google_url.rsplit(":", 1)[1].strip("/"))
+    port = int(url_of(sb, "google").rsplit(":", 1)[1].strip("/"))
     outcome: list[object] = []
 
     def hang() -> None:
         try:
             httpx.get(
-                sb.google_url + "gmail/v1/users/me/settings/pop",
+                url_of(sb, "google") + "gmail/v1/users/me/settings/pop",
                 timeout=10,
                 headers={"Authorization": f"Bearer {sb.token}"},
             )
@@ -258,7 +271,9 @@ def test_malformed_scenario_names_file_line_and_field(tmp_path: Path) -> None:
 def test_hostile_scenario_serves_hostile_text() -> None:
     with Sandbox("hostile") as sb:
         headers = {"Authorization": f"Bearer {sb.token}"}
-        filters = httpx.get(sb.google_url + "gmail/v1/users/me/settings/filters", headers=headers).json()["filter"]
+        filters = httpx.get(url_of(sb, "google") + "gmail/v1/users/me/settings/filters", headers=headers).json()[
+            "filter"
+        ]
         query = filters[0]["criteria"]["query"]
         assert "\x1b]8;;" in query and "\u202e" in query and "[bold red]" in query and len(query) > 100_000
 
@@ -321,7 +336,7 @@ def test_sandbox_serve_prints_the_environment_and_stops_on_sigterm() -> None:
         assert proc.wait(timeout=10) == 0
 
 
-def workspace_scenario():
+def workspace_scenario() -> Scenario:
     from auditor.sandbox.google import AppPassword, AppToken, LoginEvent, MobileDevice, Workspace, WorkspaceUser
 
     scenario = load_scenario("clean")
@@ -374,7 +389,7 @@ def test_admin_sdk_routes_through_the_real_client_and_schemas() -> None:
 def test_admin_sdk_refuses_a_consumer_account() -> None:
     with Sandbox("clean") as sb:
         answer = httpx.get(
-            sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"}
+            url_of(sb, "google") + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"}
         )
         assert answer.status_code == 403
         assert answer.json()["error"]["message"] == "Not Authorized to access this resource/api"
@@ -382,7 +397,9 @@ def test_admin_sdk_refuses_a_consumer_account() -> None:
 
 def test_compromised_scenario_has_a_workspace_user_without_two_step() -> None:
     with Sandbox("compromised") as sb:
-        body = httpx.get(sb.google_url + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"})
+        body = httpx.get(
+            url_of(sb, "google") + "admin/directory/v1/users/me", headers={"Authorization": f"Bearer {sb.token}"}
+        )
         assert body.status_code == 200 and body.json()["isEnrolledIn2Sv"] is False
 
 
@@ -395,7 +412,7 @@ def test_faults_declared_in_a_scenario_file(tmp_path: Path) -> None:
         "  - {provider: google, path: /gmail/v1/users/*/settings/imap, kind: '503', retry_after: 4, times: 1}\n"
     )
     with Sandbox(scenario) as sb:
-        url = sb.google_url + "gmail/v1/users/me/settings/imap"
+        url = url_of(sb, "google") + "gmail/v1/users/me/settings/imap"
         headers = {"Authorization": f"Bearer {sb.token}"}
         first = httpx.get(url, headers=headers)
         assert first.status_code == 503 and first.headers["Retry-After"] == "4"
@@ -471,11 +488,11 @@ def test_oauth_code_exchange_refresh_and_revoke_in_google_wire_format() -> None:
         assert set(tokens) == {"access_token", "expires_in", "refresh_token", "scope", "token_type"}
         assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3599
         api = httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"})
-        assert api.get(sb.google_url + "gmail/v1/users/me/settings/imap").status_code == 200
+        assert api.get(url_of(sb, "google") + "gmail/v1/users/me/settings/imap").status_code == 200
         refreshed = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()
         assert "refresh_token" not in refreshed and refreshed["access_token"] != tokens["access_token"]
         assert httpx.post(f"{sb.google_oauth_url}/revoke", data={"token": tokens["refresh_token"]}).json() == {}
-        assert api.get(sb.google_url + "gmail/v1/users/me/settings/imap").status_code == 401
+        assert api.get(url_of(sb, "google") + "gmail/v1/users/me/settings/imap").status_code == 401
         again = httpx.post(f"{sb.google_oauth_url}/revoke", data={"token": tokens["refresh_token"]})
         assert again.status_code == 400 and again.json()["error"] == "invalid_token"
         denied = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
@@ -487,13 +504,13 @@ def test_oauth_tokens_are_held_to_their_scopes() -> None:
     with Sandbox("compromised") as sb:
         tokens = _signed_in(sb, GMAIL_SETTINGS)
         api = httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"})
-        assert api.get(sb.google_url + "gmail/v1/users/me/settings/autoForwarding").status_code == 200
+        assert api.get(url_of(sb, "google") + "gmail/v1/users/me/settings/autoForwarding").status_code == 200
         for path in ("gmail/v1/users/me/profile", "drive/v3/about?fields=user", "admin/directory/v1/users/me"):
-            answer = api.get(sb.google_url + path)
+            answer = api.get(url_of(sb, "google") + path)
             assert answer.status_code == 403, path
             assert answer.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
         sb.app("google-oauth").registry.expire_access_tokens()
-        assert api.get(sb.google_url + "gmail/v1/users/me/settings/autoForwarding").status_code == 401
+        assert api.get(url_of(sb, "google") + "gmail/v1/users/me/settings/autoForwarding").status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -547,7 +564,7 @@ def test_every_practice_answer_is_read_whole_by_the_connectors_models() -> None:
     large = load_scenario("large")
     large.sections["google"].generate.drive_files = 300
     large.sections["google"].generate.filters = 20
-    gmail = {
+    gmail: dict[str, Callable[[Any], Reading[Any]]] = {
         "settings/autoForwarding": answers.auto_forwarding,
         "settings/forwardingAddresses": answers.forwarding_addresses,
         "settings/filters": answers.filters,
@@ -556,13 +573,12 @@ def test_every_practice_answer_is_read_whole_by_the_connectors_models() -> None:
         "settings/pop": answers.pop,
     }
     read = 0
-    for which in [*(n for n in shipped_scenarios() if n != "large"), large]:
-        scenario = load_scenario(which) if isinstance(which, str) else which
+    for scenario in [*(load_scenario(n) for n in shipped_scenarios() if n != "large"), large]:
         if "google" not in scenario.sections:
             continue
         with Sandbox(scenario) as sb:
             headers = {"Authorization": f"Bearer {sb.token}"}
-            base = sb.google_url.rstrip("/")
+            base = url_of(sb, "google").rstrip("/")
             for path, parse in gmail.items():
                 reading = parse(httpx.get(f"{base}/gmail/v1/users/me/{path}", headers=headers).json())
                 assert reading.whole, (scenario.name, path, reading.problems)
@@ -571,7 +587,7 @@ def test_every_practice_answer_is_read_whole_by_the_connectors_models() -> None:
             reading, _ = answers.drive_page("files")(listed.json(), 0)
             assert reading.whole and reading.value, (scenario.name, reading.problems)
             account = scenario.sections["google"].account.replace("@", "%40")
-            admin = {
+            admin: dict[str, Callable[[Any], Reading[Any]]] = {
                 f"/admin/directory/v1/users/{account}": answers.directory_user,
                 f"/admin/directory/v1/users/{account}/tokens": answers.app_tokens,
                 f"/admin/directory/v1/users/{account}/asps": answers.app_passwords,

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import requests
+from sandbox.urls import url_of
 
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.scenario import Scenario
@@ -25,7 +26,7 @@ def scenario_from(tmp_path: Path, text: str) -> Scenario:
 def graph(sb: Sandbox, token: str | None = None) -> httpx.Client:
     """An httpx client for Graph; trust_env=False so no proxy or CA setting of this machine interferes."""
     return httpx.Client(
-        base_url=sb.graph_url + "/",
+        base_url=url_of(sb, "graph") + "/",
         headers={"Authorization": f"Bearer {token or sb.token}"},
         trust_env=False,
         timeout=10,

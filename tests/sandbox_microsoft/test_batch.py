@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.sandbox import FaultRule, Sandbox
+from auditor.sandbox.faults import FaultKind
 
 from .conftest import graph
 
@@ -54,8 +55,15 @@ def test_inner_429_with_retry_after_when_a_fault_says_so() -> None:
 
 def test_inner_faults_of_every_kind_end_in_an_error_status_or_bad_body() -> None:
     with Sandbox("compromised") as sb, graph(sb) as client:
-        for kind, expected in (("500", 500), ("503", 503), ("401", 401), ("reset", 504), ("hang", 504)):
-            sb.set_faults([FaultRule("graph", "/v1.0/me", kind, seconds=0.1, times=1)])  # type: ignore[arg-type]
+        kinds: tuple[tuple[FaultKind, int], ...] = (
+            ("500", 500),
+            ("503", 503),
+            ("401", 401),
+            ("reset", 504),
+            ("hang", 504),
+        )
+        for kind, expected in kinds:
+            sb.set_faults([FaultRule("graph", "/v1.0/me", kind, seconds=0.1, times=1)])
             answer = client.post("$batch", json=_requests(["/me"])).json()["responses"][0]
             assert answer["status"] == expected, kind
         sb.set_faults([FaultRule("graph", "/v1.0/me", "malformed", times=1)])

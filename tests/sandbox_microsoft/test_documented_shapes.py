@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.checkapi.microsoft import (
     AuthenticationMethod,
@@ -85,7 +86,7 @@ def test_permissions_page_inside_a_batch_with_absolute_links(tmp_path: Any) -> N
             link = page.get("@odata.nextLink")
             if not link:
                 break
-            assert link.startswith(sb.graph_url + "/me/drive/items/x%211/permissions?")  # encoded once
-            url = link[len(sb.graph_url) :]
+            assert link.startswith(url_of(sb, "graph") + "/me/drive/items/x%211/permissions?")  # encoded once
+            url = link[len(url_of(sb, "graph")) :]
     fits(Permission, seen)
     assert len(seen) == 24  # 23 people and the owner, over three pages

@@ -18,6 +18,7 @@ from exchangelib import (
     Version,
 )
 from exchangelib.errors import ErrorInternalServerError, UnauthorizedError
+from sandbox.urls import url_of
 
 from auditor.sandbox import FaultRule, Sandbox
 
@@ -168,7 +169,7 @@ def test_throttling_is_an_error_server_busy_fault_with_a_back_off() -> None:
 
     rule = FaultRule("ews", "/EWS/Exchange.asmx", "429")
     with Sandbox("compromised", faults=[rule]) as sb:
-        response = httpx.post(sb.ews_url, content=b"<x/>", trust_env=False)
+        response = httpx.post(url_of(sb, "ews"), content=b"<x/>", trust_env=False)
         assert response.status_code == 500 and "ErrorServerBusy" in response.text
         assert '<t:Value Name="BackOffMilliseconds">500</t:Value>' in response.text
         with account(sb, "ann.example@contoso.example") as acc, pytest.raises(ErrorServerBusy) as raised:

@@ -4,17 +4,21 @@ read whole."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sandbox.urls import url_of
 
+from auditor.checkapi import Reading
 from auditor.connectors.ews.records import read_automatic_replies, read_delegation, read_inbox_rules, response_in
 from auditor.sandbox import Sandbox, load_scenario
 from auditor.sandbox.scenario import Scenario, shipped_scenarios
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ews"
-READERS = {
+READERS: dict[str, Callable[[Any], Reading[Any]]] = {
     "GetInboxRules": read_inbox_rules,
     "GetDelegate": read_delegation,
     "GetUserOofSettings": read_automatic_replies,
@@ -29,7 +33,7 @@ DOCUMENTED = {
 
 def post(sb: Sandbox, body: bytes) -> httpx.Response:
     headers = {"Authorization": f"Bearer {sb.token}", "Content-Type": "text/xml; charset=utf-8"}
-    return httpx.post(sb.ews_url, content=body, headers=headers, trust_env=False, timeout=30)
+    return httpx.post(url_of(sb, "ews"), content=body, headers=headers, trust_env=False, timeout=30)
 
 
 def request_for(operation: str, mailbox: str) -> bytes:

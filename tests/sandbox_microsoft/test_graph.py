@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.sandbox import FaultRule, Sandbox
+from auditor.sandbox.faults import FaultKind
 
 from .conftest import collect, graph, scenario_from
 
@@ -91,7 +93,7 @@ def test_large_has_200_rules_and_5000_onedrive_items_with_five_anonymous_links()
         # A business (SharePoint-backed) drive: delta leaves the shared facet out, even when asked for it.
         assert not any("shared" in i for i in items)
         assert all("path" not in i["parentReference"] for i in items)  # delta omits parentReference.path
-        last = client.get(sb.graph_url + "/me/drive/root/delta?$select=id", params={"token": "latest"}).json()
+        last = client.get(url_of(sb, "graph") + "/me/drive/root/delta?$select=id", params={"token": "latest"}).json()
         assert last["value"] == [] and "@odata.deltaLink" in last
         shared = [i for i in files if client.get(f"me/drive/items/{i['id']}?$select=shared").json().get("shared")]
         assert len(shared) == 5  # the item itself still carries it
@@ -188,8 +190,8 @@ def test_endless_paging_never_ends() -> None:
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "401", "malformed"])
-def test_faults_on_graph_routes(kind: str) -> None:
-    rule = FaultRule("graph", "/v1.0/me/mailFolders/*", kind, retry_after=3, times=1)  # type: ignore[arg-type]
+def test_faults_on_graph_routes(kind: FaultKind) -> None:
+    rule = FaultRule("graph", "/v1.0/me/mailFolders/*", kind, retry_after=3, times=1)
     with Sandbox("compromised", faults=[rule]) as sb, graph(sb) as client:
         first = client.get("me/mailFolders/inbox/messageRules")
         if kind == "malformed":

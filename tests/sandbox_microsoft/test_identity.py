@@ -10,6 +10,7 @@ import httpx
 import msal
 import msal.exceptions
 import pytest
+from sandbox.urls import url_of
 
 from auditor.sandbox import FaultRule, Sandbox
 
@@ -19,20 +20,20 @@ from .conftest import CLIENT_ID, graph, msal_session, scenario_from
 def _app(sb: Sandbox, **kwargs: object) -> msal.PublicClientApplication:
     options = {"instance_discovery": False, **kwargs}
     return msal.PublicClientApplication(
-        CLIENT_ID, authority=sb.identity_url + "/common", http_client=msal_session(sb), **options
+        CLIENT_ID, authority=url_of(sb, "identity") + "/common", http_client=msal_session(sb), **options
     )
 
 
 def _approve(sb: Sandbox, user_code: str) -> httpx.Response:
     with httpx.Client(verify=ssl.create_default_context(cafile=str(sb.ca_file)), trust_env=False) as client:
-        return client.get(sb.identity_url + "/devicelogin", params={"user_code": user_code})
+        return client.get(url_of(sb, "identity") + "/devicelogin", params={"user_code": user_code})
 
 
 def test_device_code_flow_waits_for_approval_then_returns_the_sandbox_token() -> None:
     with Sandbox("clean") as sb:
         app = _app(sb)
         flow = app.initiate_device_flow(scopes=["Mail.Read", "Files.Read"])
-        assert flow["verification_uri"] == sb.identity_url + "/devicelogin"
+        assert flow["verification_uri"] == url_of(sb, "identity") + "/devicelogin"
         assert flow["user_code"] in flow["message"] and flow["interval"] == 1 and flow["expires_in"] == 900
 
         polled = threading.Event()
@@ -68,7 +69,7 @@ def test_pending_answer_is_the_identity_platforms_error() -> None:
     with Sandbox("clean") as sb:
         flow = _app(sb).initiate_device_flow(scopes=["User.Read"])
         with httpx.Client(verify=ssl.create_default_context(cafile=str(sb.ca_file)), trust_env=False) as client:
-            token_url = sb.identity_url + "/common/oauth2/v2.0/token"
+            token_url = url_of(sb, "identity") + "/common/oauth2/v2.0/token"
             form = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": CLIENT_ID}
             pending = client.post(token_url, data={**form, "device_code": flow["device_code"]})
             assert pending.status_code == 400
@@ -86,7 +87,7 @@ def test_pending_answer_is_the_identity_platforms_error() -> None:
 
 def test_auto_approve_and_instance_discovery_endpoint() -> None:
     with Sandbox("compromised") as sb:  # identity.auto_approve: practice mode signs in without a browser
-        app = _app(sb, instance_discovery=sb.identity_url + "/common/discovery/instance")
+        app = _app(sb, instance_discovery=url_of(sb, "identity") + "/common/discovery/instance")
         flow = app.initiate_device_flow(scopes=["User.Read"])
         result = app.acquire_token_by_device_flow(flow)
         assert result["access_token"] == sb.token
@@ -120,5 +121,5 @@ def test_msal_needs_the_sandbox_certificate() -> None:
         session.trust_env = False  # default trust store: the throw-away certificate is not in it
         with pytest.raises(requests.exceptions.SSLError):
             msal.PublicClientApplication(
-                CLIENT_ID, authority=sb.identity_url + "/common", instance_discovery=False, http_client=session
+                CLIENT_ID, authority=url_of(sb, "identity") + "/common", instance_discovery=False, http_client=session
             )

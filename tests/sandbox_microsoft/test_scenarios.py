@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sandbox.urls import url_of
 
 from auditor.errors import ScenarioError
 from auditor.sandbox import Sandbox, load_scenario
@@ -68,7 +69,8 @@ def test_hostile_fills_free_text_in_graph() -> None:
 def test_leaving_the_block_frees_every_port_and_thread() -> None:
     before = {t.ident for t in threading.enumerate()}
     with Sandbox("compromised") as sb:
-        ports = [int(url.split(":")[2].split("/")[0]) for url in (sb.graph_url, sb.identity_url, sb.ews_url)]
+        urls = [url_of(sb, provider) for provider in ("graph", "identity", "ews")]
+        ports = [int(url.split(":")[2].split("/")[0]) for url in urls]
         with graph(sb) as client:
             assert client.get("me").status_code == 200
     assert {t.ident for t in threading.enumerate()} <= before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ def compromised_run() -> AuditRun:
 
 
 @pytest.fixture
-def case(isolated_home: Path) -> CaseStore:
+def case(isolated_home: Path) -> Iterator[CaseStore]:
     store = CaseStore.create("ann", "correct horse")
     yield store
     if not store.closed:

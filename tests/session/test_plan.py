@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.application.sessions import plan_for
-from auditor.model import CheckSpec
+from auditor.model import CheckSpec, Severity
 from auditor.session.intake import Concern, parse_intake
 from auditor.session.plan import Phase, PlanStep, kinds_in_scope, propose_plan
 
@@ -19,7 +19,7 @@ def spec(check_id: str, severity: str = "high", automated: bool = True) -> Check
         id=check_id,
         title=f"check {check_id}",
         kind=check_id.split(".")[0],
-        severity=severity,  # type: ignore[arg-type]
+        severity=Severity(severity),
         reads=("x",),
         playbooks=("p",),
         automated=automated,

@@ -122,14 +122,14 @@ async def answer_first_question(pilot: Pilot[int], app: AuditorApp, consent: str
     """After the practice audit: a session with ``consent``, then the questionnaire's first question answered
     "found something" with ``note`` typed into the note field. Returns the question."""
     from textual.widgets import Input
-    from tui.helpers import click, wait_for, wait_for_audit  # type: ignore[import-not-found]
+    from tui.helpers import click, questionnaire, wait_for, wait_for_audit
 
     await wait_for_audit(pilot)
     assert app.case is not None
     start_session(app.case, parse_intake(f"consent: {consent}\nconcerns: [accounts-hacked]\n"))
     await pilot.press("m")
     await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
-    question: Finding = app.screen.questions()[0]  # type: ignore[attr-defined]
+    question = questionnaire(app).questions()[0]
     await click(pilot, "#manual-note")
     await pilot.press(*note)
     assert app.screen.query_one("#manual-note", Input).value == note
@@ -154,7 +154,7 @@ async def test_a_guided_answer_in_the_questionnaire_shows_on_the_session_map() -
 
 async def test_a_note_is_not_kept_when_the_session_refused_notes() -> None:
     from textual.widgets import Input
-    from tui.helpers import click, wait_for  # type: ignore[import-not-found]
+    from tui.helpers import click, questionnaire, wait_for
 
     app = AuditorApp(practice=True, include_device=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -163,7 +163,7 @@ async def test_a_note_is_not_kept_when_the_session_refused_notes() -> None:
         assert app.case.decisions().get(question.fingerprint) is None, "nothing is recorded"
         notices = [n.message for n in app._notifications]
         assert any("notes" in m and "without the note" in m for m in notices), notices
-        assert app.screen.questions()[0].fingerprint == question.fingerprint  # type: ignore[attr-defined]
+        assert questionnaire(app).questions()[0].fingerprint == question.fingerprint
 
         # Without the note the answer is kept. (A button ignores presses while it still shows the last one.)
         app.screen.query_one("#manual-note", Input).value = ""

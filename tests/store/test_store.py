@@ -99,7 +99,9 @@ def test_wrong_passphrase_changes_nothing(isolated_home: Path) -> None:
     }
 
 
-def test_wrong_passphrase_exits_2_on_the_command_line(monkeypatch, capsys) -> None:
+def test_wrong_passphrase_exits_2_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     CaseStore.create("ann", "right").close()
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "wrong")
     assert main(["changes", "--case", "ann"]) == 2
@@ -314,7 +316,9 @@ def test_manual_answers_reach_manual_checks() -> None:
 # --- the command line -------------------------------------------------------------------------------
 
 
-def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(monkeypatch, capsys, shipped_iocs) -> None:
+def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shipped_iocs: Path
+) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     assert main(["iocs", "update", "--from", str(shipped_iocs / "ioc.yaml")]) == 0
     capsys.readouterr()
@@ -330,7 +334,9 @@ def test_audit_case_quiet_prints_changes_and_exits_with_design_codes(monkeypatch
         assert store.runs()[-1].exit_code == second
 
 
-def test_confirm_and_changes_on_the_command_line(monkeypatch, capsys) -> None:
+def test_confirm_and_changes_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
     run = sample_run("plain")
     with CaseStore.create("ann", "pw") as store:
@@ -347,7 +353,9 @@ def test_confirm_and_changes_on_the_command_line(monkeypatch, capsys) -> None:
         assert store.decision_records()[fp] == ("not-mine", "never seen it")
 
 
-def test_no_passphrase_and_no_terminal_is_a_clear_error(monkeypatch, capsys) -> None:
+def test_no_passphrase_and_no_terminal_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", open(os.devnull))
     assert main(["case", "create", "ann"]) == 2
     assert "AUDITOR_PASSPHRASE" in capsys.readouterr().err

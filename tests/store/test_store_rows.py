@@ -7,6 +7,7 @@ method is checked here against what was written, including the empty answers (no
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,7 +36,7 @@ T0 = datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def case(isolated_home: Path) -> CaseStore:
+def case(isolated_home: Path) -> Iterator[CaseStore]:
     store = CaseStore.create("rows", "pw")
     yield store
     store.close()
@@ -92,7 +93,9 @@ def test_evidence_rows_content_and_perceptual_hashes(case: CaseStore, tmp_path: 
     assert case.evidence_content(kept.id) == b"the message he sent\x00\xff"
     hashes = case.perceptual_hash_rows()
     assert [h.evidence_id for h in hashes] == [picture.id, again.id]  # the text file has none
-    assert hashes[0] == PerceptualHashRow(picture.id, rows[1].perceptual_hash, rows[1].perceptual_quality, None)
+    picture_hash, picture_quality = rows[1].perceptual_hash, rows[1].perceptual_quality
+    assert picture_hash is not None and picture_quality is not None, "the picture's evidence row has its hash"
+    assert hashes[0] == PerceptualHashRow(picture.id, picture_hash, picture_quality, None)
     assert hashes[1].reupload_of == picture.id
 
 

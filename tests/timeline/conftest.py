@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -39,8 +40,14 @@ def timeline(case: CaseStore) -> Timeline:
     return Timeline(case)
 
 
+class Cli(Protocol):
+    """`auditor ...` run in-process: its exit code, stdout and stderr."""
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]: ...
+
+
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     """Run `auditor ...` in-process with AUDITOR_PASSPHRASE set; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("AUDITOR_PASSPHRASE", "pw")
 

@@ -20,7 +20,7 @@ from auditor.store import CaseStore
 from auditor.timeline import Timeline
 from auditor.timeline.rdap import RdapUnavailable, lookup, registered_domain
 
-from .conftest import HOSTILE, assert_inert
+from .conftest import HOSTILE, Cli, assert_inert
 
 
 def vcard(name: str, email: str | None = None) -> list[Any]:
@@ -154,7 +154,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def located(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def located(cli: Cli, tmp_path: Path) -> None:
     assert cli("case", "create", "c1")[0] == 0
     with CaseStore.open("c1", "pw") as store:
         timeline = Timeline(store)
@@ -221,7 +221,9 @@ def test_lookup_offline_is_a_clear_error(offline: None) -> None:
         lookup("http://5.45.67.89/gallery/1")
 
 
-def test_abuse_draft_names_the_host_and_its_abuse_desk(cli, rdap: RdapServer, located: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_abuse_draft_names_the_host_and_its_abuse_desk(
+    cli: Cli, rdap: RdapServer, located: None, tmp_path: Path
+) -> None:
     out_file = tmp_path / "abuse.txt"
     code, out, err = cli(
         "timeline", "draft", "--case", "c1", "--kind", "abuse", "--location", "1",
@@ -238,7 +240,7 @@ def test_abuse_draft_names_the_host_and_its_abuse_desk(cli, rdap: RdapServer, lo
     assert_inert(text)
 
 
-def test_abuse_draft_offline_leaves_a_blank_and_says_why(cli, offline: None, located: None) -> None:  # type: ignore[no-untyped-def]
+def test_abuse_draft_offline_leaves_a_blank_and_says_why(cli: Cli, offline: None, located: None) -> None:
     code, out, err = cli("timeline", "draft", "--case", "c1", "--kind", "abuse", "--location", "1")
     assert code == 0
     assert out.startswith("To: [THE HOSTING PROVIDER'S ABUSE ADDRESS — FILL IN]")
@@ -247,7 +249,7 @@ def test_abuse_draft_offline_leaves_a_blank_and_says_why(cli, offline: None, loc
     assert code == 0 and "(--offline)" in err
 
 
-def test_dmca_draft_has_all_six_elements(cli, located: None) -> None:  # type: ignore[no-untyped-def]
+def test_dmca_draft_has_all_six_elements(cli: Cli, located: None) -> None:
     code, out, _ = cli("timeline", "draft", "--case", "c1", "--kind", "dmca", "--location", "1", "--name", "Ann")
     assert code == 0
     assert "Signature: /Ann/" in out  # (i) signature
@@ -259,7 +261,7 @@ def test_dmca_draft_has_all_six_elements(cli, located: None) -> None:  # type: i
     assert "SHA-256 " in out
 
 
-def test_take_it_down_draft_has_the_required_parts(cli, located: None) -> None:  # type: ignore[no-untyped-def]
+def test_take_it_down_draft_has_the_required_parts(cli: Cli, located: None) -> None:
     code, out, _ = cli("timeline", "draft", "--case", "c1", "--kind", "takeitdown", "--location", "2")
     assert code == 0
     assert "Signature: /[YOUR FULL NAME — FILL IN]/" in out

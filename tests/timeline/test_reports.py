@@ -16,11 +16,11 @@ import pytest
 from auditor.store import CaseStore
 from auditor.timeline import Channel, LocationKind, Outcome, Timeline
 
-from .conftest import HOSTILE, HOSTILE_URL, T0, assert_inert, audit_run
+from .conftest import HOSTILE, HOSTILE_URL, T0, Cli, assert_inert, audit_run
 
 
 @pytest.fixture
-def filled(cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def filled(cli: Cli, tmp_path: Path) -> Path:
     """A case with an access path found then closed, hostile content, evidence, a report and an answer."""
     assert cli("case", "create", "c1")[0] == 0
     shot = tmp_path / "shot.png"
@@ -36,7 +36,7 @@ def filled(cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     return shot
 
 
-def export(cli, tmp_path: Path, fmt: str, *extra: str) -> tuple[bytes, str, str]:  # type: ignore[no-untyped-def]
+def export(cli: Cli, tmp_path: Path, fmt: str, *extra: str) -> tuple[bytes, str, str]:
     out = tmp_path / f"report.{fmt}"
     code, stdout, stderr = cli("export", "--case", "c1", "--format", fmt, "--out", str(out), *extra)
     assert code == 0, stderr
@@ -46,7 +46,7 @@ def export(cli, tmp_path: Path, fmt: str, *extra: str) -> tuple[bytes, str, str]
     return content, stdout, stderr
 
 
-def test_html_escapes_everything_and_is_self_contained(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_html_escapes_everything_and_is_self_contained(cli: Cli, filled: Path, tmp_path: Path) -> None:
     content, _, _ = export(cli, tmp_path, "html")
     page = content.decode()
     assert "<script" not in page, "no script element at all, hostile or ours"
@@ -62,7 +62,7 @@ def test_html_escapes_everything_and_is_self_contained(cli, filled: Path, tmp_pa
     assert "RESPONSE-NOTE" in page and "EVIDENCE-NOTE" in page
 
 
-def test_exports_hold_only_what_was_chosen(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_exports_hold_only_what_was_chosen(cli: Cli, filled: Path, tmp_path: Path) -> None:
     sha = hashlib.sha256(filled.read_bytes()).hexdigest()
     content, _, _ = export(cli, tmp_path, "html", "--no-findings", "--no-evidence", "--no-notes")
     page = content.decode()
@@ -80,7 +80,7 @@ def test_exports_hold_only_what_was_chosen(cli, filled: Path, tmp_path: Path) ->
     assert [f["title"] for f in full["access_paths"]["open"]] == ["Your mail is forwarded to keep@evil.example"]
 
 
-def test_timesketch_csv_has_the_required_columns_and_iso_datetimes(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_timesketch_csv_has_the_required_columns_and_iso_datetimes(cli: Cli, filled: Path, tmp_path: Path) -> None:
     content, _, _ = export(cli, tmp_path, "timesketch")
     rows = list(csv.DictReader(io.StringIO(content.decode())))
     assert rows
@@ -94,12 +94,14 @@ def test_timesketch_csv_has_the_required_columns_and_iso_datetimes(cli, filled: 
     assert {"Report sent", "Answer received", "Evidence captured", "Content first seen", "Audit"} <= descriptions
 
 
-def test_pdf_renders_with_pages_and_literal_text(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_renders_with_pages_and_literal_text(cli: Cli, filled: Path, tmp_path: Path) -> None:
     content, _, _ = export(cli, tmp_path, "pdf")
     assert content.startswith(b"%PDF-")
     pdf = tmp_path / "report.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+    counted = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    assert counted is not None, info
+    pages = int(counted.group(1))
     assert pages > 0
     subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
     assert list(tmp_path.glob("page*.png"))
@@ -114,7 +116,7 @@ def test_pdf_renders_with_pages_and_literal_text(cli, filled: Path, tmp_path: Pa
     assert "Accessmap" in flat and "1openaccesspaths,1closed" in flat
 
 
-def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli, filled: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_needs_an_out_file_and_stdout_export_prints_its_hash(cli: Cli, filled: Path) -> None:
     code, _, err = cli("export", "--case", "c1", "--format", "pdf")
     assert code == 2 and "--out" in err
     code, out, err = cli("export", "--case", "c1", "--format", "json")
@@ -142,7 +144,7 @@ def test_the_access_map_is_left_out_when_asked(filled: Path) -> None:
         assert "keep@evil.example" in without, "the access paths table stays: only the map was left out"
 
 
-def test_notes_typed_with_guided_answers_stay_out_of_an_export_without_notes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_notes_typed_with_guided_answers_stay_out_of_an_export_without_notes(cli: Cli, tmp_path: Path) -> None:
     intake = tmp_path / "intake.yaml"
     intake.write_text("consent: {accounts: true, notes: true}\nitems: [{kind: apple, label: ann@icloud.example}]\n")
     assert cli("session", "start", "--case", "c1", "--from", str(intake))[0] == 0
@@ -174,7 +176,7 @@ def test_the_sessions_access_map_is_in_the_report_once(filled: Path) -> None:
         assert "<svg" not in render_export(Timeline(store), "html", Choices(findings=False)).decode()
 
 
-def test_a_finding_kept_as_evidence_is_left_out_with_the_findings(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_finding_kept_as_evidence_is_left_out_with_the_findings(cli: Cli, filled: Path, tmp_path: Path) -> None:
     with CaseStore.open("c1", "pw") as store:
         fingerprint = store.findings_of(store.runs()[-1].id)[0].fingerprint
     assert cli("evidence", "finding", "--case", "c1", fingerprint)[0] == 0
@@ -189,7 +191,7 @@ def test_a_finding_kept_as_evidence_is_left_out_with_the_findings(cli, filled: P
     assert sum(e["kind"] == "evidence" for e in data["timeline"]) == 1
 
 
-def test_the_report_never_reads_an_unchecked_account_as_clear(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_never_reads_an_unchecked_account_as_clear(cli: Cli, tmp_path: Path) -> None:
     import dataclasses
 
     from auditor.model import Status
@@ -224,7 +226,7 @@ def _installed_record(home: Path, record: object) -> None:
     (folder / "installed.json").write_text(record if isinstance(record, str) else json.dumps(record))
 
 
-def test_every_report_states_the_indicator_sets_age_and_source(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_report_states_the_indicator_sets_age_and_source(cli: Cli, filled: Path, tmp_path: Path) -> None:
     from auditor.iocs import current_meta, describe_age
 
     data = json.loads(export(cli, tmp_path, "json")[0])
@@ -242,7 +244,9 @@ def test_every_report_states_the_indicator_sets_age_and_source(cli, filled: Path
     }
     assert data["indicator_set"]["summary"].startswith("Stalkerware indicator set shipped with auditor, dated ")
     page = export(cli, tmp_path, "html")[0].decode()
-    page_made = datetime.fromisoformat(re.search(r'<p class="meta">Made (\S+) by', page).group(1))  # type: ignore[union-attr]
+    made_line = re.search(r'<p class="meta">Made (\S+) by', page)
+    assert made_line is not None, "the report says when it was made"
+    page_made = datetime.fromisoformat(made_line.group(1))
     assert f'<p class="meta">{describe_age(meta, page_made)} Source: ' in page
     assert "Stalkerware indicator set shipped with auditor, dated " + meta.dated.date().isoformat() in page
     assert "Source: Stalkerware indicators by Echap (github.com/AssoEchap/stalkerware-indicators)" in page
@@ -257,10 +261,10 @@ def test_every_report_states_the_indicator_sets_age_and_source(cli, filled: Path
 
 
 def test_an_installed_set_is_reported_with_its_own_date_and_source_literally(
-    cli,
+    cli: Cli,
     filled: Path,
     tmp_path: Path,
-    isolated_home: Path,  # type: ignore[no-untyped-def]
+    isolated_home: Path,
 ) -> None:
     _installed_record(
         isolated_home,
@@ -289,11 +293,11 @@ def test_an_installed_set_is_reported_with_its_own_date_and_source_literally(
     ids=["not json", "missing date", "bad date"],
 )
 def test_a_report_says_when_the_indicator_sets_record_could_not_be_read(
-    cli,
+    cli: Cli,
     filled: Path,
     tmp_path: Path,
     isolated_home: Path,
-    record: object,  # type: ignore[no-untyped-def]
+    record: object,
 ) -> None:
     _installed_record(isolated_home, record)
     data = json.loads(export(cli, tmp_path, "json")[0])

@@ -13,7 +13,7 @@ import pytest
 from auditor.store import CaseStore
 from auditor.timeline import Timeline
 
-from .conftest import HOSTILE, HOSTILE_URL, assert_inert
+from .conftest import HOSTILE, HOSTILE_URL, Cli, assert_inert
 
 
 def counts() -> dict[str, int]:
@@ -22,11 +22,11 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def made(cli) -> None:  # type: ignore[no-untyped-def]
+def made(cli: Cli) -> None:
     assert cli("case", "create", "c1")[0] == 0
 
 
-def test_add_report_answer_and_list_with_overdue_first(cli, made: None) -> None:  # type: ignore[no-untyped-def]
+def test_add_report_answer_and_list_with_overdue_first(cli: Cli, made: None) -> None:
     code, out, _ = cli("timeline", "add", "--case", "c1", "--url", "https://a.example/p/1", "--platform", "Site A")
     assert code == 0 and "content location 1" in out
     cli("timeline", "add", "--case", "c1", "--url", "https://b.example/2", "--platform", "Site B", "--kind", "mirror")
@@ -70,7 +70,7 @@ def test_add_report_answer_and_list_with_overdue_first(cli, made: None) -> None:
         (("--url", "https://a.example/1", "--platform", "X", "--when", "0001-01-01T00:00+05:00"), "not a date from"),
     ],
 )
-def test_malformed_input_is_named_and_adds_nothing(cli, made: None, argv: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_input_is_named_and_adds_nothing(cli: Cli, made: None, argv: tuple[str, ...], message: str) -> None:
     before = counts()
     code, _, err = cli("timeline", "add", "--case", "c1", *argv)
     assert code == 2
@@ -78,7 +78,7 @@ def test_malformed_input_is_named_and_adds_nothing(cli, made: None, argv: tuple[
     assert counts() == before
 
 
-def test_evidence_add_prints_the_stored_sha256(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_add_prints_the_stored_sha256(cli: Cli, made: None, tmp_path: Path) -> None:
     shot = tmp_path / "screenshot.png"
     shot.write_bytes(os.urandom(5000))
     before = shot.read_bytes()
@@ -95,7 +95,7 @@ def test_evidence_add_prints_the_stored_sha256(cli, made: None, tmp_path: Path) 
     assert code == 0 and "All 1 evidence items match" in out
 
 
-def test_evidence_of_a_bad_file_is_refused_and_adds_nothing(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_of_a_bad_file_is_refused_and_adds_nothing(cli: Cli, made: None, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     cases = [
@@ -119,7 +119,7 @@ def test_evidence_of_a_bad_file_is_refused_and_adds_nothing(cli, made: None, tmp
     assert counts() == before
 
 
-def test_verify_fails_loudly_on_a_tampered_item(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_verify_fails_loudly_on_a_tampered_item(cli: Cli, made: None, tmp_path: Path) -> None:
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_bytes(b"first")
     b.write_bytes(b"second")
@@ -137,7 +137,7 @@ def test_verify_fails_loudly_on_a_tampered_item(cli, made: None, tmp_path: Path)
     assert not (tmp_path / "r.json").exists()
 
 
-def test_finding_saved_as_evidence_from_the_cli(cli, made: None) -> None:  # type: ignore[no-untyped-def]
+def test_finding_saved_as_evidence_from_the_cli(cli: Cli, made: None) -> None:
     from .conftest import T0, audit_run
 
     run = audit_run(T0, "x@evil.example")
@@ -151,7 +151,7 @@ def test_finding_saved_as_evidence_from_the_cli(cli, made: None) -> None:  # typ
     assert code == 2 and "no finding with id ffffffffffffffffffff" in err
 
 
-def test_hostile_text_is_shown_literally(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_is_shown_literally(cli: Cli, made: None, tmp_path: Path) -> None:
     code, out, _ = cli(
         "timeline", "add", "--case", "c1", "--url", HOSTILE_URL, "--platform", HOSTILE, "--note", HOSTILE
     )
@@ -186,7 +186,7 @@ def test_without_a_terminal_or_passphrase_it_says_how(isolated_home: Path) -> No
     assert "AUDITOR_PASSPHRASE" in proc.stderr
 
 
-def test_a_file_named_like_a_data_url_gives_no_media_type_from_its_name(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_named_like_a_data_url_gives_no_media_type_from_its_name(cli: Cli, made: None, tmp_path: Path) -> None:
     # A downloaded file's name is chosen by whoever served it; Python reads "data:TYPE,..." names as data URLs.
     odd = tmp_path / "data:\x1b[31m[bold]evil\u202e,saved"
     odd.write_bytes(b"saved page")
@@ -198,7 +198,7 @@ def test_a_file_named_like_a_data_url_gives_no_media_type_from_its_name(cli, mad
         assert Timeline(store).evidence()[0].media_type == "application/octet-stream"
 
 
-def test_the_removal_window_comes_from_the_settings_file(cli, made: None, isolated_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_removal_window_comes_from_the_settings_file(cli: Cli, made: None, isolated_home: Path) -> None:
     from auditor.config import paths
 
     settings = paths().settings_file
@@ -223,7 +223,7 @@ def test_the_removal_window_comes_from_the_settings_file(cli, made: None, isolat
     assert counts() == before
 
 
-def test_follow_up_done_and_extract_from_the_command_line(cli, made: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_follow_up_done_and_extract_from_the_command_line(cli: Cli, made: None, tmp_path: Path) -> None:
     import stat
 
     cli("timeline", "add", "--case", "c1", "--url", "https://a.example/1", "--platform", "Site A")

@@ -90,8 +90,8 @@ def test_sigkill_during_evidence_add_loses_no_committed_entry(isolated_home: Pat
         line = proc.stdout.readline()
         if not line:
             break
-        evidence_id, digest = line.split()
-        committed.append((int(evidence_id), digest))
+        written_id, written_digest = line.split()
+        committed.append((int(written_id), written_digest))
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert len(committed) >= 15, "the writer did not get going"

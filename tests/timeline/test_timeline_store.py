@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,7 +129,9 @@ def test_refused_marks_the_content_refused(timeline: Timeline) -> None:
         (lambda t: t.complete_followup(7), "no follow-up 7"),
     ],
 )
-def test_bad_input_is_refused_and_adds_nothing(timeline: Timeline, call, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_and_adds_nothing(
+    timeline: Timeline, call: Callable[[Timeline], object], message: str
+) -> None:
     before = timeline.case.table_counts()
     with pytest.raises(UsageError, match=message):
         call(timeline)

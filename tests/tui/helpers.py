@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from auditor.model import Finding, Status
 from auditor.tui.app import AuditorApp
+from auditor.tui.screens.manual import ManualScreen
 from auditor.tui.widgets.findings_list import FindingsList
 
 SIZE = (100, 32)
@@ -30,6 +31,18 @@ async def wait_for_audit(pilot: Pilot[int]) -> AuditorApp:
     await wait_for(pilot, lambda: app.case is not None and app.case.runs() and not app.audit_running, "the audit")
     await settled(pilot)
     return app
+
+
+def shows(app: AuditorApp, mode: str) -> Callable[[], bool]:
+    """A condition for ``wait_for``: the app shows the screen of ``mode``."""
+    return lambda: app.current_mode == mode
+
+
+def questionnaire(app: AuditorApp) -> ManualScreen:
+    """The guided questions' screen, which the test expects to be the one shown."""
+    screen = app.screen
+    assert isinstance(screen, ManualScreen), f"the questionnaire is not shown but {type(screen).__name__}"
+    return screen
 
 
 async def settled(pilot: Pilot[int]) -> None:
@@ -65,7 +78,7 @@ def first(app: AuditorApp, status: Status, check_prefix: str = "") -> Finding:
 
 async def text_near(pilot: Pilot[int], selector: str) -> str:
     """The screen's text once the widget is scrolled into view (what a person would read there)."""
-    from tui.screen_text import screen_text  # type: ignore[import-not-found]
+    from tui.screen_text import screen_text
 
     pilot.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
     await pilot.pause()

@@ -20,8 +20,8 @@ from auditor.model import Status
 from auditor.sandbox import Sandbox
 from auditor.sandbox.google_oauth import client_file_text
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, click, settled, text_near, wait_for  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import SIZE, click, settled, text_near, wait_for
+from tui.screen_text import screen_text
 
 CLIENT_ID = "3c1a7f2e-5b1d-4c8e-9a41-0d6f2b7e8c55"
 

@@ -8,12 +8,13 @@ import json
 import re
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from auditor.bundle import apply_import, plan_import, render_bundle
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, click, text_near, wait_for  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import SIZE, click, text_near, wait_for
+from tui.screen_text import screen_text
 
 # Rich markup, an ANSI colour, an OSC 8 hyperlink with BEL, and a right-to-left override.
 HOSTILE = "[bold red]boom[/] \x1b[31mred\x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \u202egnp.exe"
@@ -37,15 +38,15 @@ def paths_text(app: AuditorApp) -> str:
     return str(app.screen.query_one("#paths", Static).content)
 
 
-async def open_add_screen(pilot: object, app: AuditorApp) -> None:
-    await pilot.press("n")  # type: ignore[attr-defined]
+async def open_add_screen(pilot: Pilot[int], app: AuditorApp) -> None:
+    await pilot.press("n")
     await wait_for(pilot, lambda: app.current_mode == "add_source", "the add screen")
 
 
-async def unlock_new_case(pilot: object, app: AuditorApp) -> None:
-    from tui.test_add_source import create_case  # type: ignore[import-not-found]
+async def unlock_new_case(pilot: Pilot[int], app: AuditorApp) -> None:
+    from tui.test_add_source import create_case
 
-    await create_case(pilot, app)  # type: ignore[arg-type]
+    await create_case(pilot, app)
 
 
 def import_bundle(home: Path, organisation: dict[str, str]) -> None:

@@ -16,8 +16,8 @@ import auditor.tui.screens
 import auditor.tui.widgets
 from auditor.model import Status
 from auditor.tui.app import AuditorApp
-from tui.helpers import first, open_finding, wait_for, wait_for_audit  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import first, open_finding, questionnaire, shows, wait_for, wait_for_audit
+from tui.screen_text import screen_text
 
 TUI = Path(auditor.tui.__file__).parent
 
@@ -70,7 +70,7 @@ async def test_at_80_by_24_every_screen_shows_the_banner_and_quick_exit_and_noth
             ("add_source", ("n",)),
         ):
             await pilot.press(*keys)
-            await wait_for(pilot, lambda mode=mode: app.current_mode == mode, mode)  # type: ignore[misc]
+            await wait_for(pilot, shows(app, mode), mode)
             await pilot.pause(0.2)
             seen[mode] = screen_text(app)
         await open_finding(pilot, first(app, Status.FOUND, "google.gmail"))
@@ -125,6 +125,6 @@ async def test_the_arrow_keys_move_between_the_questions_and_the_screen_says_so(
         assert "Question 2 of" in screen_text(app)
         await pilot.press("left", "left")
         await pilot.pause()
-        total = len(app.screen.questions())  # type: ignore[attr-defined]
+        total = len(questionnaire(app).questions())
         assert f"Question {total} of {total}" in screen_text(app)  # round to the last one
         await pilot.press("ctrl+q")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from textual.widget import Widget
 from textual.widgets import Input
 
 from auditor.model import Status
@@ -17,8 +18,18 @@ from auditor.store import CaseStore
 from auditor.timeline import Timeline
 from auditor.tui.app import PRACTICE_CASE, PRACTICE_PASSPHRASE, AuditorApp
 from auditor.tui.screens.finding import StepBox
-from tui.helpers import SIZE, click, first, open_finding, settled, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import (
+    SIZE,
+    click,
+    first,
+    open_finding,
+    questionnaire,
+    settled,
+    text_near,
+    wait_for,
+    wait_for_audit,
+)
+from tui.screen_text import screen_text
 
 
 def practice_app() -> AuditorApp:
@@ -237,7 +248,7 @@ async def test_a_manual_check_answered_in_the_questionnaire_is_recorded_with_its
         await wait_for_audit(pilot)
         await pilot.press("m")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ManualScreen", "the questionnaire")
-        question = app.screen.questions()[0]  # type: ignore[attr-defined]
+        question = questionnaire(app).questions()[0]
         assert "Question 1 of" in screen_text(app)
         assert "Where to look:" in screen_text(app)
         await click(pilot, "#manual-note")
@@ -417,7 +428,9 @@ async def test_a_finding_puts_safety_then_saving_evidence_before_the_steps() -> 
         first_step = next(i for i, w in enumerate(shown) if isinstance(w, StepBox))
         assert at("Why it matters") < at("Before you do anything — safety") < at("Save this as evidence first")
         assert at("Save this as evidence first") < shown.index(app.screen.query_one("#evidence-status")) < first_step
-        assert shown.index(app.screen.query_one("#save-evidence").parent) < first_step  # type: ignore[arg-type]
+        save_row = app.screen.query_one("#save-evidence").parent
+        assert isinstance(save_row, Widget)
+        assert shown.index(save_row) < first_step
         assert words[at("Before you do anything — safety") + 1].startswith("• ")
         await pilot.press("ctrl+q")
 

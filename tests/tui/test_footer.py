@@ -6,7 +6,7 @@ from textual.widgets._footer import FooterKey
 
 from auditor.tui.app import AuditorApp
 from auditor.tui.widgets.footer import AuditorFooter
-from tui.helpers import SIZE, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.helpers import SIZE, wait_for, wait_for_audit
 
 
 def footer_keys(app: AuditorApp) -> list[FooterKey]:

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.tui.app import AuditorApp
 from auditor.tui.heap import YOUNG_THRESHOLD
-from tui.helpers import SIZE, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.helpers import SIZE, wait_for, wait_for_audit
 
 
 @pytest.fixture

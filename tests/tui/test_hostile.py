@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, open_finding, text_near, wait_for, wait_for_audit  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import SIZE, open_finding, questionnaire, shows, text_near, wait_for, wait_for_audit
+from tui.screen_text import screen_text
 
 MARKUP = "[bold red]Security[/] [link=https://evil.example]click[/link]"
 
@@ -43,7 +43,7 @@ async def test_hostile_text_is_shown_literally_on_the_findings_overview_audit_an
 
         for key, mode in (("o", "overview"), ("m", "manual"), ("l", "timeline")):
             await pilot.press("escape", key)
-            await wait_for(pilot, lambda mode=mode: app.current_mode == mode, mode)  # type: ignore[misc]
+            await wait_for(pilot, shows(app, mode), mode)
             assert_nothing_raw(app)
         await pilot.press("ctrl+p", *"audit progress", "enter")
         await wait_for(pilot, lambda: app.current_mode == "audit", "the audit screen")
@@ -124,7 +124,7 @@ async def test_hostile_text_pasted_into_a_note_field_never_reaches_the_terminal_
         await pilot.press("m")
         await wait_for(pilot, lambda: app.current_mode == "manual", "the questionnaire")
         field = app.screen.query_one("#manual-note", Input)
-        assert field.display and app.screen.questions()  # type: ignore[attr-defined]
+        assert field.display and questionnaire(app).questions()
         field.focus()
         pasted = "[bold red]x[/] \x1b]0;owned\x07 in\u202evoice\u200b"
         field.insert_text_at_cursor(pasted)  # as a paste lands

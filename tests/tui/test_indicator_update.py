@@ -11,11 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from auditor.iocs import current_meta, read_meta
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, settled, wait_for  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import SIZE, settled, wait_for
+from tui.screen_text import screen_text
 
 
 @pytest.fixture
@@ -45,8 +46,9 @@ def overview_line(app: AuditorApp) -> str:
     return str(app.screen.query_one("#indicators-line").render())
 
 
-async def open_practice(pilot) -> AuditorApp:  # type: ignore[no-untyped-def]
+async def open_practice(pilot: Pilot[int]) -> AuditorApp:
     app = pilot.app
+    assert isinstance(app, AuditorApp)
     await wait_for(pilot, lambda: app.case is not None and app.current_mode == "overview", "the practice case")
     await settled(pilot)
     return app
@@ -67,7 +69,8 @@ async def test_an_old_set_is_offered_for_update_saying_what_is_contacted_and_u_u
         await pilot.press("u")
         await wait_for(pilot, lambda: read_meta() is not None and not app.indicators_updating, "the update")
         await settled(pilot)
-        assert read_meta().source == upstream
+        meta = read_meta()
+        assert meta is not None and meta.source == upstream
         line = overview_line(app)
         assert f"installed, dated {date.today().isoformat()}" in line and "Press u" not in line
         assert "Indicators updated" in screen_text(app)

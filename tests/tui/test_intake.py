@@ -14,9 +14,9 @@ from auditor.session.store import latest_session
 from auditor.tui.app import AuditorApp
 from auditor.tui.screens.intake import IntakeScreen
 from auditor.tui.screens.session import SessionScreen
-from tui.helpers import click, wait_for  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
-from tui.test_hostile import assert_nothing_raw  # type: ignore[import-not-found]
+from tui.helpers import click, wait_for
+from tui.screen_text import screen_text
+from tui.test_hostile import assert_nothing_raw
 
 SIZE = (80, 24)
 HOSTILE = "[bold red]x[/] \x1b]0;t\x07 in\u202evoice"

@@ -8,8 +8,8 @@ import pytest
 from auditor.model import Status
 from auditor.tui.app import AuditorApp
 from auditor.tui.commands import AuditorCommands
-from tui.helpers import SIZE, settled, wait_for, wait_for_audit  # type: ignore[import-not-found]
-from tui.screen_text import screen_text  # type: ignore[import-not-found]
+from tui.helpers import SIZE, settled, wait_for, wait_for_audit
+from tui.screen_text import screen_text
 
 
 async def test_the_palette_offers_the_main_actions_and_runs_them() -> None:

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from auditor.model import Status
 from auditor.tui.app import AuditorApp
-from tui.helpers import open_finding, wait_for, wait_for_audit  # type: ignore[import-not-found]
+from tui.helpers import open_finding, wait_for, wait_for_audit
 
 SIZE = (100, 32)
 

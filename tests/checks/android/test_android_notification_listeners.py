@@ -22,8 +22,10 @@ HELPER = Package("com.example.helper", "/data/app/helper.apk", "com.android.vend
 SPY = Package(SPY_PACKAGE, "/data/app/base.apk", None, 10201)
 
 
-def phone(*flat: str, **gaps: tuple[str, ...]) -> ChosenPhone:
-    return ChosenPhone(apps=installed(HELPER, SPY), listeners=components(*flat, **gaps))
+def phone(*flat: str, not_read: tuple[str, ...] = (), unrecognised: tuple[str, ...] = ()) -> ChosenPhone:
+    return ChosenPhone(
+        apps=installed(HELPER, SPY), listeners=components(*flat, not_read=not_read, unrecognised=unrecognised)
+    )
 
 
 def test_known_stalkerware_is_found_and_another_app_asked_about() -> None:

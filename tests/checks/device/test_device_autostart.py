@@ -60,7 +60,7 @@ def test_a_hostile_entry_name_and_command_are_literal() -> None:
     assert finding.evidence["name"] == hostile
 
 
-def test_problems_become_error_findings_in_the_check(tmp_path: Path, installed) -> None:
+def test_problems_become_error_findings_in_the_check(tmp_path: Path, installed: None) -> None:
     class Partial(DeviceCollector):
         def _read_autostart(self) -> Reading:
             reading = super()._read_autostart()

@@ -52,7 +52,7 @@ def test_hostile_connection_fields_stay_in_the_record_and_out_of_the_words() -> 
     assert literal(finding.title, None) == finding.title and literal(finding.detail, None) == finding.detail
 
 
-def test_without_the_connection_list_it_is_couldnt_check(installed) -> None:
+def test_without_the_connection_list_it_is_couldnt_check(installed: None) -> None:
     class NoPorts(DeviceCollector):
         def _read_connections(self) -> Reading:
             return Reading(

@@ -7,6 +7,7 @@ workplace products are a question.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from device.conftest import ChosenReadings, audit_device, by_check, run_check, start_named
@@ -62,7 +63,9 @@ def test_a_hostile_program_file_name_is_literal() -> None:
     assert finding.evidence["exe"] == f"/tmp/{hostile}"
 
 
-def test_spyrix_running_on_this_computer_is_found(tmp_path: Path, running, installed) -> None:
+def test_spyrix_running_on_this_computer_is_found(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     running.append(start_named(tmp_path, "spyrix-agent"))
     monitoring = [f for f in by_check(audit_device(), CHECK) if f.status is not Status.ERROR]
     assert [(f.status, f.severity.value) for f in monitoring] == [(Status.FOUND, "critical")]

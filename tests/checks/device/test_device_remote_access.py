@@ -42,7 +42,9 @@ def test_nothing_running_or_starting_over_whole_readings_is_clear() -> None:
 
 
 def test_a_partial_process_list_is_couldnt_check_and_what_was_seen_still_asked() -> None:
-    processes = Reading("the running programs", (ANYDESK,), not_read=("programs of other users: access denied",))
+    processes: Reading[tuple[ProcessInfo, ...]] = Reading(
+        "the running programs", (ANYDESK,), not_read=("programs of other users: access denied",)
+    )
     findings = run_check(CHECK, ChosenReadings(process_list=processes))
     assert {f.status for f in findings} == {Status.REVIEW, Status.ERROR}
     mine = Decisions({fingerprint(CHECK, "This computer (test)", "AnyDesk"): "mine"})
@@ -63,7 +65,9 @@ def test_a_hostile_program_path_stays_in_the_record_and_out_of_the_words() -> No
 # --- a real program on this computer, through psutil and the engine ------------------------------------------
 
 
-def test_a_running_remote_access_tool_is_flagged_for_review(tmp_path: Path, running, installed) -> None:
+def test_a_running_remote_access_tool_is_flagged_for_review(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     running.append(start_named(tmp_path, "anydesk"))
     run = audit_device()
     found = by_check(run, CHECK)
@@ -75,7 +79,9 @@ def test_a_running_remote_access_tool_is_flagged_for_review(tmp_path: Path, runn
     assert run.exit_code == 1
 
 
-def test_not_mine_makes_it_found_and_mine_silences_it(tmp_path: Path, running, installed) -> None:
+def test_not_mine_makes_it_found_and_mine_silences_it(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     running.append(start_named(tmp_path, "anydesk"))
     target = device_source().target
     fp = fingerprint(CHECK, target, "AnyDesk")
@@ -88,7 +94,9 @@ def test_not_mine_makes_it_found_and_mine_silences_it(tmp_path: Path, running, i
     assert all("you said are yours" in f.title for f in mine if "AnyDesk" in f.title)
 
 
-def test_mine_over_a_whole_reading_is_clear(tmp_path: Path, running, installed) -> None:
+def test_mine_over_a_whole_reading_is_clear(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     """The same decision over a whole process list (the real record of a real program): Looks clear."""
     running.append(start_named(tmp_path, "anydesk"))
     process = ProcessInfo(running[0].pid, "anydesk", str(tmp_path / "bin" / "anydesk"), ("anydesk", "60"), "ann")
@@ -100,7 +108,9 @@ def test_mine_over_a_whole_reading_is_clear(tmp_path: Path, running, installed) 
     assert [f.status for f in first] == [Status.REVIEW]
 
 
-def test_hostile_process_name_is_shown_literally(tmp_path: Path, running, installed) -> None:
+def test_hostile_process_name_is_shown_literally(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     hostile = "any\x1b[31m[b]x\u202e"
     exe_dir = tmp_path / "hostile"
     exe_dir.mkdir()

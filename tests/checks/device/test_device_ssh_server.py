@@ -53,7 +53,7 @@ def test_a_hostile_daemon_name_stays_in_the_record_and_out_of_the_words() -> Non
     assert literal(finding.title, None) == finding.title and literal(finding.detail, None) == finding.detail
 
 
-def test_ssh_server_without_the_port_list_is_not_a_plain_clear(installed) -> None:
+def test_ssh_server_without_the_port_list_is_not_a_plain_clear(installed: None) -> None:
     class NoPorts(DeviceCollector):
         def _read_connections(self) -> Reading:
             return Reading(

@@ -6,6 +6,7 @@ A running program whose name matches an app of the stalkerware indicator set (au
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from device.conftest import ChosenReadings, audit_device, by_check, run_check, start_named
@@ -52,7 +53,9 @@ def test_a_hostile_program_file_name_is_literal() -> None:
     assert literal(hostile, 80) in finding.title and hostile not in finding.title
 
 
-def test_thetruthspy_running_on_this_computer_is_found(tmp_path: Path, running, installed) -> None:
+def test_thetruthspy_running_on_this_computer_is_found(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]], installed: None
+) -> None:
     running.append(start_named(tmp_path, "thetruthspy"))
     stalker = [f for f in by_check(audit_device(), CHECK) if f.status is not Status.ERROR]
     assert [f.status for f in stalker] == [Status.FOUND]

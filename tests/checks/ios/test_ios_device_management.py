@@ -6,7 +6,7 @@ a work or school phone?
 
 from __future__ import annotations
 
-from ios.conftest import audit_iphone, by_check
+from ios.conftest import StartPhone, audit_iphone, by_check
 from ios.readings import ChosenIPhone, run_check
 
 from auditor.checkapi import Reading
@@ -14,6 +14,7 @@ from auditor.checkapi.ios import Management
 from auditor.model import Status
 from auditor.safetext import literal
 from auditor.sandbox.iphone import IPhoneScenario, PracticePhone
+from auditor.sandbox.iphone.scenario import PracticeFaults
 
 HOSTILE = "[bold red]x[/]\x1b]8;;https://evil.example\x07\u202eevil"
 TARGET = "iPhone 13 Pro (test)"
@@ -49,8 +50,8 @@ def test_a_hostile_organisation_is_literal() -> None:
     assert literal(HOSTILE, 80) in finding.title and HOSTILE not in finding.title
 
 
-def test_supervision_alone_is_found_even_when_the_cloud_configuration_breaks(practice) -> None:
-    spec = PracticePhone(supervised=True, faults={"cloud": "wrong-shape"})
+def test_supervision_alone_is_found_even_when_the_cloud_configuration_breaks(practice: StartPhone) -> None:
+    spec = PracticePhone(supervised=True, faults=PracticeFaults(cloud="wrong-shape"))
     practice(IPhoneScenario(name="supervised", phones=[spec]))
     found = by_check(audit_iphone())["ios.device_management"]
     assert {f.subject for f in found if f.status is Status.REVIEW} == {"supervised"}

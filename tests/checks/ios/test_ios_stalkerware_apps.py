@@ -6,7 +6,7 @@ Android app) is found; an app only named like stalkerware is a question.
 
 from __future__ import annotations
 
-from ios.conftest import audit_iphone, by_check
+from ios.conftest import StartPhone, audit_iphone, by_check
 from ios.readings import ChosenIPhone, apps, run_check
 
 from auditor.checkapi.ios import IOSApp
@@ -49,7 +49,7 @@ def test_a_hostile_app_name_is_literal() -> None:
     assert literal(HOSTILE, 80) in finding.title and HOSTILE not in finding.title and HOSTILE not in finding.detail
 
 
-def test_the_name_match_alone_is_only_a_question(practice) -> None:
+def test_the_name_match_alone_is_only_a_question(practice: StartPhone) -> None:
     practice("stalkerware")  # the shipped set knows mSpy by name, not this bundle ID
     (named,) = by_check(audit_iphone())["ios.stalkerware_apps"]
     assert named.status is Status.REVIEW and "mSpy" in named.title and named.severity is Severity.HIGH
