@@ -4,6 +4,10 @@ Textual's footer rebuilds all its keys whenever the screen's bindings are refres
 case opening, a finding arriving that moves the highlight), each key restyled as it is mounted: tens of
 milliseconds on the event loop each time, most of them for the same keys. This one compares what it would
 show (keys, words, tooltips, which are enabled) with what it shows, and keeps its keys when nothing changed.
+
+Textual calls ``bindings_changed`` (undocumented) on every change of the screen's bindings; whether the footer's
+bindings are ready and whether Textual's footer asked for a rebuild are private to Textual: both are read through
+auditor/tui/textual_private.py.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Hashable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from auditor.tui.textual_private import footer_bindings_ready, footer_rebuild_asked
 
 
 def shown_bindings(screen: Screen[object]) -> tuple[Hashable, ...]:
@@ -28,7 +34,7 @@ class AuditorFooter(Footer):
     _rebuild_pending = False  # a rebuild is on its way; it reads the bindings as they are by then
 
     def compose(self) -> ComposeResult:
-        if self._bindings_ready:
+        if footer_bindings_ready(self):
             self._shown = shown_bindings(self.screen)
             self._rebuild_pending = False
         yield from super().compose()
@@ -36,8 +42,7 @@ class AuditorFooter(Footer):
     def bindings_changed(self, screen: Screen[object]) -> None:
         if self._rebuild_pending:
             return
-        if self._bindings_ready and shown_bindings(screen) == self._shown:
+        if footer_bindings_ready(self) and shown_bindings(screen) == self._shown:
             return  # the same keys, words and states as on show: nothing to rebuild
         super().bindings_changed(screen)
-        # Footer.bindings_changed has asked for a rebuild when all of this holds.
-        self._rebuild_pending = bool(screen.app.app_focus and self.is_attached and screen is self.screen)
+        self._rebuild_pending = footer_rebuild_asked(self, screen)

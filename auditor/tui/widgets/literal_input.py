@@ -5,17 +5,14 @@ escape sequence or a bidi control as it is, which reaches the terminal; this one
 as one visible cell (ESC as ␛, BEL as ␇, anything else unprintable as �) and counts the cursor over the same
 cells. The value itself is kept exactly as typed.
 
-It overrides two private members of Textual's Input (``_value`` and ``_position_to_cell``): the tests in
-tests/tui/test_intake.py and tests/tui/test_hostile.py fail if a Textual upgrade changes them.
+How a field's value is drawn is Textual's private API: DrawnInput (auditor/tui/textual_private.py) overrides it,
+and tests/tui/test_textual_private.py fails by name if a Textual upgrade changes it.
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
-from rich.text import Text
-from textual.widgets import Input
-
 from auditor.safetext import literal
+from auditor.tui.textual_private import DrawnInput
 
 
 def one_cell_each(value: str) -> str:
@@ -32,14 +29,6 @@ def one_cell_each(value: str) -> str:
     return "".join(shown)
 
 
-class LiteralInput(Input):
-    @property
-    def _value(self) -> Text:
-        if self.password:
-            return super()._value
-        return Text(one_cell_each(self.value), no_wrap=True, overflow="ignore", end="")
-
-    def _position_to_cell(self, position: int) -> int:
-        if self.password:
-            return super()._position_to_cell(position)
-        return cell_len(one_cell_each(self.value[:position]))
+class LiteralInput(DrawnInput):
+    def drawn(self, value: str) -> str:
+        return one_cell_each(value)
