@@ -23,7 +23,7 @@ from auditor.connectors.graph.writer import GraphWriter
 from auditor.errors import ConnectorError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "graph"
-OTHER_VALUES = (None, 42, -1, 1.5, "text", "", True, False, [], [7], {}, {"x": 1})
+OTHER_VALUES: tuple[object, ...] = (None, 42, -1, 1.5, "text", "", True, False, [], [7], {}, {"x": 1})
 
 
 def published(name: str) -> Any:

@@ -74,9 +74,9 @@ def test_the_case_s_read_only_sign_in_is_untouched_and_the_write_token_is_kept_n
             # The stored sign-in is byte for byte what it was, and the case records nothing new.
             assert case.get_secret(secret_name("microsoft", ANN)) == stored
             assert case.accounts() == accounts
-        for path in isolated_home.rglob("*"):
-            if path.is_file():
-                assert b"sandbox-write-" not in path.read_bytes(), path
+        for kept in isolated_home.rglob("*"):
+            if kept.is_file():
+                assert b"sandbox-write-" not in kept.read_bytes(), kept
 
 
 def test_an_organisation_that_lets_only_its_administrator_approve_the_permission_changes_nothing(

@@ -61,7 +61,13 @@ def test_apps_and_the_account_wide_sign_in_finding_are_left_to_the_playbook() ->
 
 
 def test_malformed_sharing_evidence_offers_nothing_and_raises_nothing() -> None:
-    for evidence in ({}, {"id": "i", "links": "x"}, {"id": "i", "links": [None, 3, {"id": ""}]}, {"permissions": [{}]}):
+    malformed: tuple[dict[str, Any], ...] = (
+        {},
+        {"id": "i", "links": "x"},
+        {"id": "i", "links": [None, 3, {"id": ""}]},
+        {"permissions": [{}]},
+    )
+    for evidence in malformed:
         assert REMEDIES.changes_for(finding("microsoft.onedrive_public_media", evidence)) == []
         assert REMEDIES.changes_for(finding("microsoft.onedrive_people_media", evidence)) == []
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from microsoft_accounts.writing import PERSONAL, WORK, scenario
+from sandbox.urls import url_of
 
 from auditor.checkapi.microsoft import MessageRule, Permission
 from auditor.connectors.graph.records import validate
@@ -29,7 +30,9 @@ def published(name: str) -> Any:
 def _client(sb: Sandbox) -> httpx.Client:
     """A token the practice identity platform would issue with the write permissions."""
     token = sb.app("graph").tokens.issue(WRITE)
-    return httpx.Client(base_url=sb.graph_url + "/", headers={"Authorization": f"Bearer {token}"}, trust_env=False)
+    return httpx.Client(
+        base_url=url_of(sb, "graph") + "/", headers={"Authorization": f"Bearer {token}"}, trust_env=False
+    )
 
 
 def _clean(model: type, body: Any) -> Any:
