@@ -15,9 +15,10 @@ as its reference page documents it and applied to the practice account (so the c
   User.RevokeSessions.All, or User.ReadWrite.All / Directory.ReadWrite.All): every refresh token the
   practice identity platform issued stops working.
 
-A write needs a token the practice identity platform issued with one of the permissions its page lists; the
-sandbox's own token (what a read-only sign-in gets) is refused with Graph's 403, as a read-only token is. The
-server around this app logs each accepted write with its body; it refuses every other write.
+A write needs a token the practice identity platform issued with one of the permissions its page lists, or the
+sandbox's own token (which stands for every permission: practice mode); a read-only sign-in's token is refused,
+as Graph refuses it. The server around this app logs each accepted write with its body and what its token was
+granted (``*`` for the sandbox's own); it refuses every other write.
 """
 
 from __future__ import annotations
@@ -185,9 +186,9 @@ class GraphApp:
         permissions its token was granted. None for anything else (a read-only token's write too), which the
         server around refuses and logs as refused."""
         route = self._write_route(request)
-        granted = self.tokens.granted(request.bearer)
-        if route is None or not granted & route[1]:
+        if route is None or not self.tokens.may(request.bearer, route[1]):
             return None
+        granted = self.tokens.granted(request.bearer)
         try:
             body: object = request.json() if request.body else None
         except (ValueError, UnicodeDecodeError):
@@ -547,7 +548,7 @@ class GraphApp:
             if args.get("user") not in (None, self.user["id"], self.user["userPrincipalName"]):
                 raise ODataError(404, f"Resource '{args['user']}' does not exist.", "Request_ResourceNotFound")
             args.pop("user", None)
-            if not self.tokens.granted(request.bearer) & permissions:
+            if not self.tokens.may(request.bearer, permissions):
                 raise self._not_permitted(handler)
             with self._write_lock:
                 return handler(request, **args)

@@ -7,13 +7,14 @@ Served over https (msal refuses plain http authorities). A device code is approv
 the verification page, by ``GET /devicelogin?user_code=CODE`` (alias ``/approve``) on this server, by
 :meth:`IdentityApp.approve`, or at once when the scenario sets ``identity.auto_approve``.
 
-Tokens: a sign-in asking only for read permissions gets the sandbox's own token, which the practice Graph
-server lets read and never write. A sign-in asking for a write permission (incremental consent, e.g.
-``MailboxSettings.ReadWrite``) gets a token of its own, recorded in the :class:`TokenRegistry` the Graph server
-shares with exactly the Graph permissions it was asked for; the Graph server lets a write through only with a
-token holding a permission that its reference page lists for it. Permissions the scenario says need an
-administrator's approval (``identity.needs_admin_approval``) end the sign-in with AADSTS65001, as an
-organisation that has not approved them does.
+Tokens, kept in the :class:`TokenRegistry` the practice Graph server shares: each sign-in gets a token of its
+own. One asking only for read permissions reads and never writes; one asking for a write permission (incremental
+consent, e.g. ``MailboxSettings.ReadWrite``) holds exactly the Graph permissions it asked for, and the Graph server
+lets a write through only with a token holding a permission that its reference page lists for it. The sandbox's
+own token (``AUDITOR_BEARER_TOKEN`` for the practice account, with no sign-in) stands for a token holding every
+permission, so practice mode can make the changes. Permissions the scenario says need an administrator's approval
+(``identity.needs_admin_approval``) end the sign-in with AADSTS65001, as an organisation that has not approved
+them does.
 """
 
 from __future__ import annotations
@@ -52,30 +53,43 @@ def is_write_permission(name: str) -> bool:
     return ".ReadWrite" in name or name == "User.RevokeSessions.All"
 
 
+EVERY_PERMISSION = "*"  # what the sandbox's own token holds
+
+
 class TokenRegistry:
     """What the practice identity platform issued, shared with the practice Graph server: the Graph permissions
-    each write token was granted, and the refresh tokens still valid (revokeSignInSessions ends them all)."""
+    each token was granted, and the refresh tokens still valid (revokeSignInSessions ends them all)."""
 
-    def __init__(self, read_token: str) -> None:
-        self.read_token = read_token
+    def __init__(self, sandbox_token: str) -> None:
+        self.sandbox_token = sandbox_token
         self._lock = threading.Lock()
         self._granted: dict[str, frozenset[str]] = {}
         self._refresh: set[str] = set()
 
     def issue(self, permissions: Iterable[str]) -> str:
-        token = "sandbox-write-" + secrets.token_urlsafe(24)
+        """A token for one sign-in, holding exactly ``permissions``."""
+        granted = frozenset(permissions)
+        kind = "write" if any(is_write_permission(p) for p in granted) else "read"
+        token = f"sandbox-{kind}-" + secrets.token_urlsafe(24)
         with self._lock:
-            self._granted[token] = frozenset(permissions)
+            self._granted[token] = granted
         return token
 
     def known(self, token: str | None) -> bool:
         with self._lock:
-            return token == self.read_token or token in self._granted
+            return token == self.sandbox_token or token in self._granted
 
     def granted(self, token: str | None) -> frozenset[str]:
-        """The Graph permissions a token may write with (none for the read-only token or one never issued)."""
+        """The Graph permissions a token holds: none for one never issued, ``{"*"}`` for the sandbox's own."""
+        if token == self.sandbox_token:
+            return frozenset({EVERY_PERMISSION})
         with self._lock:
             return self._granted.get(token or "", frozenset())
+
+    def may(self, token: str | None, permissions: frozenset[str]) -> bool:
+        """Whether a token holds one of ``permissions`` (the ones a write's reference page lists)."""
+        granted = self.granted(token)
+        return EVERY_PERMISSION in granted or bool(granted & permissions)
 
     def add_refresh(self, refresh: str) -> None:
         with self._lock:
@@ -359,9 +373,7 @@ class IdentityApp:
         granted = " ".join(s for s in scope.split() if s not in ("openid", "profile", "offline_access")) or (
             "https://graph.microsoft.com/User.Read"
         )
-        asked = graph_scopes(scope)
-        # A read-only sign-in gets the sandbox's own token; one asking for a write permission a token of its own.
-        access = self.tokens.issue(asked) if any(is_write_permission(p) for p in asked) else self.token
+        access = self.tokens.issue(graph_scopes(scope))  # each sign-in's own token, holding what it asked for
         oid = self._oid()
         return SandboxResponse.json(
             {

@@ -30,7 +30,7 @@ from microsoft_accounts.writing import (
 
 from auditor.connectors.graph import signin
 from auditor.connectors.signin import secret_name
-from auditor.errors import AuthError, UsageError
+from auditor.errors import AuthError, ConnectorError, UsageError
 from auditor.remedy import Change
 from auditor.remedy.microsoft import REMEDIES, RULE_DELETE, RULE_OFF
 from auditor.sandbox import Sandbox
@@ -143,7 +143,19 @@ def test_a_token_given_is_used_as_it_is_without_a_sign_in(tmp_path: Path) -> Non
         (rule,) = open_findings(run(sb), RULES_CHECK)
         (off,) = changes([rule], RULE_OFF)
         sb.log.clear()
-        # The sandbox's own token is what a read-only sign-in gets: the practice server refuses its write.
-        with pytest.raises(Exception, match="403"):
-            apply(sb, ANN, [off], token=sb.token)
-        assert asked(sb) == [] and [r.refused for r in graph_requests(sb)] == [True]
+        # Practice mode: the sandbox's own token (AUDITOR_BEARER_TOKEN) stands for every permission.
+        apply(sb, ANN, [off], token=sb.token)
+        assert asked(sb) == []
+        assert [(r.method, r.extra["granted"]) for r in graph_requests(sb)] == [("PATCH", ["*"])]
+
+
+def test_a_read_only_sign_in_s_token_cannot_make_a_change(tmp_path: Path) -> None:
+    with Sandbox(scenario(tmp_path, WORK)) as sb:
+        (rule,) = open_findings(run(sb), RULES_CHECK)
+        (off,) = changes([rule], RULE_OFF)
+        read_only = sb.app("identity").tokens.issue(signin.scopes_for(work=True))
+        sb.log.clear()
+        with pytest.raises(ConnectorError, match="403"):
+            apply(sb, ANN, [off], token=read_only)
+        assert [(r.method, r.refused) for r in graph_requests(sb)] == [("PATCH", True)]
+        assert [f.fingerprint for f in open_findings(run(sb), RULES_CHECK)] == [rule.fingerprint]

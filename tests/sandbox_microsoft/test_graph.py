@@ -169,12 +169,26 @@ def test_missing_or_wrong_token_gets_401_with_graph_error() -> None:
 
 
 def test_writes_are_refused_and_logged() -> None:
-    with Sandbox("compromised") as sb, graph(sb) as client:
-        assert client.patch("me", json={"city": "x"}).status_code == 403
-        assert client.delete("me/mailFolders/inbox/messageRules/x").status_code == 403
-        assert client.post("me/mailFolders/inbox/messageRules", json={"displayName": "x"}).status_code == 403
-        assert [(r.method, r.status) for r in sb.refused] == [("PATCH", 403), ("DELETE", 403), ("POST", 403)]
+    # Only the changes the tool makes are accepted (tests/remedy/test_microsoft_*.py), and only from a token
+    # holding their permission: any other write, and any write with a read-only sign-in's token, is refused.
+    with Sandbox("compromised") as sb:
+        read_only = sb.app("identity").tokens.issue(["User.Read", "MailboxSettings.Read", "Files.Read.All"])
+        with graph(sb) as client:
+            assert client.patch("me", json={"city": "x"}).status_code == 403
+        with graph(sb, token=read_only) as client:
+            assert client.delete("me/mailFolders/inbox/messageRules/x").status_code == 403
+            assert client.post("me/mailFolders/inbox/messageRules", json={"displayName": "x"}).status_code == 403
+            assert client.delete("me/drive/items/x/permissions/y").status_code == 403
+            assert client.post("me/revokeSignInSessions").status_code == 403
+        assert [(r.method, r.status) for r in sb.refused] == [
+            ("PATCH", 403),
+            ("DELETE", 403),
+            ("POST", 403),
+            ("DELETE", 403),
+            ("POST", 403),
+        ]
         assert sb.refused[0].headers["Authorization"] == "<redacted>"
+        assert len(sb.app("graph").resources.rules) == 3  # nothing changed
 
 
 def test_endless_paging_never_ends() -> None:

@@ -29,7 +29,7 @@ def _approve(sb: Sandbox, user_code: str) -> httpx.Response:
         return client.get(url_of(sb, "identity") + "/devicelogin", params={"user_code": user_code})
 
 
-def test_device_code_flow_waits_for_approval_then_returns_the_sandbox_token() -> None:
+def test_device_code_flow_waits_for_approval_then_returns_a_read_only_token() -> None:
     with Sandbox("clean") as sb:
         app = _app(sb)
         flow = app.initiate_device_flow(scopes=["Mail.Read", "Files.Read"])
@@ -48,7 +48,9 @@ def test_device_code_flow_waits_for_approval_then_returns_the_sandbox_token() ->
         result = app.acquire_token_by_device_flow(flow)
         approver.join()
 
-        assert result["access_token"] == sb.token, result
+        # A token of this sign-in's own, holding what it asked for: reads, and no write.
+        tokens = sb.app("identity").tokens
+        assert tokens.granted(result["access_token"]) == {"Mail.Read", "Files.Read"}, result
         assert result["token_type"] == "Bearer" and result["refresh_token"]
         claims = result["id_token_claims"]
         assert claims["preferred_username"] == "sam.example@outlook.example" and claims["aud"] == CLIENT_ID
@@ -60,7 +62,7 @@ def test_device_code_flow_waits_for_approval_then_returns_the_sandbox_token() ->
         account = app.get_accounts()[0]
         assert account["username"] == "sam.example@outlook.example"
         refreshed = app.acquire_token_silent(["Mail.Read"], account=account, force_refresh=True)
-        assert refreshed and refreshed["access_token"] == sb.token
+        assert refreshed and tokens.granted(refreshed["access_token"]) == {"Mail.Read"}
         with graph(sb, token=refreshed["access_token"]) as client:
             assert client.get("me").json()["userPrincipalName"] == "sam.example@outlook.example"
 
@@ -90,7 +92,7 @@ def test_auto_approve_and_instance_discovery_endpoint() -> None:
         app = _app(sb, instance_discovery=url_of(sb, "identity") + "/common/discovery/instance")
         flow = app.initiate_device_flow(scopes=["User.Read"])
         result = app.acquire_token_by_device_flow(flow)
-        assert result["access_token"] == sb.token
+        assert sb.app("identity").tokens.granted(result["access_token"]) == {"User.Read"}
         assert result["id_token_claims"]["preferred_username"] == "ann.example@contoso.example"
         assert any(r.path == "/common/discovery/instance" for r in sb.requests)
 
