@@ -681,8 +681,12 @@ class EwsApp:
                 data[name] = self._parse_folder(child, name)
             elif name in booleans:
                 data[name] = _xs_boolean(child.text, path)
-            elif len(child):
+            elif "list[" in str(model.model_fields[name].annotation):
+                if any(_local(entry) != "String" for entry in child):
+                    raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {path}.")
                 data[name] = [(entry.text or "") for entry in child]
+            elif len(child):
+                raise Invalid("ErrorSchemaValidation", f"The request failed schema validation: {path}.")
             else:
                 data[name] = (child.text or "").strip()
         return data
@@ -692,10 +696,15 @@ class EwsApp:
         data: dict[str, Any] = {}
         for child in element:
             name = _local(child)
-            if name in ("Conditions", "Exceptions"):
-                data[name] = RulePredicates(**self._parse_predicates(RulePredicates, child, name))
-            elif name == "Actions":
-                data[name] = RuleActions(**self._parse_predicates(RuleActions, child, name))
+            if name in ("Conditions", "Exceptions", "Actions"):
+                model: type[BaseModel] = RuleActions if name == "Actions" else RulePredicates
+                try:
+                    data[name] = model(**self._parse_predicates(model, child, name))
+                except ValidationError as exc:
+                    where = ".".join(str(part) for part in exc.errors()[0]["loc"])
+                    raise Invalid(
+                        "ErrorSchemaValidation", f"The request failed schema validation: {name}.{where}."
+                    ) from None
             elif name in ("IsEnabled", "IsNotSupported", "IsInError"):
                 data[name] = _xs_boolean(child.text, f"Rule.{name}")
             elif name == "Priority":

@@ -40,7 +40,7 @@ from typing import Any
 
 from exchangelib.errors import MalformedResponseError
 from exchangelib.services.common import EWSAccountService
-from exchangelib.util import MNS, create_element, xml_to_str
+from exchangelib.util import MNS, create_element, get_xml_attr, xml_to_str
 
 from auditor.connectors.ews.client import ExchangeLogin, _cause, _Retry, _retry_after, require_private_transport
 from auditor.connectors.ews.schema import EwsType, RuleType, _array
@@ -300,8 +300,29 @@ class _Write(StrictBody, EWSAccountService):
     def _get_soap_messages(self, body: Any) -> Any:
         response = body.find(self._response_tag())
         if response is not None:
-            self._get_element_container(message=response)  # the answer's own error (refused, no such mailbox)
-        return super()._get_soap_messages(body)
+            self._require_success(response)  # the answer's own error (refused, no such mailbox)
+        messages = super()._get_soap_messages(body)  # a SOAP fault is raised here
+        for message in messages:
+            self._require_success(message)
+        return messages
+
+    def _require_success(self, message: Any) -> None:
+        """Success only as the reference says it: ResponseClass Success with ResponseCode NoError. exchangelib
+        takes any NoError as success, a Warning ("a request that was not processed") included."""
+        response_class = message.get("ResponseClass")
+        code = (get_xml_attr(message, f"{{{MNS}}}ResponseCode") or "").strip()
+        if response_class == "Success" and code == "NoError":
+            return
+        if code and code != "NoError":
+            raise self._get_exception(
+                code=code,
+                text=get_xml_attr(message, f"{{{MNS}}}MessageText") or "",
+                msg_xml=message.find(f"{{{MNS}}}MessageXml"),
+                rule_errors=message.find(f"{{{MNS}}}RuleOperationErrors"),
+            )
+        raise MalformedResponseError(
+            f"{self.SERVICE_NAME}'s answer is not a success (ResponseClass {response_class!r}, ResponseCode {code!r})"
+        )
 
     def send(self) -> int:
         """Send the payload; the number of answers that said success (errors are raised)."""
@@ -343,7 +364,7 @@ def classify_write(error: BaseException, what: str, timeout: float) -> Connector
 
     exc = _cause(error)
     text = str(exc)
-    unknown = f"whether {what} changed is not known: the check runs again to see"
+    unknown = f"whether {what} changed is not known: audit the mailbox again to see"
     if isinstance(exc, ConnectorError):
         return exc
     if isinstance(exc, AuditorError):
@@ -369,6 +390,9 @@ def classify_write(error: BaseException, what: str, timeout: float) -> Connector
         return NetworkError(f"Exchange did not answer within {timeout:g} s: {unknown}")
     if isinstance(exc, (ews.ErrorTimeoutExpired, requests.exceptions.ConnectionError, ConnectionError)):
         return NetworkError(f"the connection to Exchange failed during the change: {unknown}")
+    if isinstance(exc, ews.TransportError) and "Code: 403" in text:
+        # HTTP 403 Forbidden: the server refused the request (EWS switched off for this user, or the change).
+        return AuthError(f"Exchange refused the change (HTTP 403 Forbidden): {what} was not changed")
     if isinstance(exc, (ews.SOAPError, ews.MalformedResponseError, ews.ErrorInvalidServerVersion)):
         return ProviderError(f"Exchange's answer to the change is not valid EWS XML: {unknown}")
     if isinstance(exc, (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError, ews.ErrorServerBusy)) or (
