@@ -101,3 +101,24 @@ def test_meeting_requests_sent_only_to_delegates_is_a_question() -> None:
     subjects = {f.subject: f.status for f in by_check(only)["exchange.delegates"]}
     assert subjects == {"deliver-meeting-requests": Status.REVIEW, "pa@contoso.example": Status.FOUND}
     assert {f.subject for f in by_check(both)["exchange.delegates"]} == {"pa@contoso.example"}
+
+
+def test_the_evidence_names_the_delegate_as_exchange_does_for_removing_and_adding_them_back() -> None:
+    """RemoveDelegate needs the delegate's address (or SID); AddDelegate their levels and options as found."""
+    pa = ScenarioDelegate(
+        PrimarySmtpAddress="pa@contoso.example",
+        DisplayName="PA",
+        SID="S-1-5-21-7",
+        DelegatePermissions=FolderPermissions(CalendarFolderPermissionLevel="Reviewer"),
+        ViewPrivateItems=True,
+    )
+    with Sandbox(scenario_with(delegates=[pa])) as sb:
+        [finding] = by_check(run_exchange(sb))[CHECK]
+    assert finding.subject == "pa@contoso.example"
+    assert {k: finding.evidence[k] for k in ("address", "sid", "view_private_items")} == {
+        "address": "pa@contoso.example",
+        "sid": "S-1-5-21-7",
+        "view_private_items": True,
+    }
+    assert finding.evidence["permissions"]["calendar"] == "Reviewer"
+    assert finding.evidence["permissions"]["inbox"] == "None"

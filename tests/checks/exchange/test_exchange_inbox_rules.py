@@ -242,4 +242,3 @@ def test_the_evidence_keeps_the_whole_rule_as_exchange_sent_it_with_its_id() -> 
     assert as_found["Exceptions"]["FromAddresses"][0]["EmailAddress"] == "boss@contoso.example"
     assert as_found["Actions"]["MoveToFolder"]["FolderId"]["Id"]  # the folder as Exchange names it
     assert finding.evidence["outlook_rule_blob"] is True  # the practice server says Outlook's blob exists
-
