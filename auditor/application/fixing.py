@@ -99,8 +99,14 @@ class FixPlan:
 
     @property
     def several(self) -> bool:
-        """Several changes (e.g. one sharing link per file): listed one by one, then the person chooses."""
+        """Several changes: listed one by one, then the person chooses."""
         return len(self.changes) > 1
+
+    @property
+    def alternatives(self) -> bool:
+        """Several changes that are different ways of closing the path (turn a rule off, or delete it): the person
+        chooses one. Several of the same kind (one sharing link per photo) are a set, which may be chosen whole."""
+        return self.several and len({change.action for change in self.changes}) > 1
 
     @property
     def forwarding_warning(self) -> str | None:
@@ -145,6 +151,13 @@ class FixResult:
     reason: str
     recheck: tuple[Finding, ...]  # what the check said again on this account
     run: AuditRun | None = None
+    verdict: str | None = None  # what the check said when it ran again (None: it did not run): closed, ...
+
+    @property
+    def gone_anyway(self) -> bool:
+        """Not changed as far as the provider said, yet the check no longer finds the path (a change can reach the
+        provider before the error): not recorded as closed; the next audit shows what is there."""
+        return self.outcome == NOT_CHANGED and self.verdict == CLOSED
 
     @property
     def closed(self) -> bool:
@@ -337,6 +350,7 @@ async def apply_fix(
     finding = plan.finding
     applied: list[Applied] = []
     reason = ""
+    sent_and_failed = False  # a change reached the provider and failed: it may or may not have been made
     remedies = remedies_for(plan.kind)
     if remedies is None:
         reason = f"the tool makes no changes to {plan.kind} accounts"
@@ -353,6 +367,7 @@ async def apply_fix(
                         applied.append(await writer.apply(change))
                     except Exception as exc:  # the provider refused or failed: say so, send nothing more
                         reason = f"{literal(change.words, 200)}: {_reason(exc)}"
+                        sent_and_failed = True
                         break
             finally:
                 try:
@@ -361,19 +376,23 @@ async def apply_fix(
                     pass
     sent = [a.change for a in applied]
     not_sent = tuple(c for c in confirmed.changes if c not in sent)
-    outcome, run = NOT_CHANGED, None
+    outcome, run, verdict = NOT_CHANGED, None, None
     again: tuple[Finding, ...] = ()
-    if applied:
+    if applied or sent_and_failed:
+        # After a change, and after one that failed on the way (a timeout can come after the provider made it),
+        # the check says what is there now. Only a change the provider confirmed can close the path.
         try:
             run = await check_again(case, recheck_plan(audit_plan, plan.kind), finding.check)
-        except Exception as exc:  # the change stands; whether it closed the path is not known
-            outcome = NOT_CHECKED
+        except Exception as exc:  # what was changed stands; whether it closed the path is not known
+            verdict = NOT_CHECKED
             reason = reason or f"checking again failed: {_reason(exc)}"
         else:
-            outcome, again = judge_recheck(run, finding)
+            verdict, again = judge_recheck(run, finding)
+        if applied:
+            outcome = verdict
     at = applied[-1].at if applied else utcnow()
     event_id = record_fix(case, confirmed, applied, not_sent, outcome, reason, again, at, audit_plan.practice)
-    return FixResult(outcome, event_id, at, tuple(applied), not_sent, reason, again, run)
+    return FixResult(outcome, event_id, at, tuple(applied), not_sent, reason, again, run, verdict)
 
 
 def _fix_summary(finding: Finding, outcome: str, at: datetime, guided: bool) -> str:

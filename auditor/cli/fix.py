@@ -134,6 +134,13 @@ def print_changes(plan: FixPlan) -> None:
         for change in plan.changes:
             print("\n".join(change_lines(change)))
         return
+    if plan.alternatives:
+        print(f"{len(plan.changes)} ways to close it — choose one (nothing has been sent):")
+        for number, change in enumerate(plan.changes, 1):
+            lines = change_lines(change, "     ")
+            print(f"  {number}. {lines[0].strip()}")
+            print("\n".join(lines[1:]))
+        return
     if plan.several:
         print(f"The {len(plan.changes)} changes that would close it (nothing has been sent):")
         for number, change in enumerate(plan.changes, 1):
@@ -152,6 +159,13 @@ def choose(plan: FixPlan) -> list[Change]:
         return changes if yes("Have you done these steps?") else []
     if not plan.several:
         return changes if yes("Make this change?") else []
+    if plan.alternatives:
+        picked = ask(f"Type the number of the one to make (1 to {len(changes)}), or press Enter to change nothing: ")
+        if picked.isdigit() and 1 <= int(picked) <= len(changes):
+            change = changes[int(picked) - 1]
+            print("\n".join(change_lines(change)))
+            return [change] if yes("Make this change?") else []
+        return []
     picked = ask(
         f'Type "all" to make all {len(changes)} changes listed above, the number of one to make only that one, '
         "or press Enter to change nothing: "
@@ -252,6 +266,13 @@ def print_result(result: FixResult, case_name: str, title: str) -> None:
         print(f"`auditor audit --case {case_name}` lists what is left, to close the rest.")
     elif result.outcome == NOT_CHANGED:
         print(f"Not changed{reason}. The finding stays open.")
+        if result.gone_anyway:
+            print(
+                "The check, run again, no longer finds it: the change may have been made before the error. It is "
+                f"not recorded as closed; `auditor audit --case {case_name}` shows what is there."
+            )
+        elif result.verdict == STILL_OPEN:
+            print("The check, run again, still finds it.")
     else:
         print(
             f"Changed at {when}, but the check could not run again, so it is not known to be closed{reason}. "

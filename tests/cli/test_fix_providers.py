@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fix_terminal import Run, findings_of, order_of, runner
@@ -60,7 +61,7 @@ def non_reads(sb: Sandbox) -> list[tuple[str, str, object, int]]:
     return [(w.method, w.path, w.body, w.status) for w in writes(sb)]
 
 
-def path_events() -> list[tuple[int, str, dict[str, object]]]:
+def path_events() -> list[tuple[int, str, dict[str, Any]]]:
     with open_case("ann", "correct horse") as case:
         return [(row.id, row.kind, row.payload) for row in case.path_event_rows()]
 
@@ -230,3 +231,142 @@ def test_what_an_attacker_wrote_in_a_filter_is_shown_literally(run: Run, monkeyp
             for text in (out, err):
                 assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u200b" not in text
             assert "Delete the Gmail filter" in out
+
+
+# -- Exchange (EWS) --------------------------------------------------------------------------------------
+
+CONTOSO = "ann.example@contoso.example"
+
+
+def ews_operations(sb: Sandbox) -> list[str]:
+    """The EWS operations that changed the practice mailbox, in order (reads are not listed)."""
+    from exchange_accounts.writing import writes as ews_writes
+
+    return [w.operation for w in ews_writes(sb)]
+
+
+def exchange_only() -> Scenario:
+    scenario = load_scenario("compromised")
+    scenario.sections = {"exchange": scenario.sections["exchange"]}
+    return scenario
+
+
+def test_an_exchange_rule_switched_off_of_the_two_ways_and_switched_on_again(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for sb in serve(monkeypatch, exchange_only()):
+        [rule] = found(audit(run, "exchange"), "exchange.inbox_rules")
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", str(rule["fingerprint"]), typed="1\ny\n")
+        assert code == 0, err + out
+        order_of(
+            out,
+            "Before you do anything — safety:",
+            "Evidence: the finding's record was kept as evidence",
+            "WARNING: Your mail on ann.example@contoso.example may be forwarded",
+            "2 ways to close it — choose one (nothing has been sent):",
+            "  1. Switch off the inbox rule",
+            "  2. Delete the inbox rule",
+            "Type the number of the one to make (1 to 2)",
+            "Make this change? [y/N]",
+            "A BROAD permission: ",
+            "Closed: the check ran again and no longer finds it.",
+        )
+        assert "all" not in out.split("Type the number", 1)[1].split("\n", 1)[0]  # one of two ways, never both
+        assert ews_operations(sb) == ["UpdateInboxRules"] and sb.refused == []
+        [(event_id, _, record)] = path_events()
+        assert record["outcome"] == "closed" and [c["action"] for c in record["changes"]] == ["disable_rule"]
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", "--restore", str(event_id), typed="y\n")
+        assert code == 0, err + out
+        assert "the path is reopened. The check finds it again." in out
+        assert ews_operations(sb) == ["UpdateInboxRules"]
+
+
+def test_an_exchange_delegate_removed_and_added_back(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    for sb in serve(monkeypatch, exchange_only()):
+        [delegate] = found(audit(run, "exchange"), "exchange.delegates")
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", str(delegate["fingerprint"]), typed="y\n")
+        assert code == 0, err + out
+        assert ews_operations(sb) == ["RemoveDelegate"]
+        [(event_id, _, _)] = path_events()
+        code, out, _ = run("session", "map", "--case", "ann")
+        assert "closed by you at " in out
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", "--restore", str(event_id), typed="y\n")
+        assert code == 0, err + out
+        assert ews_operations(sb) == ["AddDelegate"]
+        code, out, _ = run("session", "map", "--case", "ann")
+        assert "reopened at " in out
+
+
+def test_declining_an_exchange_change_sends_nothing(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    for sb in serve(monkeypatch, exchange_only()):
+        [rule] = found(audit(run, "exchange"), "exchange.inbox_rules")
+        for typed in ("\n", "1\n\n", "3\n"):  # nothing chosen; chosen but not confirmed; no such way
+            sb.log.clear()
+            code, out, _ = run("fix", "--case", "ann", str(rule["fingerprint"]), typed=typed)
+            assert code == 1 and out.rstrip().endswith("Nothing was changed.")
+            assert sb.requests == []
+
+
+# -- Microsoft (Graph) -----------------------------------------------------------------------------------
+
+
+def test_an_outlook_rule_closed_with_a_permission_asked_for_then_and_never_kept(
+    run: Run, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    """The case signs in to Microsoft read-only (`auditor account add`, through the practice identity platform);
+    closing a rule asks for the write permission only after the confirmation, and the case keeps only its own
+    read-only sign-in."""
+    from auditor.connectors.signin import secret_name
+
+    settings = Path(str(isolated_home)) / "fix-settings.yaml"
+    settings.write_text(
+        "microsoft: {client_id: 3c1a7f2e-5b1d-4c8e-9a41-0d6f2b7e8c55}\nrequest_timeout: 2\nretry_budget: 2\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AUDITOR_CONFIG", str(settings))
+    with Sandbox("compromised") as sb:
+        monkeypatch.setenv("AUDITOR_MICROSOFT_AUTHORITY_URL", str(sb.identity_url))
+        monkeypatch.setenv("AUDITOR_MICROSOFT_CA_FILE", str(sb.ca_file))
+        assert run("account", "add", "microsoft", "--case", "ann", "--yes")[0] == 0
+        monkeypatch.setenv("AUDITOR_GRAPH_API_URL", str(sb.graph_url))  # no bearer token: the case's sign-in reads
+        with open_case("ann", "correct horse") as case:
+            read_only = case.get_secret(secret_name("microsoft", CONTOSO))
+            secrets = case.table_counts()["secrets"]
+        rule = next(
+            f
+            for f in found(audit(run, "microsoft"), "microsoft.outlook_inbox_rules")
+            if "keepingtabs" in str(f["evidence"])
+        )
+        asked_before = len(sb.app("identity").asked_scopes())
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", str(rule["fingerprint"]), typed="1\ny\n")
+        assert code == 0, err + out
+        order_of(
+            out,
+            "WARNING: Your mail on ann.example@contoso.example may be forwarded",
+            "3 ways to close it — choose one",
+            "  1. Turn off the inbox rule",
+            "Make this change? [y/N]",
+            "permission to:",
+            "(MailboxSettings.ReadWrite)",
+            "enter the code",  # the sign-in for the write permission, only now
+            "Closed: the check ran again and no longer finds it.",
+        )
+        rule_path = f"/v1.0/me/mailFolders/inbox/messageRules/{rule['evidence']['id']}"  # type: ignore[index]
+        accepted = [(r.method, r.path, r.extra.get("body")) for r in sb.requests if r.provider == "graph" and r.extra]
+        assert accepted == [("PATCH", rule_path, {"isEnabled": False})] and sb.refused == []
+        [write] = sb.app("identity").asked_scopes()[asked_before:]
+        assert "MailboxSettings.ReadWrite" in write and "User.RevokeSessions.All" not in write
+        with open_case("ann", "correct horse") as case:
+            assert case.get_secret(secret_name("microsoft", CONTOSO)) == read_only  # the write permission: not kept
+            assert case.table_counts()["secrets"] == secrets  # and nothing else was kept beside it
+        [(event_id, _, _)] = path_events()
+        sb.log.clear()
+        code, out, err = run("fix", "--case", "ann", "--restore", str(event_id), typed="y\n")
+        assert code == 0, err + out
+        accepted = [(r.method, r.path, r.extra.get("body")) for r in sb.requests if r.provider == "graph" and r.extra]
+        assert accepted == [("PATCH", rule_path, {"isEnabled": True})]

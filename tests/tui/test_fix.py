@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from device.conftest import start_named
 from textual.pilot import Pilot
+from textual.widgets import Button
 
 from auditor.model import Finding, Status
 from auditor.tui.app import AuditorApp
@@ -173,4 +174,59 @@ async def test_what_an_attacker_wrote_is_shown_literally_on_the_fix_screen() -> 
         svg = app.export_screenshot()
         for ch in ("\x1b", "\x07", *BIDI_CONTROLS, *ZERO_WIDTH):
             assert ch not in svg, f"raw {ch!r} reached the screen"
+        await pilot.press("ctrl+q")
+
+
+def practice_log(app: AuditorApp, provider: str) -> list[tuple[str, str, object]]:
+    """The changes the app's practice servers accepted for ``provider`` (their request log keeps each write)."""
+    return [(r.method, r.path, r.extra) for r in app.sandbox.requests if r.provider == provider and r.extra]
+
+
+async def test_one_of_two_ways_is_chosen_before_the_button_does_anything() -> None:
+    """An Exchange rule can be switched off or deleted: nothing is chosen at first and the button does nothing;
+    once one is chosen, exactly that change reaches the practice server."""
+    app = AuditorApp(practice=True, include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        rule = next(f for f in app.book.all() if f.check == "exchange.inbox_rules" and f.status is Status.FOUND)
+        await open_fix(pilot, app, rule)
+        confirm = app.screen.query_one("#fix-confirm", Button)
+        assert confirm.disabled
+        await click(pilot, "#fix-way-0")
+        assert not confirm.disabled
+        app.sandbox.log.clear()
+        await click(pilot, "#fix-confirm")
+        await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
+        await pilot.pause()
+        assert "Closed:" in await text_near(pilot, "#fix-result")
+        operations = [str(extra.get("operation")) for _, _, extra in practice_log(app, "ews")]
+        assert operations == ["UpdateInboxRules"]
+        await pilot.press("ctrl+q")
+
+
+async def test_of_a_listed_set_only_the_ticked_changes_are_sent(tmp_path: Path) -> None:
+    scenario = tmp_path / "three-photos.yaml"
+    scenario.write_text(
+        "name: three-photos\n"
+        "google:\n"
+        "  account: ann.example@gmail.com\n"
+        "  drive:\n"
+        + "".join(f"    - {{name: IMG_{n}.jpg, shared_with: [mark.ex@gmail.example]}}\n" for n in (1, 2, 3)),
+        encoding="utf-8",
+    )
+    app = AuditorApp(practice=True, include_device=False, scenario=str(scenario))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_audit(pilot)
+        people = next(f for f in app.book.all() if f.check == "google.drive_people_media")
+        await open_fix(pilot, app, people)
+        confirm = app.screen.query_one("#fix-confirm", Button)
+        assert confirm.disabled  # none ticked by default
+        await click(pilot, "#fix-change-1")
+        assert not confirm.disabled and "1 ticked change" in str(confirm.label)
+        app.sandbox.log.clear()
+        await click(pilot, "#fix-confirm")
+        await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
+        await pilot.pause()
+        assert "Still open" in await text_near(pilot, "#fix-result")  # the other two are still shared
+        assert [m for m, _, _ in practice_log(app, "google")] == ["DELETE"]
         await pilot.press("ctrl+q")

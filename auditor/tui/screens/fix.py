@@ -18,8 +18,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
 
+from auditor.application.fixing import permission_lines
 from auditor.safetext import literal, literal_multiline
 from auditor.tui.messages import FixFinished, FixPlanned, FixProblem, FixSignInNote
 from auditor.tui.screens.base import AuditorScreen
@@ -111,19 +112,32 @@ class FixScreen(AuditorScreen):
             yield Static(Text.assemble(("Warning: ", "bold"), warning), id="fix-warning", classes="section")
         if plan.guided:
             heading = "What to do, by hand (the tool changes nothing on a device; it records that you did it)"
+        elif plan.alternatives:
+            heading = f"{len(plan.changes)} ways to close it — choose one below (nothing is sent yet)"
         elif plan.several:
             count = len(plan.changes)
             heading = f"The {count} changes that would close it — tick the ones to make (nothing is sent yet)"
         else:
             heading = "The change that would close it (nothing has been sent)"
         yield Static(Text(heading, style="bold underline"), classes="section")
+        choosing = self.result is None and not self.sending
         for index, change in enumerate(plan.changes):
             with Vertical(classes="fix-change"):
-                if plan.several and not self.sending and self.result is None:
+                if plan.several and not plan.alternatives and choosing:
                     yield ChangeBox(literal(change.words), index, index in self.chosen)
                 else:
-                    yield Static(Text(literal(change.words), style="bold"))
+                    number = f"{index + 1}. " if plan.alternatives else ""
+                    yield Static(Text(number + literal(change.words), style="bold"))
                 yield from self.change_part(change)
+                if plan.alternatives and change.permission is not None:
+                    yield Static(Text.assemble(("Needs: ", "bold"), permission_lines([change.permission])[0]))
+        if plan.alternatives and choosing:
+            yield Static(Text("Choose one:", style="bold"), classes="section")
+            with RadioSet(id="fix-alternatives"):
+                for index, change in enumerate(plan.changes):
+                    yield RadioButton(
+                        Text(f"{index + 1}. {literal(change.words, 100)}"), index in self.chosen, id=f"fix-way-{index}"
+                    )
 
     def change_part(self, change: Change) -> ComposeResult:
         if change.guided:
@@ -139,9 +153,16 @@ class FixScreen(AuditorScreen):
             yield Static(Text(f"The tool cannot put this back afterwards.{note}"))
 
     def confirm_part(self, plan: FixPlan) -> ComposeResult:
-        from auditor.application.fixing import permission_lines
-
-        if plan.permissions:
+        if plan.permissions and plan.alternatives:
+            yield Static(
+                Text(
+                    "Then you sign in to give this tool, for this sitting only (kept in memory, never stored), the "
+                    "permission the chosen change needs (each says which, above)."
+                ),
+                id="fix-permission",
+                classes="section",
+            )
+        elif plan.permissions:
             lines = permission_lines(plan.permissions)
             yield Static(
                 Text(
@@ -153,13 +174,15 @@ class FixScreen(AuditorScreen):
             )
         if plan.guided:
             words, tip = "I have done it", "Record that you made the change by hand, then check again"
+        elif plan.alternatives:
+            words, tip = "Make the chosen change", "Sign in for the permission, send the one chosen, then check again"
         elif plan.several:
             words = f"Make the {len(self.chosen)} ticked change{'s' if len(self.chosen) != 1 else ''}"
             tip = "Sign in for the permission, send exactly the ticked changes, then check again"
         else:
             words, tip = "Make this change", "Sign in for the permission, send exactly this change, then check again"
         with Horizontal(classes="buttons"):
-            if plan.several:
+            if plan.several and not plan.alternatives:
                 yield Button(f"Tick all {len(plan.changes)}", id="fix-tick-all", tooltip="Tick every change listed")
             yield Button(words, id="fix-confirm", variant="error", tooltip=tip, disabled=not self._chosen_changes())
             yield Button("Cancel", id="fix-cancel", tooltip="Leave without changing anything (Escape)")
@@ -172,6 +195,11 @@ class FixScreen(AuditorScreen):
             words = f"Closed: the check ran again and no longer finds it. Closed by you at {when}."
         elif result.outcome == STILL_OPEN:
             words = f"Still open: the change was made at {when}, but the check still finds it."
+        elif result.outcome == NOT_CHANGED and result.gone_anyway:
+            words = (
+                "Not changed as far as the provider said, yet the check, run again, no longer finds it: the change "
+                "may have been made before the error. It is not recorded as closed; the next audit shows what is there."
+            )
         elif result.outcome == NOT_CHANGED:
             words = "Not changed. The finding stays open."
         else:
@@ -256,6 +284,13 @@ class FixScreen(AuditorScreen):
             self.chosen.discard(box.index)
         self._update_confirm()
 
+    @on(RadioSet.Changed, "#fix-alternatives")
+    def way_chosen(self, event: RadioSet.Changed) -> None:
+        self.chosen = {event.index}
+        found = self.query("#fix-confirm")
+        if found:
+            found.first(Button).disabled = False
+
     @on(Button.Pressed, "#fix-tick-all")
     def tick_all(self) -> None:
         for box in self.query(ChangeBox):
@@ -263,7 +298,7 @@ class FixScreen(AuditorScreen):
 
     def _update_confirm(self) -> None:
         plan = self.plan
-        if plan is None or not plan.several:
+        if plan is None or not plan.several or plan.alternatives:
             return
         button = self.query_one("#fix-confirm", Button)
         count = len(self.chosen)
