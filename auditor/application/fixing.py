@@ -294,8 +294,10 @@ def writer_request(
     changes: Sequence[Change],
     audit_plan: AuditPlan,
     show: ShowCallback | None,
+    extra: Mapping[str, Any] | None = None,
 ) -> WriterRequest:
-    """What the provider's writer may use: the audit plan's endpoint and token (practice servers, tests)."""
+    """What the provider's writer may use: the audit plan's endpoint and token (practice servers, tests), and
+    what the caller adds (``extra``: e.g. how the app asks for a password)."""
     from auditor.config import Endpoints, load_settings
 
     endpoints = audit_plan.endpoints or Endpoints.from_env()
@@ -307,7 +309,7 @@ def writer_request(
         endpoint=endpoints.for_kind(kind),
         token=endpoints.token,
         show=show,
-        extra={"practice": audit_plan.practice},
+        extra={"practice": audit_plan.practice, **(extra or {})},
     )
 
 
@@ -341,6 +343,7 @@ async def apply_fix(
     audit_plan: AuditPlan,
     *,
     show: ShowCallback | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> FixResult:
     """Open the writer (asking for the write permission), send each confirmed change, run the check again, and
     record the timeline event. Never raises for a change the provider refused: that is "not changed"."""
@@ -355,7 +358,7 @@ async def apply_fix(
     if remedies is None:
         reason = f"the tool makes no changes to {plan.kind} accounts"
     else:
-        request = writer_request(case, plan.kind, finding.target, confirmed.changes, audit_plan, show)
+        request = writer_request(case, plan.kind, finding.target, confirmed.changes, audit_plan, show, extra)
         try:
             writer = await remedies.open_writer(request)
         except Exception as exc:  # the sign-in refused, cancelled or failed: nothing was sent

@@ -89,7 +89,9 @@ class RestoreResult:
         return OUTCOME_WORDS[self.outcome]
 
 
-def _applied(entry: Mapping[str, Any]) -> Applied:
+def _applied(entry: object) -> Applied:
+    if not isinstance(entry, Mapping):
+        raise TypeError("a change kept in the event is not a record")
     answer = entry.get("answer")
     return Applied(
         Change.from_dict(entry),
@@ -111,7 +113,7 @@ def plan_restore(case: CaseStore, event_id: int) -> RestorePlan:
     entries = event.record.get("changes")
     try:
         applied = [_applied(entry) for entry in entries] if isinstance(entries, list) else []
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"event {event_id} does not hold a change this version can put back ({exc})") from None
     if not applied:
         raise UsageError(f"event {event_id} changed nothing, so there is nothing to put back")
@@ -136,7 +138,12 @@ def _reason(exc: BaseException) -> str:
 
 
 async def restore_fix(
-    case: CaseStore, confirmed: ConfirmedRestore, audit_plan: AuditPlan, *, show: ShowCallback | None = None
+    case: CaseStore,
+    confirmed: ConfirmedRestore,
+    audit_plan: AuditPlan,
+    *,
+    show: ShowCallback | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> RestoreResult:
     """Open the writer, put back each removed record, run the check again, record the restore event."""
     from auditor.application.auditing import check_again
@@ -149,7 +156,7 @@ async def restore_fix(
         reason = f"the tool makes no changes to {plan.kind} accounts"
     else:
         changes = [a.change for a in plan.applied]
-        request = writer_request(case, plan.kind, plan.target, changes, audit_plan, show)
+        request = writer_request(case, plan.kind, plan.target, changes, audit_plan, show, extra)
         try:
             writer = await remedies.open_writer(request)
         except Exception as exc:  # the sign-in refused, cancelled or failed: nothing was sent

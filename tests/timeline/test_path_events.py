@@ -8,6 +8,9 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from auditor.model import AuditRun, Finding, Severity, Status
 from auditor.reports.data import Choices, build
 from auditor.reports.html_report import render
@@ -200,3 +203,66 @@ def test_hostile_titles_in_path_events_stay_inert(case: CaseStore) -> None:
     assert json.loads(json.dumps(case.path_event_rows()[0].payload))["changes"][0]["words"].endswith(
         "alert(1)</script>"
     )
+
+
+# Any JSON a stored event could hold (an older version's, a damaged import's): keys the readers look for, and others.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    ["fingerprint", "check", "target", "title", "outcome", "changes", "restored", "restore_of", "kind", "reason"]
+)
+_RECORDS = st.dictionaries(_KEYS | st.text(max_size=6), _JSON, max_size=8)
+_CHANGE = st.fixed_dictionaries(
+    {},
+    optional={
+        "fingerprint": _JSON,
+        "kind": _JSON,
+        "target": _JSON,
+        "action": _JSON,
+        "subject": _JSON,
+        "words": _JSON,
+        "request": _JSON,
+        "before": _JSON,
+        "permission": _JSON,
+        "restorable": _JSON,
+        "applied_at": _JSON | st.just("2026-11-01T11:00:00+00:00"),
+        "answer": _JSON,
+    },
+)
+
+
+def test_whatever_a_stored_path_event_holds_the_readers_never_fail_and_never_call_it_closed_unless_it_says_so(
+    case: CaseStore,
+) -> None:
+    """Shape fuzzing of the stored records (200 cases each): the timeline, the access map, the report and the
+    restore planner read any record without a traceback; a record is "closed by you" only when its outcome says
+    closed; a restore is refused (UsageError) rather than planned from a record that does not hold a change."""
+    from auditor.application.restoring import plan_restore
+    from auditor.errors import UsageError
+
+    found = forwarding()
+    save(case, found)
+
+    @given(_RECORDS, st.lists(_CHANGE, max_size=2), st.sampled_from(["fix", "restore"]))
+    def check(record: dict[str, object], changes: list[dict[str, object]], kind: str) -> None:
+        if changes:
+            record = {**record, "changes": changes, "outcome": record.get("outcome", "closed")}
+        event_id = case.add_path_event(kind, "an event", record, T0 + timedelta(hours=1))  # type: ignore[arg-type]
+        timeline = Timeline(case)
+        states = timeline.path_states()
+        for state in states.values():
+            event = next(e for e in timeline.path_events() if e.id == state.event_id)
+            assert event.outcome == (CLOSED if state.closed else PUT_BACK)
+        timeline.entries()
+        timeline.findings_summary()
+        render_text(case_map(case))
+        render(build(timeline, Choices()))
+        try:
+            plan_restore(case, event_id)
+        except UsageError:
+            pass
+
+    check()

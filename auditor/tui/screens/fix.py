@@ -31,6 +31,21 @@ if TYPE_CHECKING:
     from auditor.timeline import EvidenceItem
 
 PREPARING = "Keeping the finding as evidence and preparing the change…"
+
+
+def no_password_here(prompt: str) -> str:
+    """The app cannot read a password from the terminal it draws on: a change that needs the mailbox password
+    typed again (Exchange with NTLM or Basic) is made from the command line."""
+    from auditor.errors import UsageError
+
+    raise UsageError(
+        "this change needs your mailbox password typed again, which the app does not ask for: make it with "
+        "`auditor fix --case NAME ID` in a terminal"
+    )
+
+
+# What the app's sign-ins for a change may use (the writer's ``extra``).
+APP_SIGN_IN = {"password": no_password_here}
 SENDING = "Sending the change you confirmed, then checking again…"
 
 
@@ -332,7 +347,7 @@ class FixScreen(AuditorScreen):
             return
         try:
             plan = self.auditor.audit_plan()
-            result = asyncio.run(apply_fix(case, confirmed, plan, show=self._show))
+            result = asyncio.run(apply_fix(case, confirmed, plan, show=self._show, extra=APP_SIGN_IN))
         except Exception as exc:  # the flow records every change it sent before it can fail; said, never hidden
             self.post_message(FixProblem(f"closing stopped: {type(exc).__name__}: {exc}"))
             return
