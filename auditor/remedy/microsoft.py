@@ -11,8 +11,15 @@ What the tool can change, each with the narrowest delegated permission its Graph
 - A photo or video shared by a link or with a person: remove that one sharing permission
   (``DELETE /me/drive/items/{item}/permissions/{perm}``; permission-delete; Files.ReadWrite). One change per
   item and permission, so "every anyone-link on these N photos" is a set listed one by one.
-- An inbox rule or a sign-in method on a work or school account: sign out of every session
-  (``POST /me/revokeSignInSessions``; user-revokesigninsessions; User.RevokeSessions.All).
+- A phone, e-mail address or app that can sign in to a work or school account: sign out of every session
+  (``POST /me/revokeSignInSessions``; user-revokesigninsessions; User.RevokeSessions.All). It ends the
+  sessions, not the sign-in method, so the check still finds the method afterwards (the playbook says how to
+  remove it); it is not offered beside a rule's changes, where the flow would show it as another way of closing
+  the rule, which it is not.
+
+A finding's changes of one action are a set (every link on a photo, every permission letting one person in —
+links and their own access alike: the flow may send them all); changes of different actions are different ways
+of closing the same path (turn the rule off, or delete it: one is chosen).
 
 Putting back (``restore``): a rule turned off is turned on again; a deleted rule is made again as it was found
 (``POST …/messageRules``, mailfolder-post-messagerules — Microsoft gives it a new id); a removed link is made
@@ -71,9 +78,10 @@ SIGN_OUT = Permission(
 # Change actions (kept in the case's timeline with the change: never renamed).
 RULE_OFF = "rule.turn-off"
 RULE_DELETE = "rule.delete"
-LINK_REMOVE = "sharing.remove-link"
-PERSON_REMOVE = "sharing.remove-person"
+SHARING_REMOVE = "sharing.remove"  # ``before["via"]`` says whether it was a link or a person's own access
 SESSIONS_REVOKE = "sessions.revoke"
+VIA_LINK = "link"
+VIA_PERSON = "person"
 
 RULES_CHECK = "microsoft.outlook_inbox_rules"
 PUBLIC_CHECK = "microsoft.onedrive_public_media"
@@ -119,10 +127,7 @@ class MicrosoftRemedies:
             return []
         evidence = finding.evidence
         if finding.check == RULES_CHECK:
-            changes = _rule_changes(finding, evidence)
-            if evidence.get("account_type") == "work":
-                changes.append(_sign_out(finding))
-            return changes
+            return _rule_changes(finding, evidence)
         if finding.check == PUBLIC_CHECK:
             return _link_changes(finding, evidence)
         if finding.check == PEOPLE_CHECK:
@@ -202,7 +207,7 @@ class MicrosoftWriter:
         if change.action == RULE_DELETE:
             await self.graph.delete_rule(_id(before, "id"))
             return Applied(change, answer={"deleted": _id(before, "id")})
-        if change.action in (LINK_REMOVE, PERSON_REMOVE):
+        if change.action == SHARING_REMOVE:
             item, permission = _id(before, "item"), _id(before, "id")
             await self.graph.delete_permission(item, permission)
             return Applied(change, answer={"removed": permission, "item": item})
@@ -223,10 +228,10 @@ class MicrosoftWriter:
         if change.action == RULE_DELETE:
             rule = await self.graph.create_rule(dict(before))
             return Applied(change, answer={"id": rule.id, "was": _id(before, "id")})
-        if change.action == LINK_REMOVE:
+        if change.action == SHARING_REMOVE and before.get("via") == VIA_LINK:
             made = await self.graph.create_link(_id(before, "item"), _link_body(before))
             return Applied(change, answer={"id": made.id, "webUrl": made.link.webUrl if made.link else None})
-        if change.action == PERSON_REMOVE:
+        if change.action == SHARING_REMOVE and before.get("via") == VIA_PERSON:
             invited = await self.graph.invite(_id(before, "item"), _invite_body(before))
             return Applied(change, answer={"ids": [p.id for p in invited]})
         raise UsageError(change.restore_note or "the tool cannot put this back")
@@ -353,11 +358,11 @@ def _link_changes(finding: Finding, evidence: Mapping[str, Any]) -> list[Change]
                 fingerprint=finding.fingerprint,
                 kind=KIND,
                 target=finding.target,
-                action=LINK_REMOVE,
+                action=SHARING_REMOVE,
                 subject=f"{item}/{link['id']}",
                 words=f"Remove the anyone-with-the-link link to {path}: {address}",
                 request=_request("DELETE", _permission_path(item, str(link["id"]))),
-                before={"item": item, "path": evidence.get("path"), **dict(link)},
+                before={"via": VIA_LINK, "item": item, "path": evidence.get("path"), **dict(link)},
                 permission=FILES_WRITE,
                 restorable=restorable,
                 restore_note=note,
@@ -388,8 +393,14 @@ def _people_changes(finding: Finding, evidence: Mapping[str, Any]) -> list[Chang
             restorable, note = _link_restore(link.get("type"), link.get("scope"), None)
             address = _text(link.get("webUrl")) or "(no address given)"
             words = f"Remove the sharing link that lets {person} open {path} (anyone else with it loses it): {address}"
-            action = LINK_REMOVE
-            before = {"item": item, "path": grant.get("path"), "id": perm, "roles": grant.get("roles"), **dict(link)}
+            before = {
+                "via": VIA_LINK,
+                "item": item,
+                "path": grant.get("path"),
+                "id": perm,
+                "roles": grant.get("roles"),
+                **dict(link),
+            }
         else:
             email = grant.get("email")
             restorable = isinstance(email, str) and "@" in email
@@ -399,14 +410,13 @@ def _people_changes(finding: Finding, evidence: Mapping[str, Any]) -> list[Chang
                 else "The tool cannot give this access again: Microsoft did not say whose it was."
             )
             words = f"Stop sharing {path} with {person}."
-            action = PERSON_REMOVE
-            before = dict(grant)
+            before = {"via": VIA_PERSON, **dict(grant)}
         out.append(
             Change(
                 fingerprint=finding.fingerprint,
                 kind=KIND,
                 target=finding.target,
-                action=action,
+                action=SHARING_REMOVE,
                 subject=f"{item}/{perm}",
                 words=words,
                 request=_request("DELETE", _permission_path(item, perm)),

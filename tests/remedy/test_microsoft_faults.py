@@ -26,7 +26,7 @@ from microsoft_accounts.writing import (
 )
 
 from auditor.errors import ConnectorError, NetworkError, RateLimitedError
-from auditor.remedy.microsoft import PERSON_REMOVE, RULE_DELETE, RULE_OFF
+from auditor.remedy.microsoft import RULE_DELETE, RULE_OFF, SHARING_REMOVE
 from auditor.sandbox import FaultRule, Sandbox
 from auditor.sandbox.faults import FaultKind
 
@@ -111,7 +111,7 @@ def test_recreating_a_rule_is_never_sent_twice(tmp_path: Path, kind: FaultKind) 
 def test_inviting_a_person_again_is_never_sent_twice(tmp_path: Path) -> None:
     with Sandbox(scenario(tmp_path, WORK)) as sb:
         (mark,) = open_findings(run(sb), PEOPLE_CHECK)
-        (change,) = changes([mark], PERSON_REMOVE)
+        (change,) = changes([mark], SHARING_REMOVE)
         (applied,) = apply(sb, ANN, [change])
         sb.set_faults([FaultRule("graph", "/v1.0/me/drive/items/*/invite", "503", retry_after=0)])
         sb.log.clear()

@@ -80,5 +80,7 @@ def test_each_permission_says_what_it_also_allows() -> None:
 
 
 def test_a_change_survives_the_case_s_record_of_it() -> None:
-    for change in REMEDIES.changes_for(finding("microsoft.outlook_inbox_rules", {**RULE, "account_type": "work"})):
+    work = REMEDIES.changes_for(finding("microsoft.outlook_inbox_rules", {**RULE, "account_type": "work"}))
+    assert [c.action for c in work] == [RULE_OFF, RULE_DELETE]  # signing out is not a way of closing a rule
+    for change in [*work, *REMEDIES.changes_for(finding("microsoft.auth_methods", {}, subject="m1"))]:
         assert Change.from_dict(change.to_dict()) == change and not change.guided

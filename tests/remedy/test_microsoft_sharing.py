@@ -28,7 +28,7 @@ from microsoft_accounts.writing import (
 
 from auditor.model import Finding, Severity, Status
 from auditor.remedy import permissions_of
-from auditor.remedy.microsoft import FILES_WRITE, LINK_REMOVE, PERSON_REMOVE, REMEDIES
+from auditor.remedy.microsoft import FILES_WRITE, REMEDIES, SHARING_REMOVE
 from auditor.safetext import literal
 from auditor.sandbox import Sandbox
 
@@ -44,7 +44,7 @@ def test_every_anyone_link_on_three_photos_is_a_listed_set_removed_in_one_sittin
         found = open_findings(run(sb), PUBLIC_CHECK)
         assert len(found) == 3
         planned = changes(found)
-        assert [c.action for c in planned] == [LINK_REMOVE] * 3
+        assert [c.action for c in planned] == [SHARING_REMOVE] * 3  # one action: a set, not alternatives
         assert {c.fingerprint for c in planned} == {f.fingerprint for f in found}  # one per photo
         assert permissions_of(planned) == [FILES_WRITE]
         expected = [
@@ -89,7 +89,7 @@ def test_a_person_s_access_is_removed_and_given_again_without_an_email(tmp_path:
         (mark,) = open_findings(run(sb), PEOPLE_CHECK)
         assert mark.evidence["person"] == "mark.ex@outlook.example"
         (change,) = changes([mark])
-        assert change.action == PERSON_REMOVE and change.permission == FILES_WRITE
+        assert change.action == SHARING_REMOVE and change.before["via"] == "person" and change.permission == FILES_WRITE
         assert change.words == "Stop sharing Pictures/beach.jpg with mark.ex@outlook.example."
         (grant,) = mark.evidence["permissions"]
         sb.log.clear()
@@ -120,7 +120,10 @@ def test_a_link_for_chosen_people_is_removed_but_cannot_be_made_again(tmp_path: 
         mark = next(
             f for f in open_findings(run(sb), PEOPLE_CHECK) if f.evidence["person"] == "mark.ex@outlook.example"
         )
-        link_change = next(c for c in changes([mark]) if c.action == LINK_REMOVE)
+        planned = changes([mark])
+        # Mark's own access to one photo and a link naming him on another: one set, both needed to close it.
+        assert [(c.action, c.before["via"]) for c in planned] == [(SHARING_REMOVE, "person"), (SHARING_REMOVE, "link")]
+        link_change = planned[1]
         assert not link_change.restorable and "by hand" in link_change.restore_note
         assert "anyone else with it loses it" in link_change.words
 
@@ -153,7 +156,7 @@ def test_a_personal_drive_s_root_cannot_have_its_sharing_changed_by_the_tool() -
     root = {"id": "ROOT!1", "path": "", "root": True, "links": [link]}
     # permission-delete: "Drives with a driveType of personal ... cannot create or modify permissions on the root".
     assert REMEDIES.changes_for(_public(root)) == []
-    assert [c.action for c in REMEDIES.changes_for(_public(root, "work"))] == [LINK_REMOVE]
+    assert [c.action for c in REMEDIES.changes_for(_public(root, "work"))] == [SHARING_REMOVE]
     assert REMEDIES.changes_for(_public({**root, "root": False, "links": [{**link, "id": None}]})) == []
 
 
