@@ -210,7 +210,7 @@ def test_an_outlook_rule_is_turned_off_with_a_permission_asked_for_then_and_turn
         run = asyncio.run(audit_into_case(case, plan0)).run
         rule = next(f for f in run.findings if f.check == "microsoft.outlook_inbox_rules" and f.status is Status.FOUND)
         plan = fixing.plan_fix(case, rule.fingerprint)
-        assert plan.alternatives  # turn it off, delete it, or sign out everywhere: one of them
+        assert plan.alternatives  # turn it off, or delete it: one of them
         off = plan.changes[0]
         assert "Turn off the inbox rule" in off.words and off.permission is not None
         assert plan.forwarding_warning is not None and "may make Microsoft e-mail you" in plan.forwarding_warning

@@ -348,7 +348,7 @@ def test_an_outlook_rule_closed_with_a_permission_asked_for_then_and_never_kept(
         order_of(
             out,
             "WARNING: Your mail on ann.example@contoso.example may be forwarded",
-            "3 ways to close it — choose one",
+            "2 ways to close it — choose one",
             "  1. Turn off the inbox rule",
             "Make this change? [y/N]",
             "permission to:",
