@@ -421,8 +421,10 @@ def record_fix(
     again: Sequence[Finding],
     at: datetime,
     practice: bool = False,
+    together: Mapping[str, Any] | None = None,
 ) -> int:
-    """The timeline event of one fix: what was changed, the record as found, the answer, the outcome."""
+    """The timeline event of one fix: what was changed, the record as found, the answer, the outcome. ``together``:
+    the listed set this finding was closed with (:mod:`auditor.application.fixing_sets`), said in the record."""
     plan = confirmed.plan
     finding = plan.finding
     record: dict[str, Any] = {
@@ -444,6 +446,8 @@ def record_fix(
         "outcome": outcome,
         "recheck": [{"status": f.status.value, "title": f.title, "fingerprint": f.fingerprint} for f in again],
     }
+    if together:
+        record["together"] = dict(together)
     return case.add_path_event("fix", _fix_summary(finding, outcome, at, plan.guided), record, at)
 
 
