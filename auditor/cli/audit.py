@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from auditor.application.phones import PhoneRequest
+    from auditor.config import Endpoints, Settings
     from auditor.model import AuditRun
 
 
@@ -78,12 +80,8 @@ def handle(args: argparse.Namespace) -> int:
 
         raise UsageError("--path goes with --only ios-backup (the iPhone backup folder to check)")
     say_if_indicators_stale(kinds, case=bool(args.case))
-    if "ios" in kinds:
-        from auditor.ios.collector import BEFORE_CONNECTING
-
-        print(f"auditor: {BEFORE_CONNECTING}", file=sys.stderr)
-    if args.only == "ios-backup":
-        return audit_backup(args, settings, endpoints)
+    if args.only in ("ios", "ios-backup"):
+        return audit_iphone(args, settings, endpoints)
     if args.case:
         from auditor.cli.case import audit_case
 
@@ -105,12 +103,12 @@ def backup_password(folder: Path) -> str | None:
     """AUDITOR_IOS_BACKUP_PASSWORD, or — for an encrypted backup, on a terminal — typed without echo. Never stored."""
     import os
 
-    from auditor.ios.backup import is_encrypted
+    from auditor.application.phones import backup_is_encrypted
 
     password = os.environ.get("AUDITOR_IOS_BACKUP_PASSWORD")
     if password:
         return password
-    if is_encrypted(folder) and sys.stdin.isatty():
+    if backup_is_encrypted(folder) and sys.stdin.isatty():
         import getpass
 
         typed = getpass.getpass("This backup is encrypted. Backup password (not stored, not shown): ")
@@ -118,25 +116,45 @@ def backup_password(folder: Path) -> str | None:
     return None
 
 
-def audit_backup(args: argparse.Namespace, settings: Any, endpoints: Any) -> int:
-    """`--only ios-backup --path DIR`: one backup folder, opened here so its password never leaves this process."""
-    import asyncio
+def phone_request(args: argparse.Namespace) -> PhoneRequest:
+    """`--only ios`: the iPhone connected by cable; `--only ios-backup --path DIR`: that backup folder, with its
+    password asked for here (the password is passed for this one audit and never leaves this process)."""
     import os
 
-    from auditor.application.auditing import AuditPlan, run_plan
+    from auditor.application.phones import PhoneRequest
     from auditor.errors import UsageError
-    from auditor.ios.source import NO_BACKUP_PATH, backup_source
+    from auditor.ios.source import NO_BACKUP_PATH
 
+    if args.only == "ios":
+        return PhoneRequest()
     folder = args.path or os.environ.get("AUDITOR_IOS_BACKUP_PATH")
     if not folder:
         raise UsageError(NO_BACKUP_PATH)
     path = Path(folder).expanduser()
-    source = backup_source(path, backup_password(path))
+    return PhoneRequest(backup=path, password=backup_password(path))
+
+
+def audit_iphone(args: argparse.Namespace, settings: Settings, endpoints: Endpoints) -> int:
+    """`--only ios` or `--only ios-backup`, into a case with --case: the application layer's audit_phone, as the
+    app's add-phone screen uses it."""
+    import asyncio
+
+    from auditor.application.auditing import AuditPlan
+    from auditor.application.phones import BEFORE_CONNECTING, audit_phone
+
+    request = phone_request(args)
+    if request.over_usb:
+        print(f"auditor: {BEFORE_CONNECTING}", file=sys.stderr)
     if args.case:
         from auditor.cli.case import audit_case
 
-        return audit_case(args, settings, endpoints, extra_sources=(source,))
-    plan = AuditPlan(kinds=(), endpoints=endpoints, settings=settings, extra_sources=(source,))
-    run = asyncio.run(run_plan(plan))
+        return audit_case(args, settings, endpoints, phone=request)
+    if args.quiet and request.over_usb:
+        from auditor.errors import UsageError
+
+        raise UsageError("--quiet needs --case NAME (it prints what changed since the case's last audit)")
+    plan = AuditPlan(kinds=(), endpoints=endpoints, settings=settings)
+    run = asyncio.run(audit_phone(request, plan=plan)).run
+    assert run is not None  # without stop_if_unreadable the phone's checks always run
     print_run(run, args.format, args.details)
     return run.exit_code

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from auditor.application.auditing import Source
+    from auditor.application.phones import PhoneRequest
     from auditor.config import Endpoints, Settings
     from auditor.store import CaseStore, Changes
 
@@ -161,23 +159,30 @@ def handle_changes(args: argparse.Namespace) -> int:
 
 
 def audit_case(
-    args: argparse.Namespace, settings: Settings, endpoints: Endpoints, extra_sources: Sequence[Source] = ()
+    args: argparse.Namespace, settings: Settings, endpoints: Endpoints, phone: PhoneRequest | None = None
 ) -> int:
     """`auditor audit --case NAME`: audit the case's sources, store the run, creating the case if new.
 
-    ``extra_sources`` are sources the caller opened itself (an iPhone backup, whose password stays in the
-    caller's process); with them, only they are audited."""
+    With ``phone`` (`--only ios` or `--only ios-backup`), only that iPhone is audited, through the application
+    layer's audit_phone; a backup's password is passed for that one audit and never kept in the case."""
     import asyncio
 
     from auditor.application.auditing import AuditPlan, audit_into_case
     from auditor.application.kinds import kinds_for_case
+    from auditor.application.phones import audit_phone
     from auditor.cli.audit import print_run
     from auditor.cli.unlock import unlock
 
     with unlock(args.case, creating_allowed=True) as store:
-        kinds = () if extra_sources else tuple(kinds_for_case(store, args.only, endpoints))
-        plan = AuditPlan(kinds=kinds, endpoints=endpoints, settings=settings, extra_sources=tuple(extra_sources))
-        run = asyncio.run(audit_into_case(store, plan)).run
+        if phone is not None:
+            plan = AuditPlan(kinds=(), endpoints=endpoints, settings=settings)
+            saved = asyncio.run(audit_phone(phone, plan=plan, case=store)).saved
+            assert saved is not None  # with a case and without stop_if_unreadable the run is always saved
+            run = saved.run
+        else:
+            kinds = tuple(kinds_for_case(store, args.only, endpoints))
+            plan = AuditPlan(kinds=kinds, endpoints=endpoints, settings=settings)
+            run = asyncio.run(audit_into_case(store, plan)).run
         if args.quiet:
             print_changes(store.latest_changes())
         else:
