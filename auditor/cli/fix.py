@@ -3,7 +3,9 @@
 The safety note first; the finding kept as evidence; each change shown exactly and confirmed by a person at
 the terminal (there is no --yes: with no terminal on standard input nothing is changed); only then the sign-in
 for the write permission; the change sent, the check run again, and closed / still open / not changed said.
-`--restore EVENT_ID` puts back what a change removed, after its own confirmation.
+`--restore EVENT_ID` puts back what a change removed, after its own confirmation. Where the account has other open
+findings like it (every photo shared by link), they are offered as a listed set after the finding's own change — no
+is the default — or listed straight away with `--all-like`; the one confirmation then covers the whole list.
 
 Exit codes: 0 closed (or put back); 1 still open, not changed (or not put back); 2 usage.
 """
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from auditor.application.auditing import AuditPlan
     from auditor.application.fixing import Change, FixPlan, FixResult
+    from auditor.application.fixing_sets import ConfirmedSet, FixSet, SetResult
     from auditor.application.restoring import RestorePlan, RestoreResult
 
 NO_TERMINAL = (
@@ -44,6 +47,14 @@ def register(sub: Any) -> None:
         "fingerprint", nargs="?", metavar="FINGERPRINT", help="the finding's id, as `auditor audit` prints it"
     )
     p.add_argument(
+        "--all-like",
+        action="store_true",
+        help=(
+            "list the account's other open findings like this one (e.g. every photo shared by link) with it, to close "
+            "them all after one confirmation (without it they are offered, and no is the default)"
+        ),
+    )
+    p.add_argument(
         "--restore",
         type=int,
         metavar="EVENT_ID",
@@ -56,7 +67,7 @@ def handle(args: argparse.Namespace) -> int:
     from auditor.errors import UsageError
 
     if args.restore is not None:
-        if args.fingerprint:
+        if args.fingerprint or args.all_like:
             raise UsageError("give a finding's id to close, or --restore EVENT_ID to put one back, not both")
         return handle_restore(args)
     if not args.fingerprint:
@@ -179,6 +190,28 @@ def choose(plan: FixPlan) -> list[Change]:
     return []
 
 
+def print_set(like: FixSet) -> None:
+    """The others like it, one by one: each item's name literally and the exact request."""
+    print(f"{like.words} — each listed (nothing has been sent):")
+    for number, change in enumerate(like.changes, 1):
+        lines = change_lines(change, "     ")
+        print(f"  {number}. {lines[0].strip()}")
+        print("\n".join(lines[1:]))
+
+
+def choose_set(plan: FixPlan, like: FixSet, listed: bool) -> bool:
+    """Whether the person closes the others with it: offered (no is the default) unless --all-like listed them
+    already; then the list, and one confirmation of the whole of it."""
+    if not listed:
+        if not yes(f"{like.offer}: close them all too? They are listed first, one by one."):
+            return False
+        print()
+        print_set(like)
+        print()
+    total = len(plan.changes) + len(like.changes)
+    return yes(f"Make all {total} changes — this finding's and the {like.count} others' listed above?")
+
+
 def print_permissions(lines: Sequence[str]) -> None:
     if not lines:
         return
@@ -209,6 +242,7 @@ def handle_fix(args: argparse.Namespace) -> int:
     import asyncio
 
     from auditor.application.fixing import confirm, freeze_evidence, permission_lines, plan_fix
+    from auditor.application.fixing_sets import plan_set
     from auditor.cli.unlock import unlock
     from auditor.safetext import literal
 
@@ -231,10 +265,24 @@ def handle_fix(args: argparse.Namespace) -> int:
             print(f"WARNING: {warning}")
             print()
         print_changes(plan)
+        like = plan_set(case, plan)  # the account's other findings like it: nothing is sent
+        if args.all_like:
+            print()
+            if like is None:
+                print("There are no other open findings like it on this account: only this one is offered.")
+            else:
+                print_set(like)
         if not at_terminal():
             print(NO_TERMINAL, file=sys.stderr)
             return 1
         print()
+        if like is not None:
+            if choose_set(plan, like, listed=args.all_like):
+                return close_set(case, plan, like, evidence, args.case)
+            if args.all_like:
+                print("Nothing was changed.")
+                return 1
+            print()
         chosen = choose(plan)
         if not chosen:
             print("Nothing was changed.")
@@ -245,6 +293,63 @@ def handle_fix(args: argparse.Namespace) -> int:
         print()
         print_result(result, args.case, literal(plan.finding.title, 300))
     return 0 if result.closed else 1
+
+
+def close_set(case: Any, plan: FixPlan, like: FixSet, evidence: Any, case_name: str) -> int:
+    """The person said yes to the whole list: each other finding's record kept first, then the set sent."""
+    import asyncio
+
+    from auditor.application.fixing import confirm, permission_lines
+    from auditor.application.fixing_sets import confirm_set, keep_set_evidence
+
+    kept = keep_set_evidence(case, like)
+    print(
+        f"Evidence: the records of the {like.count} others were kept as evidence "
+        f"{', '.join(str(item.id) for item in kept)}, before anything is changed."
+    )
+    confirmed = confirm_set(confirm(plan, plan.changes, evidence), like, kept)
+    print_permissions(permission_lines(confirmed.permissions))
+    result = asyncio.run(apply_set_with(case, confirmed, _audit_plan(plan.kind)))
+    print()
+    print_set_result(result, confirmed, case_name)
+    return 0 if result.closed else 1
+
+
+async def apply_set_with(case: Any, confirmed: ConfirmedSet, audit_plan: AuditPlan) -> SetResult:
+    from auditor.application.fixing_sets import apply_set
+
+    return await apply_set(case, confirmed, audit_plan, show=show)
+
+
+SET_OUTCOMES = {
+    "closed": "Closed",
+    "still-open": "Still open (changed, but the check still finds it)",
+    "not-checked": "Changed, but the check could not run again: not known to be closed",
+    "not-changed": "Not changed, still open",
+}
+
+
+def print_set_result(result: SetResult, confirmed: ConfirmedSet, case_name: str) -> None:
+    """One line per finding, with its own timeline event (each can be put back on its own)."""
+    from auditor.application.fixing import CLOSED, NOT_CHANGED
+    from auditor.safetext import literal
+
+    closed = result.count(CLOSED)
+    print(f"{closed} of {len(result.results)} closed.")
+    for number, (fix, member) in enumerate(zip(result.results, confirmed.members, strict=True), 1):
+        title = literal(member.plan.finding.title, 300)
+        print(f"  {number}. {SET_OUTCOMES.get(fix.outcome, fix.outcome)}: {title} — timeline event {fix.event_id}")
+        if fix.reason:
+            print(f"     ({literal(fix.reason, 600)})")
+        if fix.gone_anyway:
+            print(
+                "     The check no longer finds it: the change may have been made before the error; it is not "
+                "recorded as closed."
+            )
+    if result.count(NOT_CHANGED):
+        print(f"`auditor audit --case {case_name}` lists what is left open, to close the rest.")
+    if any(a.change.restorable for fix in result.results for a in fix.applied):
+        print(f"If safety needs it, put one back on its own: auditor fix --case {case_name} --restore EVENT_ID")
 
 
 async def apply_with(case: Any, confirmed: Any, audit_plan: AuditPlan) -> FixResult:
