@@ -6,11 +6,21 @@ and the timeline updated.
 The slow parts run in named workers that post typed messages (auditor/tui/messages.py): "plan the change"
 (the finding kept as evidence, the provider's changes loaded) and "close the path" (the sign-in, the change,
 the check again). Everything an attacker could have named is shown through literal text.
+
+The account's other open findings like it (every photo shared by link: one finding each) are offered as an
+unticked checkbox, "Also the N others like it"; ticked, they are listed one by one, and the one button confirms
+the whole list ("close the paths": each one's record kept as evidence first, the permission asked for once).
+
+A change that needs the mailbox password typed again (Exchange signed in with a password) asks for it after the
+confirmation, in a masked field on this screen: the sign-in, waiting in the worker, gets it once it is typed;
+it is cleared from the field at once and kept nowhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -18,7 +28,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from auditor.application.fixing import permission_lines
 from auditor.safetext import literal, literal_multiline
@@ -27,7 +38,8 @@ from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import evidence_text, paragraph, plain
 
 if TYPE_CHECKING:
-    from auditor.application.fixing import Change, FixPlan, FixResult
+    from auditor.application.fixing import Change, Confirmed, FixPlan, FixResult
+    from auditor.application.fixing_sets import FixSet, SetResult
     from auditor.timeline import EvidenceItem
 
 PREPARING = "Keeping the finding as evidence and preparing the change…"
@@ -44,9 +56,73 @@ def no_password_here(prompt: str) -> str:
     )
 
 
-# What the app's sign-ins for a change may use (the writer's ``extra``).
+# What the app's sign-ins for a change may use (the writer's ``extra``) where no screen can ask for a password.
 APP_SIGN_IN = {"password": no_password_here}
 SENDING = "Sending the change you confirmed, then checking again…"
+PASSWORD_NOTE = "your mailbox password, for this change only — it is not stored"
+NO_PASSWORD_TYPED = "No password typed: nothing is sent. Type it, or press Cancel to send nothing."
+SET_OUTCOME_WORDS = {
+    "closed": "Closed",
+    "still-open": "Still open (changed, but the check still finds it)",
+    "not-checked": "Changed, but the check could not run again: not known to be closed",
+    "not-changed": "Not changed, still open",
+}
+
+
+class LikeFound(Message):
+    """The account's other open findings like the one opened (None: there are none)."""
+
+    def __init__(self, like: FixSet | None) -> None:
+        super().__init__()
+        self.like = like
+
+
+class SetFinished(Message):
+    """The listed set was sent (or not) and the check ran again: one result per finding."""
+
+    def __init__(self, result: SetResult, members: tuple[Confirmed, ...], kept: tuple[int, ...]) -> None:
+        super().__init__()
+        self.result = result
+        self.members = members
+        self.kept = kept
+
+
+class PasswordWanted(Message):
+    """The sign-in for the change, waiting in the worker, needs the mailbox password typed again."""
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+
+class PasswordHandOver:
+    """The sign-in's ``extra["password"]``: called in the worker's thread, it asks the screen for the password and
+    waits until the person typed it (or cancelled: ""). The password is held only until the sign-in takes it."""
+
+    def __init__(self, post: Callable[[Message], object]) -> None:
+        self._post = post
+        self._given = threading.Event()
+        self._value = ""
+        self._closed = False
+
+    def __call__(self, prompt: str) -> str:
+        self._given.clear()
+        self._post(PasswordWanted(prompt))
+        while not self._given.wait(0.1):
+            if self._closed:
+                return ""
+        value, self._value = self._value, ""
+        return value
+
+    def give(self, value: str) -> None:
+        self._value = value
+        self._given.set()
+
+    def close(self) -> None:
+        """The screen is gone: a sign-in still waiting gets no password, and nothing is sent."""
+        self._closed = True
+        self._value = ""
+        self._given.set()
 
 
 class ChangeBox(Checkbox):
@@ -73,6 +149,17 @@ class FixScreen(AuditorScreen):
         self.notes: list[str] = []
         self.result: FixResult | None = None
         self.problem: str | None = None
+        self.like: FixSet | None = None  # the account's other findings like it, offered unticked
+        self.with_others = False
+        self.set_result: SetResult | None = None
+        self.set_members: tuple[Confirmed, ...] = ()
+        self.set_kept: tuple[int, ...] = ()
+        self.password_prompt: str | None = None
+        self.password = PasswordHandOver(self.post_message)
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.set_result is not None
 
     # -- what is shown ------------------------------------------------------------------------------
 
@@ -89,11 +176,15 @@ class FixScreen(AuditorScreen):
                 yield Static(Text(PREPARING, style="italic"), id="fix-status")
                 return
             yield from self.plan_part(plan)
-            if self.result is not None:
+            if self.set_result is not None:
+                yield from self.set_result_part(self.set_result)
+            elif self.result is not None:
                 yield from self.result_part(self.result)
             elif self.sending:
                 yield Static(Text(SENDING, style="italic"), id="fix-status")
                 yield Static(Text(literal_multiline("\n".join(self.notes))), id="fix-signin")
+                if self.password_prompt is not None:
+                    yield from self.password_part(self.password_prompt)
             else:
                 yield from self.confirm_part(plan)
 
@@ -123,7 +214,7 @@ class FixScreen(AuditorScreen):
             )
             return
         warning = plan.forwarding_warning
-        if warning and self.result is None:
+        if warning and not self.finished:
             yield Static(Text.assemble(("Warning: ", "bold"), warning), id="fix-warning", classes="section")
         if plan.guided:
             heading = "What to do, by hand (the tool changes nothing on a device; it records that you did it)"
@@ -135,7 +226,7 @@ class FixScreen(AuditorScreen):
         else:
             heading = "The change that would close it (nothing has been sent)"
         yield Static(Text(heading, style="bold underline"), classes="section")
-        choosing = self.result is None and not self.sending
+        choosing = not self.finished and not self.sending
         for index, change in enumerate(plan.changes):
             with Vertical(classes="fix-change"):
                 if plan.several and not plan.alternatives and choosing:
@@ -153,6 +244,38 @@ class FixScreen(AuditorScreen):
                     yield RadioButton(
                         Text(f"{index + 1}. {literal(change.words, 100)}"), index in self.chosen, id=f"fix-way-{index}"
                     )
+        yield from self.others_part(plan, choosing)
+
+    def others_part(self, plan: FixPlan, choosing: bool) -> ComposeResult:
+        """The other findings like it: an unticked checkbox; ticked, each listed exactly as the finding's own."""
+        like = self.like
+        if like is None or plan.alternatives or plan.guided:
+            return
+        if choosing:
+            others = f"{like.count} other{'s' if like.count != 1 else ''}"
+            yield Static(Text(f"{like.offer}."), id="fix-others-offer", classes="section")
+            yield Checkbox(Text(f"Also the {others} like it"), self.with_others, id="fix-others", classes="fix-choice")
+        if not self.with_others:
+            return
+        yield Static(
+            Text(f"{like.words} (nothing is sent yet)", style="bold underline"), id="fix-others-list", classes="section"
+        )
+        for index, change in enumerate(like.changes):
+            with Vertical(classes="fix-change fix-other"):
+                yield Static(Text(f"{index + 1}. " + literal(change.words), style="bold"))
+                yield from self.change_part(change)
+
+    def password_part(self, prompt: str) -> ComposeResult:
+        yield Static(
+            Text.assemble(("Type ", "bold"), (PASSWORD_NOTE, "bold"), (": ", "bold"), literal(prompt, 300)),
+            id="fix-password-note",
+            classes="section",
+        )
+        yield Input(password=True, id="fix-password", placeholder="mailbox password")
+        yield Static(Text(""), id="fix-password-empty")
+        with Horizontal(classes="buttons"):
+            yield Button("Send the change", id="fix-password-send", variant="error", tooltip="Sign in with it and send")
+            yield Button("Cancel", id="fix-password-cancel", tooltip="Send nothing")
 
     def change_part(self, change: Change) -> ComposeResult:
         if change.guided:
@@ -189,6 +312,9 @@ class FixScreen(AuditorScreen):
             )
         if plan.guided:
             words, tip = "I have done it", "Record that you made the change by hand, then check again"
+        elif self.with_others and self.like is not None:
+            words = self._confirm_words()
+            tip = "Sign in for the permission once, send exactly the listed changes, then check again"
         elif plan.alternatives:
             words, tip = "Make the chosen change", "Sign in for the permission, send the one chosen, then check again"
         elif plan.several:
@@ -228,6 +354,37 @@ class FixScreen(AuditorScreen):
         with Horizontal(classes="buttons"):
             yield Button("Back", id="fix-back", tooltip="Back to the finding (Escape)")
 
+    def set_result_part(self, result: SetResult) -> ComposeResult:
+        from auditor.application.fixing import CLOSED
+
+        closed = result.count(CLOSED)
+        yield Static(
+            Text(f"{closed} of {len(result.results)} closed.", style="bold"), id="fix-result", classes="section"
+        )
+        if self.set_kept:
+            kept = ", ".join(str(item) for item in self.set_kept)
+            yield Static(Text(f"The others' records were kept as evidence first (evidence {kept})."), id="fix-kept")
+        if result.reason:
+            yield Static(plain(result.reason), id="fix-reason")
+        lines = []
+        for number, (fix, member) in enumerate(zip(result.results, self.set_members, strict=False), 1):
+            title = literal(member.plan.finding.title, 200)
+            words = SET_OUTCOME_WORDS.get(fix.outcome, fix.outcome)
+            lines.append(f"{number}. {words}: {title} — timeline event {fix.event_id}")
+        yield Static(Text("\n".join(lines)), id="fix-set-results")
+        restorable = any(a.change.restorable and not a.change.guided for fix in result.results for a in fix.applied)
+        again = " Each can be put back on its own from there if safety needs it." if restorable else ""
+        yield Static(Text(f"Each is recorded in the case's timeline as its own event.{again}"), id="fix-recorded")
+        with Horizontal(classes="buttons"):
+            yield Button("Back", id="fix-back", tooltip="Back to the finding (Escape)")
+
+    def _confirm_words(self) -> str:
+        own = len(self._chosen_changes())
+        if self.with_others and self.like is not None:
+            total = own + len(self.like.changes)
+            return f"Make all {total} changes listed"
+        return f"Make the {own} ticked change{'s' if own != 1 else ''}"
+
     def _chosen_changes(self) -> list[Change]:
         plan = self.plan
         if plan is None:
@@ -257,6 +414,7 @@ class FixScreen(AuditorScreen):
         try:
             plan = plan_fix(case, self.fingerprint)
             evidence = freeze_evidence(case, plan)
+            self.post_message(LikeFound(self._like(case, plan)))
         except AuditorError as exc:
             self.post_message(FixProblem(str(exc)))
             return
@@ -264,6 +422,18 @@ class FixScreen(AuditorScreen):
             self.post_message(FixProblem(f"the change could not be prepared: {type(exc).__name__}: {exc}"))
             return
         self.post_message(FixPlanned(plan, evidence))
+
+    @staticmethod
+    def _like(case: Any, plan: FixPlan) -> FixSet | None:
+        from auditor.application.fixing_sets import plan_set
+
+        try:
+            return plan_set(case, plan)
+        except Exception:  # the others are an offer: without them the finding's own change stands
+            return None
+
+    def on_like_found(self, message: LikeFound) -> None:
+        self.like = message.like
 
     def on_fix_planned(self, message: FixPlanned) -> None:
         self.plan = message.plan
@@ -316,9 +486,21 @@ class FixScreen(AuditorScreen):
         if plan is None or not plan.several or plan.alternatives:
             return
         button = self.query_one("#fix-confirm", Button)
-        count = len(self.chosen)
-        button.label = f"Make the {count} ticked change{'s' if count != 1 else ''}"
-        button.disabled = count == 0
+        button.label = self._confirm_words()
+        button.disabled = not self.chosen
+
+    @on(Checkbox.Changed, "#fix-others")
+    def others_ticked(self, event: Checkbox.Changed) -> None:
+        if event.value == self.with_others:
+            return
+        self.with_others = event.value
+        self.refresh(recompose=True)
+        self.call_after_refresh(self._focus_others)
+
+    def _focus_others(self) -> None:
+        found = self.query("#fix-others")
+        if found:
+            found.first().focus()
 
     @on(Button.Pressed, "#fix-confirm")
     def confirmed(self) -> None:
@@ -336,7 +518,10 @@ class FixScreen(AuditorScreen):
             return
         self.sending = True
         self.refresh(recompose=True)
-        self.close_path(yes)
+        if self.with_others and self.like is not None:
+            self.close_paths(yes, self.like)
+        else:
+            self.close_path(yes)
 
     @work(thread=True, exclusive=True, group="fix", name="close the path")
     def close_path(self, confirmed: Any) -> None:
@@ -347,11 +532,73 @@ class FixScreen(AuditorScreen):
             return
         try:
             plan = self.auditor.audit_plan()
-            result = asyncio.run(apply_fix(case, confirmed, plan, show=self._show, extra=APP_SIGN_IN))
+            result = asyncio.run(apply_fix(case, confirmed, plan, show=self._show, extra={"password": self.password}))
         except Exception as exc:  # the flow records every change it sent before it can fail; said, never hidden
             self.post_message(FixProblem(f"closing stopped: {type(exc).__name__}: {exc}"))
             return
         self.post_message(FixFinished(result))
+
+    @work(thread=True, exclusive=True, group="fix", name="close the paths")
+    def close_paths(self, own: Confirmed, like: FixSet) -> None:
+        """The listed set: each other finding's record kept first, then the one sign-in, the changes, the check."""
+        from auditor.application.fixing_sets import apply_set, confirm_set, keep_set_evidence
+
+        case = self.auditor.case
+        if case is None:
+            return
+        try:
+            kept = keep_set_evidence(case, like)
+            confirmed = confirm_set(own, like, kept)
+            plan = self.auditor.audit_plan()
+            extra = {"password": self.password}
+            result = asyncio.run(apply_set(case, confirmed, plan, show=self._show, extra=extra))
+        except Exception as exc:  # the flow records every change it sent before it can fail; said, never hidden
+            self.post_message(FixProblem(f"closing stopped: {type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SetFinished(result, confirmed.members, tuple(item.id for item in kept)))
+
+    def on_password_wanted(self, message: PasswordWanted) -> None:
+        self.password_prompt = message.prompt
+        self.refresh(recompose=True)
+        self.call_after_refresh(self._focus_password)
+
+    def _focus_password(self) -> None:
+        found = self.query("#fix-password")
+        if found:
+            found.first().focus()
+
+    @on(Input.Submitted, "#fix-password")
+    @on(Button.Pressed, "#fix-password-send")
+    def password_typed(self) -> None:
+        found = self.query("#fix-password")
+        if not found or self.password_prompt is None:
+            return
+        field = found.first(Input)
+        typed = field.value
+        field.value = ""  # cleared from the field at once: the sign-in alone holds it, until it is sent
+        if not typed:
+            self.query_one("#fix-password-empty", Static).update(Text(NO_PASSWORD_TYPED, style="bold"))
+            field.focus()
+            return
+        self.password_prompt = None
+        self.password.give(typed)
+        del typed
+        self.refresh(recompose=True)
+
+    @on(Button.Pressed, "#fix-password-cancel")
+    def password_refused(self) -> None:
+        """No password: the sign-in gets none and nothing is sent (the timeline says "not changed")."""
+        if self.password_prompt is None:
+            return
+        found = self.query("#fix-password")
+        if found:
+            found.first(Input).value = ""
+        self.password_prompt = None
+        self.password.give("")
+        self.refresh(recompose=True)
+
+    def on_unmount(self) -> None:
+        self.password.close()
 
     def _show(self, text: str) -> None:
         """Called from the worker's thread by the sign-in: a message for the event loop."""
@@ -363,10 +610,26 @@ class FixScreen(AuditorScreen):
         if found:
             found.first(Static).update(Text(literal_multiline("\n".join(self.notes))))
 
+    def on_set_finished(self, message: SetFinished) -> None:
+        result = message.result
+        self.set_result = result
+        self.set_members = message.members
+        self.set_kept = message.kept
+        self.sending = False
+        self.password_prompt = None
+        if result.recheck and self.plan is not None:
+            finding = self.plan.finding
+            self.auditor.book.replace(finding.check, finding.target, list(result.recheck))
+        self.auditor.changed.publish("findings")
+        self.auditor.changed.publish("timeline")
+        self.refresh(recompose=True)
+        self.call_after_refresh(self._focus_cancel)
+
     def on_fix_finished(self, message: FixFinished) -> None:
         result = message.result
         self.result = result
         self.sending = False
+        self.password_prompt = None
         if result.recheck and self.plan is not None:
             finding = self.plan.finding
             self.auditor.book.replace(finding.check, finding.target, list(result.recheck))
