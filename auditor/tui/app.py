@@ -50,6 +50,7 @@ def preload_screens() -> None:
         importlib.import_module(entry.target.split(":", 1)[0])
     importlib.import_module("auditor.tui.screens.finding")
     importlib.import_module("auditor.tui.screens.fix")
+    importlib.import_module("auditor.tui.screens.restore")
 
 
 def _screen_factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
