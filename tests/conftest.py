@@ -53,6 +53,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "auditor-home"
     home.mkdir()
     monkeypatch.setenv("AUDITOR_HOME", str(home))
+    # A test's own programs (`python -c ...`) put their working folder first on sys.path: run them from a scratch
+    # folder, never the repository, whose auditor/ would shadow the installed package (and lacks auditor.checks).
+    monkeypatch.chdir(tmp_path)
     return home
 
 

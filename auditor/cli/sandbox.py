@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
         description=(
             "Serve a practice scenario on 127.0.0.1 until interrupted. Faults are written "
             "PROVIDER:PATH:KIND[:times=N][:seconds=S][:retry_after=S], where KIND is latency, 429, 500, 503, "
-            "hang, reset, malformed, 401 or endless, and PATH is a pattern such as /gmail/v1/users/*/settings/*."
+            "hang, reset, malformed, 401, 403 or endless, and PATH is a pattern such as /gmail/v1/users/*/settings/*."
         ),
     )
     serve.add_argument("--scenario", default="compromised", help="clean, compromised, large, hostile, or a YAML file")

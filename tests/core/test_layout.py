@@ -12,11 +12,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from importlib.resources import files
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import auditor.checks
 from auditor.audit import load_checks
 from auditor.engine import LoadedCheck
 from auditor.manual import guided_files, load_manual_file
@@ -24,6 +26,9 @@ from auditor.playbooks import builtin_playbooks
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKS = REPO / "checks"
+# Where the checks are imported from: checks/ itself under an editable install, a copy of it in site-packages
+# under `pip install .` (what the README's test command does).
+INSTALLED_CHECKS = Path(auditor.checks.__file__ or "").resolve().parent
 PLAYBOOKS = REPO / "playbooks"
 TESTS = REPO / "tests" / "checks"
 # What a check module may import besides the standard library (and its own provider's ``_common``).
@@ -63,7 +68,7 @@ def test_every_check_module_is_loaded_once_under_auditor_checks() -> None:
     from_checks_folder = {
         name: file
         for name, module in list(sys.modules.items())
-        if module is not None and (file := _file_of(module)) is not None and file.is_relative_to(CHECKS)
+        if module is not None and (file := _file_of(module)) is not None and file.is_relative_to(INSTALLED_CHECKS)
     }
     assert from_checks_folder
     misnamed = [n for n in from_checks_folder if n != "auditor.checks" and not n.startswith("auditor.checks.")]
@@ -88,7 +93,8 @@ def test_a_checks_file_is_named_by_its_id(check: LoadedCheck) -> None:
     assert check.spec.kind == provider
     module = sys.modules[check.run.__module__]
     assert module.__name__ == f"auditor.checks.{provider}.{leaf}"
-    assert Path(module.__file__ or "").resolve() == CHECKS / provider / f"{leaf}.py"
+    assert Path(module.__file__ or "").resolve() == INSTALLED_CHECKS / provider / f"{leaf}.py"
+    assert (CHECKS / provider / f"{leaf}.py").is_file()
 
 
 def test_every_module_in_checks_is_a_check_or_a_helper() -> None:
@@ -103,7 +109,8 @@ def test_every_module_in_checks_is_a_check_or_a_helper() -> None:
 @pytest.mark.parametrize("provider", sorted(guided_files()))
 def test_a_guided_check_lives_in_its_providers_guided_yaml(provider: str) -> None:
     path = guided_files()[provider]
-    assert Path(str(path)).resolve() == CHECKS / provider / "guided.yaml"
+    assert Path(str(path)).resolve() == INSTALLED_CHECKS / provider / "guided.yaml"
+    assert (CHECKS / provider / "guided.yaml").is_file()
     for manual in load_manual_file(path):
         assert manual.kind == provider, manual.id
         assert manual.id.startswith(provider + "."), manual.id
@@ -135,8 +142,10 @@ def test_every_test_file_under_tests_checks_belongs_to_a_check() -> None:
 
 
 def test_a_playbook_file_is_named_by_its_id() -> None:
+    installed = Path(str(files("auditor.playbooks.data"))).resolve()
     for playbook_id, origin in builtin_playbooks().files.items():
-        assert Path(str(origin)).resolve() == PLAYBOOKS / f"{playbook_id}.yaml"
+        assert Path(str(origin)).resolve() == installed / f"{playbook_id}.yaml"
+        assert (PLAYBOOKS / f"{playbook_id}.yaml").is_file()
     assert sorted(p.name for p in PLAYBOOKS.iterdir() if p.suffix != ".yaml" and p.name != "__pycache__") == [
         "__init__.py"
     ]

@@ -25,8 +25,6 @@ from auditor.model import Status
 
 from .conftest import FIX, audit_device, by_check
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def clean_tree(base: Path) -> tuple[Path, Path]:
     """A Linux-like root with one home and nothing unfamiliar: every autostart place holds only what is
@@ -213,7 +211,7 @@ def test_denied_crontabs_and_denied_programs_are_couldnt_check(shared_tree: Path
     home_dir = shared_tree / "auditor-home"
     home_dir.mkdir(mode=0o777)
     os.chmod(home_dir, 0o777)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "AUDITOR_HOME": str(home_dir)}
+    env = {**os.environ, "AUDITOR_HOME": str(home_dir)}
     result = subprocess.run(
         [sys.executable, "-c", AS_ANOTHER_USER, str(root), str(home)],
         capture_output=True,

@@ -604,3 +604,14 @@ def test_every_practice_answer_is_read_whole_by_the_connectors_models() -> None:
                 assert reading.whole, (scenario.name, path, reading.problems)
                 read += 1
     assert read >= 6 * 4 + 5  # every Gmail answer of every scenario, and the compromised one's Admin SDK
+
+
+def test_the_serve_help_names_every_fault_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+    from auditor.sandbox.faults import KINDS
+
+    with pytest.raises(SystemExit):
+        main(["sandbox", "serve", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for kind in KINDS:
+        assert f" {kind}," in shown or f" {kind} or" in shown or f"or {kind}," in shown, kind
