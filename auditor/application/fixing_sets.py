@@ -63,15 +63,16 @@ __all__ = [
     "plan_set",
 ]
 
-# How the others are named, per check: (one, many, what the changes remove). The words of each change, listed
-# one by one, say exactly what it does; these only name the choice.
+# How the others are named, per check: (one, many, the choice with {n} and {items}). The words of each change,
+# listed one by one, say exactly what it does; these only name the choice.
+LINKS = "All anyone-with-the-link links on these {n} other {items}"
 SET_WORDS: dict[str, tuple[str, str, str]] = {
-    "google.drive_public_media": ("photo or video", "photos and videos", "anyone-with-the-link links"),
-    "microsoft.onedrive_public_media": ("photo or video", "photos and videos", "anyone-with-the-link links"),
-    "google.drive_people_media": ("person", "people", "shares with them"),
-    "microsoft.onedrive_people_media": ("person", "people", "shares with them"),
+    "google.drive_public_media": ("photo or video", "photos and videos", LINKS),
+    "microsoft.onedrive_public_media": ("photo or video", "photos and videos", LINKS),
+    "google.drive_people_media": ("person", "people", "Stop sharing with these {n} other {items} too"),
+    "microsoft.onedrive_people_media": ("person", "people", "Stop sharing with these {n} other {items} too"),
 }
-DEFAULT_WORDS = ("finding like it", "findings like it", "the same changes")
+DEFAULT_WORDS = ("finding like it", "findings like it", "The same change for these {n} other {items}")
 # An answer after which a finding is the person's own, not a path: never offered with the others.
 MINE = "mine"
 
@@ -103,8 +104,10 @@ class FixSet:
     @property
     def words(self) -> str:
         """The choice, as the person sees it: "All anyone-with-the-link links on these 3 other photos and videos"."""
-        one, many, what = self._names()
-        return f"All {what} on these {self.count} other {one if self.count == 1 else many}"
+        one, many, choice = self._names()
+        if self.count == 1:
+            return choice.replace("these {n} other", "this other").format(items=one)
+        return choice.format(n=self.count, items=many)
 
     @property
     def offer(self) -> str:

@@ -273,3 +273,27 @@ def test_onedrive_anyone_links_as_one_set_through_the_practice_graph(case: CaseS
         assert [f.fingerprint for f in open_paths(case, plan0, ONEDRIVE_PUBLIC)] == [
             confirmed.members[1].plan.finding.fingerprint
         ]
+
+
+def test_the_choice_is_named_in_plain_words_for_one_or_many() -> None:
+    from auditor.model import Severity
+
+    def finding(check: str, subject: str) -> Finding:
+        return Finding(check, "ann.example@gmail.com", Status.FOUND, Severity.HIGH, subject, subject=subject)
+
+    def named(check: str, count: int) -> tuple[str, str]:
+        plan = fixing.FixPlan(finding(check, "0"), check.split(".")[0], (), None, ())
+        others = tuple(fixing.FixPlan(finding(check, str(n)), plan.kind, (), None, ()) for n in range(count))
+        like = fixing_sets.FixSet(plan, others, "remove")
+        return like.words, like.offer
+
+    assert named(PUBLIC, 3) == (
+        "All anyone-with-the-link links on these 3 other photos and videos",
+        "There are 3 more photos and videos on ann.example@gmail.com closed the same way",
+    )
+    assert named(ONEDRIVE_PUBLIC, 1) == (
+        "All anyone-with-the-link links on this other photo or video",
+        "There is 1 more photo or video on ann.example@gmail.com closed the same way",
+    )
+    assert named("google.drive_people_media", 2)[0] == "Stop sharing with these 2 other people too"
+    assert named("google.gmail_filters", 2)[0] == "The same change for these 2 other findings like it"
