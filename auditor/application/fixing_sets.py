@@ -21,7 +21,6 @@ When the person chooses the set:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from auditor.application.fixing import (
     confirm,
     freeze_evidence,
     judge_recheck,
+    plan_fix,
     recheck_plan,
     record_fix,
     writer_request,
@@ -173,8 +173,7 @@ def plan_set(case: CaseStore, plan: FixPlan) -> FixSet | None:
     if len(actions) != 1:
         return None
     [action] = actions
-    remedies = remedies_for(plan.kind)
-    if remedies is None:
+    if remedies_for(plan.kind) is None:
         return None
     finding = plan.finding
     states = path_states(path_events(case))
@@ -190,12 +189,17 @@ def plan_set(case: CaseStore, plan: FixPlan) -> FixSet | None:
             continue  # closed by the person since that audit
         if answers.get(other.fingerprint, ("", ""))[0] == MINE:
             continue
-        changes = tuple(remedies.changes_for(other))
-        if not changes or any(
-            c.action != action or c.kind != plan.kind or c.target != finding.target or c.guided for c in changes
-        ):
+        try:
+            # Each other is planned as if opened itself, so whatever planning leaves out applies to it too.
+            other_plan = plan_fix(case, other.fingerprint)
+        except UsageError:
             continue
-        others.append(dataclasses.replace(plan, finding=other, changes=changes))
+        changes = other_plan.changes
+        if not changes or other_plan.alternatives:
+            continue
+        if any(c.action != action or c.kind != plan.kind or c.target != finding.target or c.guided for c in changes):
+            continue
+        others.append(other_plan)
     if not others:
         return None
     return FixSet(plan, tuple(others), action)
