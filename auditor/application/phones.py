@@ -180,8 +180,9 @@ async def audit_phone(
     should_stop: StopCallback | None = None,
 ) -> PhoneAudit:
     """Open the phone, then audit it beside ``plan``'s kinds (none by default); with ``case``, save the run there
-    and register the phone with the case's devices, as :func:`~auditor.application.auditing.audit_into_case`
-    does for any audit.
+    and — for a phone read over USB — register it with the case's devices, as
+    :func:`~auditor.application.auditing.audit_into_case` does for any audit (a backup is not registered: the
+    case's later audits would read a phone over USB in its place).
 
     ``stop_if_unreadable``: a phone that could not be opened ends here with its ``problem`` (the app shows it
     with "Try again"); otherwise its checks each say "Couldn't check" with the reason, as the command line does.
@@ -200,6 +201,13 @@ async def audit_phone(
         run = await run_plan(with_phone, on_progress=on_progress, should_stop=should_stop)
         return PhoneAudit(target=phone.target, problem=phone.error, run=run)
     saved = await audit_into_case(case, with_phone, on_progress=on_progress, should_stop=should_stop)
+    if request.backup is not None and ("ios", phone.target) in saved.accounts_added:
+        # A later audit of the case opens each "ios" device over USB: a backup kept as one would have the next full
+        # audit connect to whatever phone is plugged in, without the Trust notice, and call the backup's findings
+        # resolved. Its findings stay in the case; reading it again is another backup audit.
+        case.remove_account("ios", phone.target)
+        added = tuple(a for a in saved.accounts_added if a != ("ios", phone.target))
+        saved = dataclasses.replace(saved, accounts_added=added)
     if on_stage is not None:
         on_stage(Stage.SAVING)
     return PhoneAudit(target=phone.target, problem=phone.error, run=saved.run, saved=saved)

@@ -317,3 +317,12 @@ def test_the_search_of_the_case_finds_a_password_that_was_kept(case: CaseStore, 
     case.close()
     with pytest.raises(AssertionError, match="the backup password is in the case"):
         assert_nowhere(PASSWORD, "ann", isolated_home)
+
+
+def test_a_backup_is_not_kept_as_a_device_the_next_audit_reads_over_usb(case: CaseStore, tmp_path: Path) -> None:
+    folder = build_backup(tmp_path / "bk", spied_backup())
+    result = asyncio.run(audit_phone(PhoneRequest(backup=folder), plan=PLAN, case=case))
+    assert result.saved is not None and result.saved.accounts_added == ()
+    assert case.accounts() == []
+    [run] = case.runs()
+    assert {f.target for f in case.findings_of(run.id)} == {result.target}

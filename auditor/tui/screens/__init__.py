@@ -61,4 +61,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
         "Google, Microsoft, Exchange or Android",
         "auditor.tui.screens.add_source:AddSourceScreen",
     ),
+    ScreenEntry(
+        "add_phone",
+        "Add an iPhone",
+        "Read an iPhone over a cable or from a backup folder",
+        "auditor.tui.screens.add_phone:AddPhoneScreen",
+    ),
 )

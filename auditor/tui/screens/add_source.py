@@ -1,10 +1,14 @@
-"""Add a Google, Microsoft or Exchange account (the pre-connection warning first), or an Android phone."""
+"""Add a Google, Microsoft or Exchange account (the pre-connection warning first), an Android phone, or an iPhone
+(on its own screen, auditor/tui/screens/add_phone.py)."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
@@ -18,6 +22,15 @@ ACCOUNT_KINDS = (("google", "Google"), ("microsoft", "Microsoft"), ("exchange", 
 
 class AddSourceScreen(AuditorScreen):
     TITLE_WORDS = "Add an account or a phone"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "i",
+            "add_iphone",
+            "iPhone",
+            id="add-iphone",
+            tooltip="Add an iPhone: over a cable (the Trust notice first) or from a backup folder",
+        ),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,10 +39,15 @@ class AddSourceScreen(AuditorScreen):
     def body(self) -> ComposeResult:
         with VerticalScroll(id="add-form"):
             yield Static(Text("What do you want to add?"))
-            with Horizontal(classes="buttons"):
+            with Horizontal(classes="buttons", id="add-kinds"):
                 for kind, words in ACCOUNT_KINDS:
                     yield Button(words, id=f"kind-{kind}")
                 yield Button("Android phone", id="kind-android", tooltip="Read over adb when the phone is plugged in")
+                yield Button(
+                    "iPhone",
+                    id="kind-iphone",
+                    tooltip="Read an iPhone over a cable or from a backup folder (i)",
+                )
             # Which sign-in path applies (your own client, an organisation's imported settings, practice mode)
             # and what is missing. An organisation's name and contact come from its bundle: shown literally.
             paths = Static("", id="paths")
@@ -126,6 +144,10 @@ class AddSourceScreen(AuditorScreen):
                 "allow this computer when the phone asks."
             )
         )
+
+    @on(Button.Pressed, "#kind-iphone")
+    def action_add_iphone(self) -> None:
+        self.auditor.action_show("add_phone")
 
     @on(Button.Pressed, "#by-hand")
     def by_hand(self) -> None:
