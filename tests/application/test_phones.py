@@ -35,7 +35,8 @@ from auditor.config import Endpoints, Settings
 from auditor.ios import backup as backup_module
 from auditor.ios import collector
 from auditor.model import Status
-from auditor.sandbox.iphone import PracticeIPhone
+from auditor.sandbox.iphone import IPhoneScenario, PracticeIPhone, PracticePhone
+from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import CaseStore, case_path
 
 PASSWORD = "correct horse battery staple"
@@ -44,6 +45,9 @@ FAST = Settings(request_timeout=2.0, retry_budget=4.0)
 NO_ENDPOINTS = Endpoints(google=None, graph=None, ews=None, token=None)
 PLAN = AuditPlan(kinds=(), endpoints=NO_ENDPOINTS, settings=FAST)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "iphone.md"
+
+# The phone drops the connection at lockdown's first GetValue: "the connection was lost".
+LOST = IPhoneScenario(name="connection-lost", phones=[PracticePhone(faults=PracticeFaults(values="drop"))])
 
 
 def closed_port() -> int:
@@ -76,7 +80,9 @@ def iphone(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PracticeIPhone]]:
         phone.stop()
 
 
-def start(started: list[PracticeIPhone], scenario: str, monkeypatch: pytest.MonkeyPatch) -> PracticeIPhone:
+def start(
+    started: list[PracticeIPhone], scenario: str | IPhoneScenario, monkeypatch: pytest.MonkeyPatch
+) -> PracticeIPhone:
     phone = PracticeIPhone(scenario).start()
     started.append(phone)
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", phone.usbmux_address)
@@ -172,10 +178,15 @@ def test_a_plan_naming_iphones_reads_the_phone_once(
         ("denied", collector.DENIED),
         ("untrusted", collector.NOT_TRUSTED),
         ("locked", collector.LOCKED),
+        (LOST, collector.DROPPED.format(why="ConnectionTerminatedError: Connection was terminated abruptly.")),
     ],
 )
 def test_a_phone_that_cannot_be_read_is_its_problem_and_nothing_is_saved(
-    case: CaseStore, iphone: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch, scenario: str, words: str
+    case: CaseStore,
+    iphone: list[PracticeIPhone],
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str | IPhoneScenario,
+    words: str,
 ) -> None:
     start(iphone, scenario, monkeypatch)
     _, result = stages_of(PhoneRequest(pair_timeout=0, service_timeout=3.0), case, stop_if_unreadable=True)

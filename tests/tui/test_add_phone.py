@@ -23,7 +23,8 @@ from auditor.ios import backup as backup_module
 from auditor.ios import collector
 from auditor.model import Status
 from auditor.safetext import BIDI_CONTROLS, ZERO_WIDTH
-from auditor.sandbox.iphone import PracticeIPhone
+from auditor.sandbox.iphone import IPhoneScenario, PracticeIPhone, PracticePhone
+from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import case_path
 from auditor.tui.app import AuditorApp
 from tui.helpers import SIZE, click, wait_for
@@ -34,6 +35,9 @@ PASSPHRASE = "a long passphrase"
 PASSWORD = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3"
 HOSTILE_NAME = "[bold red]Mum[/] \x1b]8;;https://evil.example/\x07iPhone\x1b]8;;\x07 \u202egnp.exe"
+
+# The phone drops the connection at lockdown's first GetValue: "the connection was lost".
+LOST = IPhoneScenario(name="connection-lost", phones=[PracticePhone(faults=PracticeFaults(values="drop"))])
 
 
 def closed_port() -> int:
@@ -61,7 +65,9 @@ def iphones(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PracticeIPhone]]:
         phone.stop()
 
 
-def start(started: list[PracticeIPhone], scenario: str, monkeypatch: pytest.MonkeyPatch) -> PracticeIPhone:
+def start(
+    started: list[PracticeIPhone], scenario: str | IPhoneScenario, monkeypatch: pytest.MonkeyPatch
+) -> PracticeIPhone:
     phone = PracticeIPhone(scenario).start()
     started.append(phone)
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", phone.usbmux_address)
@@ -179,10 +185,11 @@ async def test_a_compromised_iphones_findings_appear_in_the_case(
         ("denied", collector.DENIED),
         ("untrusted", collector.NOT_TRUSTED),
         ("locked", collector.LOCKED),
+        (LOST, collector.DROPPED.format(why="ConnectionTerminatedError: Connection was terminated abruptly.")),
     ],
 )
 async def test_a_phone_that_cannot_be_read_is_said_in_its_words_with_try_again(
-    iphones: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch, scenario: str | None, words: str
+    iphones: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch, scenario: str | IPhoneScenario | None, words: str
 ) -> None:
     if scenario is not None:
         start(iphones, scenario, monkeypatch)
