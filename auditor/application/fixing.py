@@ -29,7 +29,17 @@ from auditor.errors import UsageError
 from auditor.model import AuditRun, Finding, Status, utcnow
 from auditor.remedy import Applied, Change, Permission, WriterRequest, permissions_of, remedies_for
 from auditor.safetext import literal
-from auditor.timeline.fixes import CLOSED, NOT_CHANGED, NOT_CHECKED, OUTCOME_WORDS, STILL_OPEN, path_events, path_states
+from auditor.timeline.fixes import (
+    CLOSED,
+    NOT_CHANGED,
+    NOT_CHECKED,
+    OUTCOME_WORDS,
+    STILL_OPEN,
+    PathEvent,
+    path_events,
+    path_states,
+    restored_events,
+)
 
 if TYPE_CHECKING:
     from auditor.application.auditing import AuditPlan
@@ -53,6 +63,7 @@ __all__ = [
     "judge_recheck",
     "permission_lines",
     "plan_fix",
+    "plan_notes",
 ]
 
 # The statuses that mean the path is there (found) or may be (the person has not said it is theirs).
@@ -83,6 +94,11 @@ class FixPlan:
     playbook: str | None  # the playbook the note and the steps come from
     changes: tuple[Change, ...]  # empty: the tool cannot make this change; the playbook's steps by hand remain
     forwarding: tuple[Finding, ...] = ()  # forwarding found, or not yet answered, on the same account
+    # Changes the tool cannot make from here, each with why and what to do by hand (said at planning).
+    by_hand: tuple[tuple[Change, str], ...] = ()
+    # Changes already made by the person since the audit that found this: left out until an audit finds the
+    # path again (each with the event that made it).
+    already_made: tuple[tuple[Change, int], ...] = ()
 
     @property
     def guided(self) -> bool:
@@ -172,11 +188,14 @@ def _kind(finding: Finding) -> str:
     return finding.check.split(".", 1)[0]
 
 
-def plan_fix(case: CaseStore, fingerprint: str) -> FixPlan:
+def plan_fix(case: CaseStore, fingerprint: str, audit_plan: AuditPlan | None = None) -> FixPlan:
     """The plan for closing the case's finding ``fingerprint`` (as the case's latest audit saw it).
 
     Refused (UsageError) when the case has no such finding, when it is not an access path (found, or "Is
-    this yours?"), or when it was closed by the person since that audit.
+    this yours?"), when it was closed by the person since that audit, or when every change that closes it was
+    already made since that audit. Changes already made since that audit are left out (``already_made``); with
+    ``audit_plan`` (where changes would be sent), changes the tool cannot make from there are moved to
+    ``by_hand`` with the reason, so the person hears it before confirming anything.
     """
     from auditor.playbooks import builtin_playbooks
     from auditor.timeline import Timeline
@@ -191,12 +210,29 @@ def plan_fix(case: CaseStore, fingerprint: str) -> FixPlan:
             f"there is no access path to close: the case's last audit says {finding.status.label!r} for "
             f"{literal(finding.title, 200)}"
         )
-    state = path_states(path_events(case)).get(fingerprint)
+    events = path_events(case)
+    state = path_states(events).get(fingerprint)
     if state is not None and state.closed and state.at >= finding.observed_at:
         raise UsageError(f"this path was {state.words}; the next audit says whether it is still closed")
     kind = _kind(finding)
     remedies = remedies_for(kind)
-    changes = tuple(remedies.changes_for(finding)) if remedies is not None else ()
+    planned = tuple(remedies.changes_for(finding)) if remedies is not None else ()
+    made = made_since(events, finding)
+    already_made = tuple((c, made[_change_key(c)]) for c in planned if _change_key(c) in made)
+    changes = tuple(c for c in planned if _change_key(c) not in made)
+    if planned and not changes:
+        events_made = ", ".join(str(n) for n in sorted({n for _, n in already_made}))
+        raise UsageError(
+            f"every change that closes this path was already made by you (event {events_made}); the next audit says "
+            "whether it is still open"
+        )
+    by_hand: tuple[tuple[Change, str], ...] = ()
+    if audit_plan is not None and remedies is not None and changes:
+        reasons = [
+            (c, remedies.by_hand(c, writer_request(case, kind, finding.target, [c], audit_plan, None))) for c in changes
+        ]
+        by_hand = tuple((c, why) for c, why in reasons if why)
+        changes = tuple(c for c, why in reasons if not why)
     playbooks = builtin_playbooks().for_finding(finding)
     playbook = playbooks[0] if playbooks else None
     plan = FixPlan(
@@ -205,10 +241,36 @@ def plan_fix(case: CaseStore, fingerprint: str) -> FixPlan:
         safety=tuple(playbook.safety) if playbook else (),
         playbook=playbook.id if playbook else None,
         changes=changes,
+        by_hand=by_hand,
+        already_made=already_made,
     )
     if plan.permissions:
         plan = dataclasses.replace(plan, forwarding=tuple(forwarding_findings(case, finding)))
     return plan
+
+
+def _change_key(change: Change | Mapping[str, Any]) -> tuple[str, str, str]:
+    """What one change does to what: the same key for a change planned now and one recorded in an event."""
+    if isinstance(change, Change):
+        return (change.action, change.subject, change.request)
+    return (str(change.get("action", "")), str(change.get("subject", "")), str(change.get("request", "")))
+
+
+def made_since(events: Sequence[PathEvent], finding: Finding) -> dict[tuple[str, str, str], int]:
+    """The changes the provider accepted for ``finding`` since the audit that found it (not put back since),
+    each with the event that made it."""
+    restored = restored_events(events)
+    made: dict[tuple[str, str, str], int] = {}
+    for event in events:
+        if event.kind != "fix" or event.fingerprint != finding.fingerprint or event.id in restored:
+            continue
+        if event.at < finding.observed_at or event.record.get("guided"):
+            continue  # before the audit that found the path again; a guided "done" is checked, not a change
+        changes = event.record.get("changes")
+        for change in changes if isinstance(changes, list) else []:
+            if isinstance(change, Mapping):
+                made[_change_key(change)] = event.id
+    return made
 
 
 def forwarding_findings(case: CaseStore, finding: Finding) -> list[Finding]:
@@ -244,6 +306,21 @@ def forwarding_findings(case: CaseStore, finding: Finding) -> list[Finding]:
             if f.status in (Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL):
                 out.append(f)
     return sorted(out, key=lambda f: f.sort_key)
+
+
+def plan_notes(plan: FixPlan) -> list[str]:
+    """What the plan leaves out, in plain words: changes already made since the audit, and changes the tool
+    cannot make from here with why and what to do by hand. Said before any change is offered."""
+    out = [
+        f"Already made by you (event {event_id}), not offered again until an audit finds it: "
+        f"{literal(change.words, 300)}"
+        for change, event_id in plan.already_made
+    ]
+    out += [
+        f"The tool cannot make this change from here: {literal(change.words, 300)}. {why}"
+        for change, why in plan.by_hand
+    ]
+    return out
 
 
 def permission_lines(permissions: Sequence[Permission]) -> list[str]:

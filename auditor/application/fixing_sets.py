@@ -159,13 +159,13 @@ def _latest_of(case: CaseStore, check: str, target: str) -> list[Finding]:
     return []
 
 
-def plan_set(case: CaseStore, plan: FixPlan) -> FixSet | None:
+def plan_set(case: CaseStore, plan: FixPlan, audit_plan: AuditPlan | None = None) -> FixSet | None:
     """The other open findings like ``plan``'s, or None when there are none (or the plan is not one of a kind).
 
     Like it: the same check, the same account, in the latest audit that ran the check there; found or "Is this
     yours?" (not one the person said is theirs); not closed by the person since; and every change of the same
     single action as the plan's (a plan whose changes are different ways of closing it, or made by hand, has no
-    others offered).
+    others offered). Each other is planned with ``audit_plan`` as the finding's own plan was.
     """
     if plan.guided or not plan.changes or not plan.permissions:
         return None
@@ -191,7 +191,7 @@ def plan_set(case: CaseStore, plan: FixPlan) -> FixSet | None:
             continue
         try:
             # Each other is planned as if opened itself, so whatever planning leaves out applies to it too.
-            other_plan = plan_fix(case, other.fingerprint)
+            other_plan = plan_fix(case, other.fingerprint, audit_plan)
         except UsageError:
             continue
         changes = other_plan.changes

@@ -228,11 +228,12 @@ def show(text: str) -> None:
     print(literal_multiline(text, 2000), flush=True)
 
 
-def _audit_plan(kind: str) -> AuditPlan:
+def _audit_plan(kind: str | None = None) -> AuditPlan:
+    """Where changes go (the endpoint variables, the settings), and the kind whose check runs again."""
     from auditor.application.auditing import AuditPlan
     from auditor.config import Endpoints, load_settings
 
-    return AuditPlan(kinds=(kind,), endpoints=Endpoints.from_env(), settings=load_settings())
+    return AuditPlan(kinds=(kind,) if kind else (), endpoints=Endpoints.from_env(), settings=load_settings())
 
 
 # -- closing ---------------------------------------------------------------------------------------------
@@ -241,14 +242,18 @@ def _audit_plan(kind: str) -> AuditPlan:
 def handle_fix(args: argparse.Namespace) -> int:
     import asyncio
 
-    from auditor.application.fixing import confirm, freeze_evidence, permission_lines, plan_fix
+    from auditor.application.fixing import confirm, freeze_evidence, permission_lines, plan_fix, plan_notes
     from auditor.application.fixing_sets import plan_set
     from auditor.cli.unlock import unlock
     from auditor.safetext import literal
 
     with unlock(args.case) as case:
-        plan = plan_fix(case, args.fingerprint)
+        sent_to = _audit_plan()
+        plan = plan_fix(case, args.fingerprint, sent_to)
         print_plan(plan)
+        for note in plan_notes(plan):
+            print(note)
+            print()
         evidence = freeze_evidence(case, plan)
         print(
             f"Evidence: the finding's record was kept as evidence {evidence.id}, before anything is changed "
@@ -265,7 +270,7 @@ def handle_fix(args: argparse.Namespace) -> int:
             print(f"WARNING: {warning}")
             print()
         print_changes(plan)
-        like = plan_set(case, plan)  # the account's other findings like it: nothing is sent
+        like = plan_set(case, plan, sent_to)  # the account's other findings like it: nothing is sent
         if args.all_like:
             print()
             if like is None:

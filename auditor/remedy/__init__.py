@@ -11,6 +11,9 @@ A provider's remedies live in ``auditor/remedy/<kind>.py`` and export ``REMEDIES
 - ``changes_for(finding)`` — pure: the changes that would close the finding, built from its evidence record
   (what was found, with the provider's ids). Nothing is sent. An empty list means the tool cannot close this
   one for the person (the playbook's steps by hand remain).
+- ``by_hand(change, request)`` — why this change cannot be made from here (e.g. Gmail's forwarding settings
+  without a Workspace service account), said when the change is planned instead of after a confirmation;
+  None when it can be.
 - ``open_writer(request)`` — asks for the narrowest write permission the changes need (incremental
   consent: the case's read-only sign-in is left as it was; the write permission lives in memory for this
   sitting and is never stored) and returns a :class:`Writer`.
@@ -162,6 +165,10 @@ class Remedies(Protocol):
     kind: str
 
     def changes_for(self, finding: Finding) -> list[Change]: ...
+
+    def by_hand(self, change: Change, request: WriterRequest) -> str | None:
+        """Why the tool cannot make ``change`` here (said at planning, before anything is confirmed), or None."""
+        ...
 
     async def open_writer(self, request: WriterRequest) -> Writer: ...
 

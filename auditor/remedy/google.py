@@ -79,12 +79,15 @@ REMOVE_DRIVE_PERMISSION = "drive.permission.delete"
 GMAIL = "https://gmail.googleapis.com/gmail/v1/users/me/settings"
 DRIVE_API = "https://www.googleapis.com/drive/v3/files"
 FOLDER = "application/vnd.google-apps.folder"
-NO_DELEGATION = (
+NO_DELEGATION_WHY = (
     "Google lets only a Google Workspace service account with domain-wide delegation change Gmail's forwarding "
     "settings (gmail.settings.sharing), and none is set up (google.delegation_key_file in settings.yaml, "
-    "docs/google.md). Nothing was changed. Make this change by hand: Gmail › Settings (the gear) › See all "
-    "settings › Forwarding and POP/IMAP."
+    "docs/google.md)."
 )
+FORWARDING_BY_HAND = (
+    "Make this change by hand: Gmail › Settings (the gear) › See all settings › Forwarding and POP/IMAP."
+)
+NO_DELEGATION = f"{NO_DELEGATION_WHY} Nothing was changed. {FORWARDING_BY_HAND}"
 WHAT_HAPPENS_TO_YOUR_COPY = {
     "trash": "your copy is deleted",
     "archive": "your copy is archived",
@@ -464,6 +467,17 @@ class GoogleWriterForChanges:
 
 class GoogleRemedies:
     kind = KIND
+
+    def by_hand(self, change: Change, request: WriterRequest) -> str | None:
+        """Gmail's forwarding settings change only through a Workspace service account: without one set up (and
+        without a token given, as practice servers and tests give) the person is told at once, not after they
+        confirmed and waited for a sign-in."""
+        if change.permission is None or change.permission.name != GMAIL_SHARING.name or request.token:
+            return None
+        settings = request.settings
+        if settings is not None and settings.google.delegation_key_file is not None:
+            return None
+        return f"{NO_DELEGATION_WHY} {FORWARDING_BY_HAND}"
 
     def changes_for(self, finding: Finding) -> list[Change]:
         if finding.status not in (Status.FOUND, Status.REVIEW):

@@ -62,6 +62,9 @@ class GuidedWriter:
 class GuidedRemedies:
     kind = "guided"
 
+    def by_hand(self, change: Change, request: WriterRequest) -> str | None:
+        return None  # every change planned here can be asked for and sent
+
     def changes_for(self, finding: Finding) -> list[Change]:
         """One guided change: the first playbook of the finding, its steps for this device."""
         kind = finding.check.split(".", 1)[0]

@@ -120,6 +120,9 @@ def _text(value: Any, limit: int = 200) -> str:
 class MicrosoftRemedies:
     kind = KIND
 
+    def by_hand(self, change: Change, request: WriterRequest) -> str | None:
+        return None  # every change planned here can be asked for and sent
+
     # -- the changes (pure: built from the finding's evidence) ----------------------------------------
 
     def changes_for(self, finding: Finding) -> list[Change]:

@@ -9,7 +9,10 @@ nothing at all; an injected fault ends in "not changed" with the path left open,
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import datetime
 
+import httpx
 import pytest
 from google_accounts.writing import google_only, writes
 
@@ -17,7 +20,8 @@ from auditor.application import fixing
 from auditor.application.auditing import AuditPlan, audit_into_case
 from auditor.application.restoring import confirm_restore, plan_restore, restore_fix
 from auditor.config import Settings
-from auditor.model import Finding, Status
+from auditor.errors import UsageError
+from auditor.model import Finding, Status, utcnow
 from auditor.sandbox import FaultRule, Sandbox, Scenario
 from auditor.sandbox.google import DriveFile
 from auditor.session.access_map import case_map
@@ -146,10 +150,14 @@ def test_of_a_listed_set_only_the_chosen_change_is_sent_and_the_path_stays_open_
         file_id, permission_id = first.subject.split("/")
         assert non_reads(sb) == [("DELETE", f"/drive/v3/files/{file_id}/permissions/{permission_id}", None, 204)]
         assert result.outcome == fixing.STILL_OPEN  # Mark can still open the other two
-        # The rest, as the listed set: one request each, and the path is closed.
+        # The rest, as the listed set: one request each, and the path is closed. The change already made is left
+        # out (the provider would answer that permission is gone), and said.
         plan = fixing.plan_fix(case, finding.fingerprint)
-        assert len(plan.changes) == 3  # planned from the finding as the case's audit saw it
-        rest = [c for c in plan.changes if c != first]
+        assert [c for c, _ in plan.already_made] == [first] and first not in plan.changes
+        assert [event for _, event in plan.already_made] == [result.event_id]
+        assert any("Already made by you" in note and str(result.event_id) in note for note in fixing.plan_notes(plan))
+        rest = list(plan.changes)
+        assert len(rest) == 2
         sb.log.clear()
         result = asyncio.run(
             fixing.apply_fix(case, fixing.confirm(plan, rest, fixing.freeze_evidence(case, plan)), google_plan(sb))
@@ -159,6 +167,46 @@ def test_of_a_listed_set_only_the_chosen_change_is_sent_and_the_path_stays_open_
             "/drive/v3/files/{}/permissions/{}".format(*c.subject.split("/")) for c in rest
         }
         assert result.outcome == fixing.CLOSED
+        with pytest.raises(UsageError, match="closed by you"):
+            fixing.plan_fix(case, finding.fingerprint)
+
+
+def next_second(after: datetime) -> None:
+    """Wait until the case's clock (whole seconds) has passed ``after``."""
+    while utcnow() <= after:
+        time.sleep(0.05)
+
+
+def test_changes_already_made_are_offered_again_once_an_audit_finds_the_path_again(case: CaseStore) -> None:
+    with Sandbox(several_photos()) as sb:
+        [finding] = [f for f in audited(case, sb, PEOPLE) if MARK in f.title or MARK in str(f.evidence)]
+        plan = fixing.plan_fix(case, finding.fingerprint)
+        evidence = fixing.freeze_evidence(case, plan)
+        first = plan.changes[0]
+        result = asyncio.run(fixing.apply_fix(case, fixing.confirm(plan, [first], evidence), google_plan(sb)))
+        assert result.outcome == fixing.STILL_OPEN
+        # Every change made, the path still open (here: the practice server shares one photo again), and no audit
+        # since: nothing is offered twice.
+        made = fixing.plan_fix(case, finding.fingerprint)
+        rest = list(made.changes)
+        result = asyncio.run(
+            fixing.apply_fix(case, fixing.confirm(made, rest, fixing.freeze_evidence(case, made)), google_plan(sb))
+        )
+        assert result.outcome == fixing.CLOSED
+        # Mark is given one photo again; the next audit finds the path, and its changes are offered again. (The case
+        # keeps times to the second: the audit starts in the second after the change, as a person's would.)
+        next_second(result.at)
+        file_id = first.subject.split("/")[0]
+        shared = httpx.post(
+            f"{sb.google_url}/drive/v3/files/{file_id}/permissions",
+            params={"sendNotificationEmail": "false"},
+            json={"type": "user", "role": "reader", "emailAddress": MARK},
+            headers={"Authorization": f"Bearer {sb.token}"},
+        )
+        assert shared.status_code == 200, shared.text
+        [again] = [f for f in audited(case, sb, PEOPLE) if MARK in f.title or MARK in str(f.evidence)]
+        plan = fixing.plan_fix(case, again.fingerprint)
+        assert plan.already_made == () and len(plan.changes) == 1
 
 
 # -- Microsoft (Graph) and Exchange (EWS) ---------------------------------------------------------------

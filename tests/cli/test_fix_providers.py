@@ -135,6 +135,29 @@ def test_declining_sends_nothing_at_all(run: Run, google: Sandbox) -> None:
     assert path_events() == []
 
 
+def test_gmail_forwarding_without_a_workspace_service_account_is_said_by_hand_before_anything_is_asked(
+    run: Run, google: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Personal Gmail: Google lets only a Workspace service account change forwarding. Said when the change is
+    planned, so the person is never asked to confirm (and sign in for) a change that cannot be made."""
+    [forwarding] = found(audit(run), "google.gmail_autoforward")
+    monkeypatch.delenv("AUDITOR_BEARER_TOKEN")  # a real sign-in, as a person's own account has
+    google.log.clear()
+    code, out, _ = run("fix", "--case", "ann", str(forwarding["fingerprint"]), typed="y\n")
+    assert code == 1
+    order_of(
+        out,
+        "Before you do anything — safety:",
+        "The tool cannot make this change from here: Turn",
+        "Google lets only a Google Workspace service account",
+        "Make this change by hand: Gmail › Settings",
+        "Nothing was changed.",
+    )
+    assert "[y/N]" not in out  # no question was asked
+    assert google.requests == []
+    assert path_events() == []  # nothing was tried
+
+
 @pytest.mark.parametrize("fault", ["403", "500"])
 def test_a_refused_change_says_not_changed_and_the_path_stays_open(run: Run, google: Sandbox, fault: str) -> None:
     [forwarder] = [f for f in found(audit(run), FILTERS) if "keepingtabs" in str(f["evidence"])]

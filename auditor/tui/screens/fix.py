@@ -31,13 +31,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from auditor.application.fixing import permission_lines
+from auditor.application.fixing import permission_lines, plan_notes
 from auditor.safetext import literal, literal_multiline
 from auditor.tui.messages import FixFinished, FixPlanned, FixProblem, FixSignInNote
 from auditor.tui.screens.base import AuditorScreen
 from auditor.tui.widgets.text import evidence_text, paragraph, plain
 
 if TYPE_CHECKING:
+    from auditor.application.auditing import AuditPlan
     from auditor.application.fixing import Change, Confirmed, FixPlan, FixResult
     from auditor.application.fixing_sets import FixSet, SetResult
     from auditor.timeline import EvidenceItem
@@ -205,6 +206,9 @@ class FixScreen(AuditorScreen):
                 id="fix-evidence",
                 classes="section",
             )
+        notes = plan_notes(plan)
+        if notes:
+            yield Static(Text("\n".join(f"• {note}" for note in notes)), id="fix-notes", classes="section")
         if not plan.changes:
             where = f" (the playbook {plan.playbook}, on the finding's screen)" if plan.playbook else ""
             yield Static(
@@ -412,9 +416,10 @@ class FixScreen(AuditorScreen):
         if case is None:
             return
         try:
-            plan = plan_fix(case, self.fingerprint)
+            where = self.auditor.audit_plan()
+            plan = plan_fix(case, self.fingerprint, where)
             evidence = freeze_evidence(case, plan)
-            self.post_message(LikeFound(self._like(case, plan)))
+            self.post_message(LikeFound(self._like(case, plan, where)))
         except AuditorError as exc:
             self.post_message(FixProblem(str(exc)))
             return
@@ -424,11 +429,11 @@ class FixScreen(AuditorScreen):
         self.post_message(FixPlanned(plan, evidence))
 
     @staticmethod
-    def _like(case: Any, plan: FixPlan) -> FixSet | None:
+    def _like(case: Any, plan: FixPlan, where: AuditPlan) -> FixSet | None:
         from auditor.application.fixing_sets import plan_set
 
         try:
-            return plan_set(case, plan)
+            return plan_set(case, plan, where)
         except Exception:  # the others are an offer: without them the finding's own change stands
             return None
 
