@@ -443,3 +443,21 @@ def test_the_cable_choice_shows_the_trust_notice(snap_compare: Any) -> None:
 
     app = AuditorApp(practice=True, include_device=False, autostart=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_at_80_by_24_the_result_and_the_reminder_are_brought_into_view(
+    iphones: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(iphones, "clean", monkeypatch)
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await create_case(pilot, app)
+        await open_add_phone(pilot, app)
+        await click(pilot, "#way-cable")
+        await read_and_wait(pilot, app, "#read-cable")
+        await pilot.pause(0.3)
+        shown = " ".join(screen_text(app).split())
+        assert "This computer is now trusted by the iPhone" in shown  # the reminder, on screen
+        lines = screen_text(app).splitlines()
+        assert len(lines) == 24 and "^q Quick exit" in lines[-1]
+        await pilot.press("ctrl+q")

@@ -203,7 +203,10 @@ class AddPhoneScreen(AuditorScreen):
     def say(self, text: Text | str) -> None:
         """A plain string is shown literally (it may quote the phone or a file name), never as markup."""
         shown = Text(literal_multiline(text)) if isinstance(text, str) else text
-        self.query_one("#phone-status", Static).update(shown)
+        status = self.query_one("#phone-status", Static)
+        status.update(shown)
+        if shown.plain:  # below the notice at 80×24: brought into view, where the person is looking
+            self.call_after_refresh(status.scroll_visible, animate=False)
 
     def show_after(self, *, try_again: bool, findings: bool) -> None:
         self.query_one("#after-buttons").set_class(not (try_again or findings), "hidden")
@@ -402,6 +405,7 @@ class AddPhoneScreen(AuditorScreen):
             reminder = self.query_one("#remove-trust", Static)
             reminder.update(Text(REMOVE_TRUST, style="bold"))
             reminder.remove_class("hidden")
+            self.call_after_refresh(reminder.scroll_visible, animate=False)
         self.query_one("#see-findings", Button).focus()
 
 
