@@ -173,9 +173,9 @@ async def test_save_as_evidence_keeps_the_record_and_its_sha256_in_the_timeline(
 
         await pilot.press("escape", "l")
         await wait_for(pilot, lambda: app.current_mode == "timeline", "the timeline")
-        text = screen_text(app)
-        assert f"Evidence kept: finding-{found.fingerprint}.json" in text
-        assert "Access path found:" in text
+        kept_line = f"Evidence kept: finding-{found.fingerprint}.json"
+        await wait_for(pilot, lambda: kept_line in screen_text(app), "the evidence in the timeline")
+        assert "Access path found:" in screen_text(app)
         await pilot.press("ctrl+q")
 
 
