@@ -109,12 +109,18 @@ OPEN_STATUSES = {Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL}
 
 
 def changes_between(previous: Sequence[Finding], current: Sequence[Finding]) -> Changes:
-    """What is new, resolved and unchanged among open findings (found, review, error, manual)."""
+    """What is new, resolved and unchanged among open findings (found, review, error, manual).
+
+    Resolved only where the current audit looked again: the same check ran on the same account or device (every
+    check that runs says something there, if only "Looks clear"). An audit of one phone says nothing about the
+    mail accounts, so their findings are not called resolved by it.
+    """
     before = {f.fingerprint: f for f in previous if f.status in OPEN_STATUSES}
     now = {f.fingerprint: f for f in current if f.status in OPEN_STATUSES}
+    looked = {(f.check, f.target) for f in current}
     return Changes(
         new=[f for fp, f in now.items() if fp not in before],
-        resolved=[f for fp, f in before.items() if fp not in now],
+        resolved=[f for fp, f in before.items() if fp not in now and (f.check, f.target) in looked],
         unchanged=[f for fp, f in now.items() if fp in before],
     )
 

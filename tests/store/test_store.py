@@ -341,7 +341,9 @@ def test_confirm_and_changes_on_the_command_line(
     run = sample_run("plain")
     with CaseStore.create("ann", "pw") as store:
         store.save_run(run)
-        store.save_run(AuditRun(started_at=utcnow(), finished_at=utcnow()))
+        again = AuditRun(started_at=utcnow(), finished_at=utcnow())  # the same check, on the same account: clear
+        again.findings = [_finding(run.findings[0].check, run.findings[0].target, Status.CLEAR)]
+        store.save_run(again)
     fp = run.findings[0].fingerprint
     assert main(["confirm", "--case", "ann", fp, "--not-mine", "--note", "never seen it"]) == 0
     assert "not yours" in capsys.readouterr().out
@@ -374,3 +376,24 @@ def test_sqlcipher_is_really_encrypting(isolated_home: Path) -> None:
     with pytest.raises(sqlcipher3.DatabaseError):
         plain.execute("SELECT * FROM sqlite_master").fetchall()
     plain.close()
+
+
+def _finding(check: str, target: str, status: Status, subject: str = "") -> Finding:
+    return Finding(
+        check=check, target=target, status=status, severity=Severity.HIGH, title=f"{check} {subject}", subject=subject
+    )
+
+
+def test_an_audit_of_one_source_resolves_nothing_it_did_not_look_at() -> None:
+    from auditor.store import changes_between
+
+    forwarding = _finding("google.gmail_autoforward", "ann@example.com", Status.FOUND, "mark")
+    spyware = _finding("ios.stalkerware_apps", "Ann's iPhone", Status.FOUND, "com.spy")
+    # An iPhone-only audit: the phone's app is gone, the mail account was not read at all.
+    phone_only = [_finding("ios.stalkerware_apps", "Ann's iPhone", Status.CLEAR)]
+    changes = changes_between([forwarding, spyware], phone_only)
+    assert changes.resolved == [spyware]
+    assert changes.new == [] and changes.unchanged == []
+    # The account read again, with forwarding gone: now it is resolved.
+    both = [*phone_only, _finding("google.gmail_autoforward", "ann@example.com", Status.CLEAR)]
+    assert changes_between([forwarding, spyware], both).resolved == [forwarding, spyware]
