@@ -22,15 +22,24 @@ def kinds_to_audit(only: str | None, endpoints: Endpoints) -> list[str]:
     return [*DEFAULT_KINDS, *(kind for kind in ENDPOINT_KINDS if endpoints.for_kind(kind))]
 
 
+# Kinds read only when someone asks for that one read, with the person there: an iPhone over the cable (the phone
+# unlocked, maybe "Trust This Computer?" to tap, and the Trust notice said first) or a backup folder. An audit of the
+# whole case — the app's `a`, `auditor audit --case NAME`, a scheduled re-audit — never reads them: it would connect
+# to the phone with no notice on screen, and a scheduled run would say "Couldn't check" every week.
+READ_ONLY_WHEN_ASKED = frozenset({"ios", "ios-backup"})
+
+
 def case_kinds(accounts: Iterable[Mapping[str, Any]], include_device: bool = True) -> list[str]:
-    """This computer, plus every kind of account or device added to the case that this build can read."""
+    """This computer, plus every kind of account or device added to the case that this build can read — except
+    an iPhone (:data:`READ_ONLY_WHEN_ASKED`): its findings stay in the case until it is read again on purpose."""
     wanted = (["device"] if include_device else []) + [str(a["kind"]) for a in accounts]
-    usable = set(available_kinds())
+    usable = set(available_kinds()) - READ_ONLY_WHEN_ASKED
     return [k for k in dict.fromkeys(wanted) if k in usable]
 
 
 def kinds_for_case(case: CaseStore, only: str | None, endpoints: Endpoints) -> list[str]:
-    """``auditor audit --case``: what :func:`kinds_to_audit` gives, and (without ``--only``) the case's own."""
+    """``auditor audit --case``: what :func:`kinds_to_audit` gives, and (without ``--only``) the case's own — never
+    an iPhone, which only ``--only ios`` / ``--only ios-backup`` read."""
     kinds = kinds_to_audit(only, endpoints)
     if not only:
         kinds += case_kinds(case.accounts(), include_device=False)

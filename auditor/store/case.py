@@ -414,11 +414,22 @@ class CaseStore(TakedownTables, SessionTables, FixTables):
         )
 
     def latest_changes(self) -> Changes | None:
-        """What changed between the last two runs; None before the second audit."""
+        """What changed in the last run since each of its checks last ran on the same account or device; None
+        before the second audit. An audit of the case after one of a phone alone compares the accounts with the
+        audit before (their findings are not "new"), and the phone with its own last read."""
         runs = self.runs()
         if len(runs) < 2:
             return None
-        return changes_between(self.findings_of(runs[-2].id), self.findings_of(runs[-1].id))
+        current = self.findings_of(runs[-1].id)
+        wanted = {(f.check, f.target) for f in current}
+        previous: list[Finding] = []
+        for summary in reversed(runs[:-1]):
+            if not wanted:
+                break
+            earlier = [f for f in self.findings_of(summary.id) if (f.check, f.target) in wanted]
+            previous += earlier
+            wanted -= {(f.check, f.target) for f in earlier}
+        return changes_between(previous, current)
 
     def has_finding(self, fingerprint: str) -> bool:
         return bool(self._query("SELECT 1 FROM findings WHERE fingerprint = ? LIMIT 1", (fingerprint,)))

@@ -5,6 +5,7 @@ password passed for one read and found nowhere in the case afterwards."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import plistlib
 import socket
@@ -15,8 +16,9 @@ import pytest
 import sqlcipher3
 from ios.backupbuild import BackupSpec, build_backup
 
-from auditor.application.auditing import AuditPlan
+from auditor.application.auditing import AuditPlan, audit_into_case
 from auditor.application.cases import open_case
+from auditor.application.kinds import READ_ONLY_WHEN_ASKED, case_kinds
 from auditor.application.phones import (
     BEFORE_CONNECTING,
     REMOVE_TRUST,
@@ -27,14 +29,20 @@ from auditor.application.phones import (
     audit_phone,
     backup_is_encrypted,
     backup_roots,
+    current_findings,
     default_backup_root,
     describe_backup,
+    iphone_reads,
+    is_iphone_check,
     list_backups,
+    not_read_words,
+    practice_iphone_address,
 )
 from auditor.config import Endpoints, Settings
 from auditor.ios import backup as backup_module
 from auditor.ios import collector
 from auditor.model import Status
+from auditor.sandbox import Sandbox
 from auditor.sandbox.iphone import IPhoneScenario, PracticeIPhone, PracticePhone
 from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import CaseStore, case_path
@@ -45,6 +53,7 @@ FAST = Settings(request_timeout=2.0, retry_budget=4.0)
 NO_ENDPOINTS = Endpoints(google=None, graph=None, ews=None, token=None)
 PLAN = AuditPlan(kinds=(), endpoints=NO_ENDPOINTS, settings=FAST)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "iphone.md"
+OPEN = (Status.FOUND, Status.REVIEW, Status.ERROR, Status.MANUAL)
 
 # The phone drops the connection at lockdown's first GetValue: "the connection was lost".
 LOST = IPhoneScenario(name="connection-lost", phones=[PracticePhone(faults=PracticeFaults(values="drop"))])
@@ -337,3 +346,122 @@ def test_a_backup_is_not_kept_as_a_device_the_next_audit_reads_over_usb(case: Ca
     assert case.accounts() == []
     [run] = case.runs()
     assert {f.target for f in case.findings_of(run.id)} == {result.target}
+
+
+# -- the phone alone, and the case's audits without it ------------------------------------------------------
+
+
+def accounts_of_case(case: CaseStore, accounts_plan: AuditPlan) -> AuditPlan:
+    """What an audit of the case reads (the app's `a`, `auditor audit --case`), at the practice servers."""
+    return dataclasses.replace(accounts_plan, kinds=tuple(case_kinds(case.accounts(), include_device=False)))
+
+
+def test_a_case_audit_never_reads_an_iphone() -> None:
+    accounts = [
+        {"kind": "google", "target": "ann@example.com"},
+        {"kind": "ios", "target": "iPhone Sam's iPhone (iPhone15,2)"},
+        {"kind": "ios-backup", "target": "a backup"},
+    ]
+    assert case_kinds(accounts) == ["device", "google"]
+    assert case_kinds(accounts, include_device=False) == ["google"]
+    assert READ_ONLY_WHEN_ASKED == {"ios", "ios-backup"}
+
+
+def test_reading_the_phone_reads_no_account_and_resolves_nothing_of_them(
+    case: CaseStore,
+    iphone: list[PracticeIPhone],
+    monkeypatch: pytest.MonkeyPatch,
+    practice: Sandbox,
+    accounts_plan: AuditPlan,
+) -> None:
+    asyncio.run(audit_into_case(case, accounts_plan))
+    accounts_found = [f for f in case.findings_of(case.runs()[-1].id) if f.status in OPEN]
+    assert accounts_found, "the practice accounts have open findings"
+    requests_before = len(practice.requests)
+
+    start(iphone, "stalkerware", monkeypatch)
+    # The plan the app had passed before: every account of the case. Only the phone is read now.
+    result = asyncio.run(
+        audit_phone(
+            PhoneRequest(pair_timeout=0, service_timeout=3.0), plan=accounts_of_case(case, accounts_plan), case=case
+        )
+    )
+    assert result.run is not None and result.saved is not None
+    assert {f.target for f in result.run.findings} == {result.target}
+    assert len(practice.requests) == requests_before, "reading the phone sent a request to an account"
+    assert len(case.runs()) == 2  # saved as an audit of its own
+
+    changes = case.latest_changes()
+    assert changes is not None
+    assert changes.resolved == []
+    assert {f.target for f in changes.new + changes.unchanged} == {result.target}
+    # The accounts keep their findings as last read; the phone's join them.
+    current = current_findings(case)
+    assert {f.fingerprint for f in accounts_found} <= {f.fingerprint for f in current}
+    assert any(f.check == "ios.jailbreak" and f.status is Status.REVIEW for f in current)
+
+
+def test_a_case_audit_after_reading_the_phone_does_not_read_it_and_keeps_its_findings(
+    case: CaseStore,
+    iphone: list[PracticeIPhone],
+    monkeypatch: pytest.MonkeyPatch,
+    practice: Sandbox,
+    accounts_plan: AuditPlan,
+) -> None:
+    asyncio.run(audit_into_case(case, accounts_plan))
+    start(iphone, "stalkerware", monkeypatch)
+    phone_read = asyncio.run(audit_phone(PhoneRequest(pair_timeout=0, service_timeout=3.0), plan=PLAN, case=case))
+    assert ("ios", phone_read.target) in {(a["kind"], a["target"]) for a in case.accounts()}
+    iphone.pop().stop()
+    fresh = start(iphone, "stalkerware", monkeypatch)  # still plugged in, and it would answer
+
+    asyncio.run(audit_into_case(case, accounts_of_case(case, accounts_plan)))
+    assert fresh.log() == [], "an audit of the case connected to the iPhone"
+    [last] = case.runs()[-1:]
+    assert not any(is_iphone_check(f.check) for f in case.findings_of(last.id))
+
+    changes = case.latest_changes()
+    assert changes is not None
+    assert not any(is_iphone_check(f.check) for f in changes.resolved), "the phone's findings called resolved"
+    # The accounts are compared with the audit that last read them, not with the phone's read: nothing is "new".
+    assert changes.new == [] and changes.resolved == []
+    assert changes.unchanged and not any(is_iphone_check(f.check) for f in changes.unchanged)
+
+    current = current_findings(case)
+    jailbreak = [f for f in current if f.check == "ios.jailbreak" and f.status is Status.REVIEW]
+    assert jailbreak and all(f.target == phone_read.target for f in jailbreak)
+    [read] = iphone_reads(case.accounts(), current)
+    assert read.target == phone_read.target and read.over_usb and read.still_open > 0
+    assert phone_read.run is not None and read.last_read == max(f.observed_at for f in phone_read.run.findings)
+    words = not_read_words([read], "ann")
+    assert words[0].startswith("This audit did not read the iPhone")
+    assert "`auditor audit --only ios --case ann`" in words[0]
+    assert words[1].startswith(f"{phone_read.target}: last read over the cable {read.last_read:%Y-%m-%d %H:%M} UTC")
+
+
+def test_a_backup_read_is_said_as_read_from_its_backup(case: CaseStore, tmp_path: Path) -> None:
+    folder = build_backup(tmp_path / "bk", spied_backup())
+    result = asyncio.run(audit_phone(PhoneRequest(backup=folder), plan=PLAN, case=case))
+    [read] = iphone_reads(case.accounts(), current_findings(case))
+    assert read.target == result.target and not read.over_usb
+    assert "last read from its backup" in not_read_words([read])[1]
+    assert not_read_words([]) == []
+    assert not_read_words([read])[0].startswith("An audit of the case (a) does not read an iPhone")
+
+
+@pytest.mark.parametrize(
+    ("address", "served"),
+    [
+        ("127.0.0.1:27015", True),
+        ("localhost:5000", True),
+        ("[::1]:5000", True),
+        (None, False),
+        ("", False),
+        ("192.0.2.10:27015", False),  # a usbmuxd on another computer reaches a real phone
+        ("UNIX:/var/run/usbmuxd", False),
+        ("127.0.0.1", False),
+    ],
+)
+def test_practice_mode_reads_only_a_usbmuxd_on_this_computers_loopback(address: str | None, served: bool) -> None:
+    environ = {} if address is None else {"USBMUXD_SOCKET_ADDRESS": address}
+    assert practice_iphone_address(environ) == (address if served else None)
