@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from auditor.application.phones import PhoneRequest
     from auditor.config import Endpoints, Settings
     from auditor.model import AuditRun
+    from auditor.store import CaseStore
 
 
 def register(sub: Any) -> None:
@@ -66,6 +67,16 @@ def say_if_indicators_stale(kinds: list[str], case: bool = False) -> None:
         return  # the checks themselves say the set could not be loaded
     if notice:
         print(f"auditor: {notice}", file=sys.stderr)
+
+
+def say_iphones_not_read(store: CaseStore, case_name: str) -> None:
+    """After an audit of the case, on standard error (never in the JSON or --quiet's list of changes): it did not
+    read the case's iPhones, how one is read, and when each was last read (its findings stay in the case)."""
+    from auditor.application.phones import current_findings, iphone_reads, not_read_words
+    from auditor.safetext import literal
+
+    for line in not_read_words(iphone_reads(store.accounts(), current_findings(store)), case_name):
+        print(f"auditor: {literal(line)}", file=sys.stderr)
 
 
 def handle(args: argparse.Namespace) -> int:

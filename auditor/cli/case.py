@@ -170,7 +170,7 @@ def audit_case(
     from auditor.application.auditing import AuditPlan, audit_into_case
     from auditor.application.kinds import kinds_for_case
     from auditor.application.phones import audit_phone
-    from auditor.cli.audit import print_run
+    from auditor.cli.audit import print_run, say_iphones_not_read
     from auditor.cli.unlock import unlock
 
     with unlock(args.case, creating_allowed=True) as store:
@@ -183,6 +183,7 @@ def audit_case(
             kinds = tuple(kinds_for_case(store, args.only, endpoints))
             plan = AuditPlan(kinds=kinds, endpoints=endpoints, settings=settings)
             run = asyncio.run(audit_into_case(store, plan)).run
+            say_iphones_not_read(store, args.case)
         if args.quiet:
             print_changes(store.latest_changes())
         else:
