@@ -12,15 +12,13 @@ unticked checkbox, "Also the N others like it"; ticked, they are listed one by o
 the whole list ("close the paths": each one's record kept as evidence first, the permission asked for once).
 
 A change that needs the mailbox password typed again (Exchange signed in with a password) asks for it after the
-confirmation, in a masked field on this screen: the sign-in, waiting in the worker, gets it once it is typed;
-it is cleared from the field at once and kept nowhere.
+confirmation, in a masked field on this screen (auditor/tui/widgets/mailbox_password.py, as "Put it back" does):
+the sign-in, waiting in the worker, gets it once it is typed; it is cleared from the field at once and kept nowhere.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -29,12 +27,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
 
 from auditor.application.fixing import permission_lines, plan_notes
 from auditor.safetext import literal, literal_multiline
 from auditor.tui.messages import FixFinished, FixPlanned, FixProblem, FixSignInNote
 from auditor.tui.screens.base import AuditorScreen
+from auditor.tui.widgets.mailbox_password import MailboxPassword, PasswordHandOver, PasswordWanted
 from auditor.tui.widgets.text import evidence_text, paragraph, plain
 
 if TYPE_CHECKING:
@@ -60,8 +59,6 @@ def no_password_here(prompt: str) -> str:
 # What the app's sign-ins for a change may use (the writer's ``extra``) where no screen can ask for a password.
 APP_SIGN_IN = {"password": no_password_here}
 SENDING = "Sending the change you confirmed, then checking again…"
-PASSWORD_NOTE = "your mailbox password, for this change only — it is not stored"
-NO_PASSWORD_TYPED = "No password typed: nothing is sent. Type it, or press Cancel to send nothing."
 SET_OUTCOME_WORDS = {
     "closed": "Closed",
     "still-open": "Still open (changed, but the check still finds it)",
@@ -86,44 +83,6 @@ class SetFinished(Message):
         self.result = result
         self.members = members
         self.kept = kept
-
-
-class PasswordWanted(Message):
-    """The sign-in for the change, waiting in the worker, needs the mailbox password typed again."""
-
-    def __init__(self, prompt: str) -> None:
-        super().__init__()
-        self.prompt = prompt
-
-
-class PasswordHandOver:
-    """The sign-in's ``extra["password"]``: called in the worker's thread, it asks the screen for the password and
-    waits until the person typed it (or cancelled: ""). The password is held only until the sign-in takes it."""
-
-    def __init__(self, post: Callable[[Message], object]) -> None:
-        self._post = post
-        self._given = threading.Event()
-        self._value = ""
-        self._closed = False
-
-    def __call__(self, prompt: str) -> str:
-        self._given.clear()
-        self._post(PasswordWanted(prompt))
-        while not self._given.wait(0.1):
-            if self._closed:
-                return ""
-        value, self._value = self._value, ""
-        return value
-
-    def give(self, value: str) -> None:
-        self._value = value
-        self._given.set()
-
-    def close(self) -> None:
-        """The screen is gone: a sign-in still waiting gets no password, and nothing is sent."""
-        self._closed = True
-        self._value = ""
-        self._given.set()
 
 
 class ChangeBox(Checkbox):
@@ -155,8 +114,7 @@ class FixScreen(AuditorScreen):
         self.set_result: SetResult | None = None
         self.set_members: tuple[Confirmed, ...] = ()
         self.set_kept: tuple[int, ...] = ()
-        self.password_prompt: str | None = None
-        self.password = PasswordHandOver(self.post_message)
+        self.password = PasswordHandOver(self.post_message)  # the sign-in's extra["password"]
 
     @property
     def finished(self) -> bool:
@@ -184,8 +142,9 @@ class FixScreen(AuditorScreen):
             elif self.sending:
                 yield Static(Text(SENDING, style="italic"), id="fix-status")
                 yield Static(Text(literal_multiline("\n".join(self.notes))), id="fix-signin")
-                if self.password_prompt is not None:
-                    yield from self.password_part(self.password_prompt)
+                if self.password.prompt is not None:
+                    prompt = self.password.prompt
+                    yield MailboxPassword(self.password, prompt, prefix="fix", send_words="Send the change")
             else:
                 yield from self.confirm_part(plan)
 
@@ -268,18 +227,6 @@ class FixScreen(AuditorScreen):
             with Vertical(classes="fix-change fix-other"):
                 yield Static(Text(f"{index + 1}. " + literal(change.words), style="bold"))
                 yield from self.change_part(change)
-
-    def password_part(self, prompt: str) -> ComposeResult:
-        yield Static(
-            Text.assemble(("Type ", "bold"), (PASSWORD_NOTE, "bold"), (": ", "bold"), literal(prompt, 300)),
-            id="fix-password-note",
-            classes="section",
-        )
-        yield Input(password=True, id="fix-password", placeholder="mailbox password")
-        yield Static(Text(""), id="fix-password-empty")
-        with Horizontal(classes="buttons"):
-            yield Button("Send the change", id="fix-password-send", variant="error", tooltip="Sign in with it and send")
-            yield Button("Cancel", id="fix-password-cancel", tooltip="Send nothing")
 
     def change_part(self, change: Change) -> ComposeResult:
         if change.guided:
@@ -563,43 +510,11 @@ class FixScreen(AuditorScreen):
         self.post_message(SetFinished(result, confirmed.members, tuple(item.id for item in kept)))
 
     def on_password_wanted(self, message: PasswordWanted) -> None:
-        self.password_prompt = message.prompt
-        self.refresh(recompose=True)
-        self.call_after_refresh(self._focus_password)
+        self.refresh(recompose=True)  # the field, focused, below the sign-in's notes
 
-    def _focus_password(self) -> None:
-        found = self.query("#fix-password")
-        if found:
-            found.first().focus()
-
-    @on(Input.Submitted, "#fix-password")
-    @on(Button.Pressed, "#fix-password-send")
-    def password_typed(self) -> None:
-        found = self.query("#fix-password")
-        if not found or self.password_prompt is None:
-            return
-        field = found.first(Input)
-        typed = field.value
-        field.value = ""  # cleared from the field at once: the sign-in alone holds it, until it is sent
-        if not typed:
-            self.query_one("#fix-password-empty", Static).update(Text(NO_PASSWORD_TYPED, style="bold"))
-            field.focus()
-            return
-        self.password_prompt = None
-        self.password.give(typed)
-        del typed
-        self.refresh(recompose=True)
-
-    @on(Button.Pressed, "#fix-password-cancel")
-    def password_refused(self) -> None:
-        """No password: the sign-in gets none and nothing is sent (the timeline says "not changed")."""
-        if self.password_prompt is None:
-            return
-        found = self.query("#fix-password")
-        if found:
-            found.first(Input).value = ""
-        self.password_prompt = None
-        self.password.give("")
+    @on(MailboxPassword.Given)
+    @on(MailboxPassword.Refused)
+    def password_answered(self) -> None:
         self.refresh(recompose=True)
 
     def on_unmount(self) -> None:
@@ -621,7 +536,6 @@ class FixScreen(AuditorScreen):
         self.set_members = message.members
         self.set_kept = message.kept
         self.sending = False
-        self.password_prompt = None
         if result.recheck and self.plan is not None:
             finding = self.plan.finding
             self.auditor.book.replace(finding.check, finding.target, list(result.recheck))
@@ -634,7 +548,6 @@ class FixScreen(AuditorScreen):
         result = message.result
         self.result = result
         self.sending = False
-        self.password_prompt = None
         if result.recheck and self.plan is not None:
             finding = self.plan.finding
             self.auditor.book.replace(finding.check, finding.target, list(result.recheck))
