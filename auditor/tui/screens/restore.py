@@ -10,8 +10,11 @@ result is said in words (put back, or not put back and why) and the case's timel
 
 The plan comes from the timeline screen (auditor.application.restoring.plan_restore): a row that cannot be put
 back never reaches this screen. Everything an attacker could have named is shown through literal text; the
-shared pieces (the sign-in notes and problems' messages, the app's sign-in rules, the evidence record's
-rendering) are the fix screen's.
+shared pieces (the sign-in notes and problems' messages, the evidence record's rendering) are the fix screen's.
+
+Putting back an Exchange change on a mailbox signed in with a password asks for the password typed again, as
+"Close this" does (auditor/tui/widgets/mailbox_password.py): after the button, in a masked field on this screen;
+the sign-in, waiting in the worker, gets it once it is typed; it is cleared from the field at once and kept nowhere.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from textual.widgets import Button, Static
 from auditor.safetext import literal, literal_multiline
 from auditor.tui.messages import FixProblem, FixSignInNote
 from auditor.tui.screens.base import AuditorScreen
-from auditor.tui.screens.fix import APP_SIGN_IN
+from auditor.tui.widgets.mailbox_password import MailboxPassword, PasswordHandOver, PasswordWanted
 from auditor.tui.widgets.text import evidence_text, plain
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class RestoreScreen(AuditorScreen):
         self.notes: list[str] = []
         self.result: RestoreResult | None = None
         self.problem: str | None = None
+        self.password = PasswordHandOver(self.post_message)  # the sign-in's extra["password"]
 
     # -- what is shown ------------------------------------------------------------------------------
 
@@ -82,6 +86,9 @@ class RestoreScreen(AuditorScreen):
             elif self.sending:
                 yield Static(Text(SENDING, style="italic"), id="restore-status")
                 yield Static(Text(literal_multiline("\n".join(self.notes))), id="restore-signin")
+                if self.password.prompt is not None:
+                    prompt = self.password.prompt
+                    yield MailboxPassword(self.password, prompt, prefix="restore", send_words="Put it back")
             else:
                 yield from self.confirm_part(self.plan)
 
@@ -196,11 +203,23 @@ class RestoreScreen(AuditorScreen):
             return
         try:
             audit_plan = self.auditor.audit_plan()
-            result = asyncio.run(restore_fix(case, confirmed, audit_plan, show=self._show, extra=APP_SIGN_IN))
+            extra = {"password": self.password}
+            result = asyncio.run(restore_fix(case, confirmed, audit_plan, show=self._show, extra=extra))
         except Exception as exc:  # the flow records what it put back before it can fail; said, never hidden
             self.post_message(FixProblem(f"putting it back stopped: {type(exc).__name__}: {exc}"))
             return
         self.post_message(RestoreFinished(result))
+
+    def on_password_wanted(self, message: PasswordWanted) -> None:
+        self.refresh(recompose=True)  # the field, focused, below the sign-in's notes
+
+    @on(MailboxPassword.Given)
+    @on(MailboxPassword.Refused)
+    def password_answered(self) -> None:
+        self.refresh(recompose=True)
+
+    def on_unmount(self) -> None:
+        self.password.close()
 
     def _show(self, text: str) -> None:
         """Called from the worker's thread by the sign-in: a message for the event loop."""
