@@ -230,32 +230,3 @@ async def test_of_a_listed_set_only_the_ticked_changes_are_sent(tmp_path: Path) 
         assert "Still open" in await text_near(pilot, "#fix-result")  # the other two are still shared
         assert [m for m, _, _ in practice_log(app, "google")] == ["DELETE"]
         await pilot.press("ctrl+q")
-
-
-def test_the_app_never_reads_a_mailbox_password_from_its_own_terminal(isolated_home: Path) -> None:
-    """An Exchange mailbox signed in with a password: the change needs the password typed again, which the app
-    cannot read from the terminal it draws on; the change is "not changed", saying to use `auditor fix`."""
-    import asyncio
-
-    from auditor.application import fixing
-    from auditor.application.auditing import AuditPlan, audit_into_case
-    from auditor.application.cases import open_case
-    from auditor.config import Endpoints, Settings
-    from auditor.sandbox import Sandbox
-    from auditor.tui.screens.fix import APP_SIGN_IN
-
-    with Sandbox("compromised") as sb, open_case("ann", "pw", create=True) as case:
-        fast = Settings(request_timeout=1.0, retry_budget=2.0)
-        practice = AuditPlan(kinds=("exchange",), endpoints=sb.endpoints(), settings=fast)
-        run = asyncio.run(audit_into_case(case, practice)).run
-        delegate = next(f for f in run.findings if f.check == "exchange.delegates" and f.status is Status.FOUND)
-        case.add_account("exchange", delegate.target, {"url": sb.ews_url, "auth": "basic", "username": delegate.target})
-        plan = fixing.plan_fix(case, delegate.fingerprint)
-        confirmed = fixing.confirm(plan, plan.changes, fixing.freeze_evidence(case, plan))
-        signed_in = AuditPlan(
-            kinds=("exchange",), endpoints=Endpoints(google=None, graph=None, ews=None, token=None), settings=fast
-        )
-        sb.log.clear()
-        result = asyncio.run(fixing.apply_fix(case, confirmed, signed_in, show=lambda _t: None, extra=APP_SIGN_IN))
-    assert result.outcome == fixing.NOT_CHANGED and "auditor fix --case NAME ID" in result.reason
-    assert [r for r in sb.requests if r.method != "GET" and "operation" in r.extra] == []

@@ -45,19 +45,6 @@ if TYPE_CHECKING:
 PREPARING = "Keeping the finding as evidence and preparing the change…"
 
 
-def no_password_here(prompt: str) -> str:
-    """The app cannot read a password from the terminal it draws on: a change that needs the mailbox password
-    typed again (Exchange with NTLM or Basic) is made from the command line."""
-    from auditor.errors import UsageError
-
-    raise UsageError(
-        "this change needs your mailbox password typed again, which the app does not ask for: make it with "
-        "`auditor fix --case NAME ID` in a terminal"
-    )
-
-
-# What the app's sign-ins for a change may use (the writer's ``extra``) where no screen can ask for a password.
-APP_SIGN_IN = {"password": no_password_here}
 SENDING = "Sending the change you confirmed, then checking again…"
 SET_OUTCOME_WORDS = {
     "closed": "Closed",
