@@ -169,10 +169,11 @@ class AuditorApp(App[int]):
             freeze_loaded()
 
     def on_case_ready(self, message: CaseReady) -> None:
+        from auditor.application.phones import current_findings
+
         self.case = message.case
-        runs = self.case.runs()
-        if runs:
-            self.book.load(self.case.findings_of(runs[-1].id))
+        # Each account and device as last read: an iPhone is read on its own, and an audit of the case skips it.
+        self.book.load(current_findings(self.case))
         if self.autostart:
             self.switch_mode("findings")
             self.action_start_audit()

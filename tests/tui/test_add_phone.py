@@ -27,7 +27,7 @@ from auditor.sandbox.iphone import IPhoneScenario, PracticeIPhone, PracticePhone
 from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import case_path
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, click, wait_for
+from tui.helpers import SIZE, click, wait_for, wait_for_audit
 from tui.screen_text import screen_text
 
 CASE = "ann"
@@ -461,3 +461,147 @@ async def test_at_80_by_24_the_result_and_the_reminder_are_brought_into_view(
         lines = screen_text(app).splitlines()
         assert len(lines) == 24 and "^q Quick exit" in lines[-1]
         await pilot.press("ctrl+q")
+
+
+# -- practice mode -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", [None, "192.0.2.10:27015"])
+async def test_practice_mode_reads_no_real_phone_and_offers_nothing_that_connects_without_a_practice_iphone(
+    monkeypatch: pytest.MonkeyPatch, address: str | None
+) -> None:
+    # No practice iPhone: the system's usbmuxd (or one on another computer) would reach a real phone plugged in.
+    if address is None:
+        monkeypatch.delenv("USBMUXD_SOCKET_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", address)
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        runs_before = len(app.case.runs())
+        await open_add_phone(pilot, app)
+        await click(pilot, "#way-cable")
+        shown = " ".join(screen_text(app).split())
+        assert phones.PRACTICE_NO_REAL_PHONE in shown
+        assert "No practice iPhone is being served, so there is nothing to read here." in shown
+        assert not app.screen.query_one("#read-cable", Button).display
+        shown_buttons = [b for b in app.screen.query(Button) if all(w.display for w in b.ancestors_with_self[:-2])]
+        assert [str(b.label) for b in shown_buttons if not b.disabled] == ["Over a cable", "From a backup folder"]
+        app.screen.read_cable_pressed()  # even reached another way, nothing connects
+        await pilot.pause(0.2)
+        assert not getattr(app.screen, "reading", True) and not app.audit_running
+
+        await click(pilot, "#way-backup")
+        await pilot.pause(0.2)
+        shown = " ".join(screen_text(app).split())
+        assert phones.PRACTICE_NO_BACKUP in shown
+        assert not app.screen.query_one("#backup-part").display
+        assert app.case.runs()[runs_before:] == [] and app.case.accounts() == []
+        await pilot.press("ctrl+q")
+
+
+async def test_practice_mode_reads_the_practice_iphone_alone_beside_the_practice_accounts(
+    iphones: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phone = start(iphones, "clean", monkeypatch)
+    app = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        await pilot.press("a")  # the practice accounts, audited as a case's accounts are
+        await wait_for_audit(pilot)
+        accounts = {f.fingerprint for f in app.book.all()}
+        assert accounts and app.sandbox is not None
+        requests_before = len(app.sandbox.requests)
+
+        await open_add_phone(pilot, app)
+        await click(pilot, "#way-cable")
+        shown = " ".join(screen_text(app).split())
+        assert phones.PRACTICE_NO_REAL_PHONE in shown and "It reads the practice iPhone" in shown
+        assert str(app.screen.query_one("#read-cable", Button).label) == "Read the practice iPhone"
+        assert phone.log() == []
+        status = await read_and_wait(pilot, app, "#read-cable")
+        assert "Read iPhone Sam's iPhone (iPhone15,2)" in status
+        assert phone.log() != [] and phone.writes() == []
+        assert len(app.sandbox.requests) == requests_before, "reading the phone sent requests to the accounts"
+        last = app.case.runs()[-1]
+        assert last.practice
+        assert {f.target for f in app.case.findings_of(last.id)} == {"iPhone Sam's iPhone (iPhone15,2)"}
+        assert accounts <= {f.fingerprint for f in app.book.all()}  # the accounts' findings are still shown
+
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        await pilot.pause(0.3)
+        changes = " ".join(str(app.screen.query_one("#changes").render()).split())
+        assert " 0 resolved" in changes and "RESOLVED" not in changes
+        note = " ".join(str(app.screen.query_one("#iphones").render()).split())
+        assert note.startswith("An audit of the case (a) does not read an iPhone: it is read only from Add an iPhone")
+        assert "iPhone Sam's iPhone (iPhone15,2): last read over the cable 20" in note
+        await pilot.press("ctrl+q")
+
+    # Opened again, the practice case shows each account and the phone as last read.
+    again = AuditorApp(practice=True, include_device=False, autostart=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: again.current_mode == "overview", "the overview")
+        shown = {f.fingerprint for f in again.book.all()}
+        assert accounts <= shown
+        assert any(f.target == "iPhone Sam's iPhone (iPhone15,2)" for f in again.book.all())
+        await pilot.press("ctrl+q")
+
+
+# -- the case's audit afterwards -----------------------------------------------------------------------------
+
+
+async def test_an_audit_of_the_case_does_not_read_the_iphone_and_the_overview_says_how_and_when(
+    iphones: list[PracticeIPhone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(iphones, "stalkerware", monkeypatch)
+    app = AuditorApp(include_device=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await create_case(pilot, app)
+        await open_add_phone(pilot, app)
+        await click(pilot, "#way-cable")
+        await read_and_wait(pilot, app, "#read-cable")
+        target = "iPhone Sam's iPhone (iPhone12,1)"
+        assert ("ios", target) in {(a["kind"], a["target"]) for a in app.case.accounts()}
+        iphones.pop().stop()
+        phone = start(iphones, "stalkerware", monkeypatch)  # still plugged in: it would answer
+
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(app.case.runs()) == 2 and not app.audit_running, "the audit")
+        assert phone.log() == [], "the audit of the case connected to the iPhone"
+        assert any(f.target == target and f.check == "ios.jailbreak" for f in app.book.all())
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.current_mode == "overview", "the overview")
+        await pilot.pause(0.3)
+        shown = " ".join(screen_text(app).split())
+        assert "An audit of the case (a) does not read an iPhone" in shown
+        assert f"{target}: last read over the cable 20" in shown
+        assert "(iPhone, read only from Add an iPhone)" in shown
+        changes = " ".join(str(app.screen.query_one("#changes").render()).split())
+        assert "0 resolved" in changes
+        await pilot.press("ctrl+q")
+
+
+def test_the_overview_shows_a_phones_name_literally() -> None:
+    from datetime import datetime, timezone
+
+    from auditor.model import Finding, Severity
+    from auditor.tui.screens.overview import iphones_text
+
+    name = "iPhone [bold red]Mum[/] \x1b]8;;https://evil.example/\x07x \u202egnp.exe"
+    finding = Finding(
+        check="ios.jailbreak",
+        target=name,
+        status=Status.REVIEW,
+        severity=Severity.HIGH,
+        title="t",
+        observed_at=datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc),
+    )
+    text = iphones_text([{"kind": "ios", "target": name}], [finding]).plain
+    assert "[bold red]Mum[/]" in text and "<U+202E>gnp.exe" in text
+    assert "last read over the cable 2026-12-01 09:30 UTC; 1 of its findings from then are still open" in text
+    for ch in ("\x1b", "\x07", *BIDI_CONTROLS, *ZERO_WIDTH):
+        assert ch not in text
+    assert iphones_text([], []).plain == ""

@@ -2,9 +2,12 @@
 
 Nothing connects to a phone until the person has read what tapping Trust means and pressed **Read the
 iPhone**. The read runs in a named worker through the application layer (:mod:`auditor.application.phones`, the
-same function as ``auditor audit --only ios`` / ``--only ios-backup``); its findings reach the app as any audit's
-do. A backup's password is typed into a masked field, passed to that one read and cleared from the form at once:
-it is never stored.
+same function as ``auditor audit --only ios`` / ``--only ios-backup``): the phone alone, saved in the case as an
+audit, its findings reaching the app as any audit's do. A backup's password is typed into a masked field, passed to
+that one read and cleared from the form at once: it is never stored.
+
+In practice mode nothing real is read into the practice case: over the cable only the practice iPhone (when one is
+served on this computer's loopback), and no backup folder.
 """
 
 from __future__ import annotations
@@ -136,6 +139,7 @@ class AddPhoneScreen(AuditorScreen):
                     tooltip="A backup made by Finder, iTunes or the Apple Devices app; nothing in it is changed",
                 )
             with Vertical(id="cable-part", classes="hidden"):
+                yield Static("", id="practice-note", classes="hidden")
                 yield Static("", id="trust-notice")
                 with Horizontal(classes="buttons"):
                     yield Button(
@@ -144,6 +148,7 @@ class AddPhoneScreen(AuditorScreen):
                         variant="primary",
                         tooltip="Connect now, after the notice above; only read requests are sent",
                     )
+            yield Static("", id="practice-backup-note", classes="hidden")
             with Vertical(id="backup-part", classes="hidden"):
                 yield Static("Backup folder (the one that holds Manifest.plist):")
                 yield LiteralInput(id="backup-folder", tooltip="The backup folder to read; nothing in it is changed")
@@ -184,14 +189,32 @@ class AddPhoneScreen(AuditorScreen):
         if self.reading:
             return
         self.way = way
+        practice = self.auditor.practice
         self.query_one("#cable-part").set_class(way != CABLE, "hidden")
-        self.query_one("#backup-part").set_class(way != BACKUP, "hidden")
+        # Practice mode reads no real backup: the folder, its listing and the password field are not shown.
+        self.query_one("#backup-part").set_class(way != BACKUP or practice, "hidden")
+        self.query_one("#practice-backup-note").set_class(way != BACKUP or not practice, "hidden")
         self.show_after(try_again=False, findings=False)
         self.query_one("#remove-trust").add_class("hidden")
         self.say("")
         if way == CABLE:
             self.query_one("#trust-notice", Static).update(trust_notice())
-            self.query_one("#read-cable", Button).focus()
+            read = self.query_one("#read-cable", Button)
+            if practice:
+                served = self.practice_iphone() is not None
+                self.query_one("#practice-note", Static).update(practice_note(served))
+                self.query_one("#practice-note").remove_class("hidden")
+                read.label = "Read the practice iPhone"
+                read.set_class(not served, "hidden")  # no practice iPhone: nothing here connects
+                if not served:
+                    self.query_one("#way-cable", Button).focus()
+                    return
+            read.focus()
+        elif practice:
+            from auditor.application.phones import PRACTICE_NO_BACKUP
+
+            self.query_one("#practice-backup-note", Static).update(Text(PRACTICE_NO_BACKUP, style="bold"))
+            self.query_one("#way-backup", Button).focus()
         else:
             self.query_one("#backups-note", Static).update(Text("Looking for backups on this computer…"))
             self.find_backups()
@@ -199,6 +222,12 @@ class AddPhoneScreen(AuditorScreen):
 
     def action_back(self) -> None:
         self.auditor.action_show("add_source")
+
+    def practice_iphone(self) -> str | None:
+        """In practice mode, the practice iPhone's usbmuxd address (None: none is served; then nothing connects)."""
+        from auditor.application.phones import practice_iphone_address
+
+        return practice_iphone_address()
 
     def say(self, text: Text | str) -> None:
         """A plain string is shown literally (it may quote the phone or a file name), never as markup."""
@@ -271,12 +300,24 @@ class AddPhoneScreen(AuditorScreen):
     def read_cable_pressed(self) -> None:
         from auditor.application.phones import PhoneRequest
 
-        self.start(CABLE, PhoneRequest(practice=self.auditor.practice))
+        if not self.auditor.practice:
+            self.start(CABLE, PhoneRequest())
+            return
+        # Practice mode: the practice iPhone, at the address checked now, or nothing at all (never the system's
+        # usbmuxd, which reaches a real phone plugged in).
+        address = self.practice_iphone()
+        if address is None:
+            self.say(practice_note(served=False))
+            return
+        self.start(CABLE, PhoneRequest(usbmux_address=address, practice=True))
 
     @on(Button.Pressed, "#read-backup")
     def read_backup_pressed(self) -> None:
-        from auditor.application.phones import PhoneRequest
+        from auditor.application.phones import PRACTICE_NO_BACKUP, PhoneRequest
 
+        if self.auditor.practice:  # never a real phone's backup into the practice case
+            self.say(Text(PRACTICE_NO_BACKUP, style="bold"))
+            return
         folder = self.query_one("#backup-folder", Input).value.strip()
         field = self.query_one("#backup-password", Input)
         if not folder:
@@ -334,8 +375,8 @@ class AddPhoneScreen(AuditorScreen):
         self.read(BACKUP, request)
 
     def read(self, way: str, request: PhoneRequest) -> None:
-        """In the worker's thread: the case's audit plan with the phone, saved in the case like any audit."""
-        from auditor.application.auditing import AuditCancelled
+        """In the worker's thread: the phone alone (no account is read), saved in the case as an audit."""
+        from auditor.application.auditing import AuditCancelled, AuditPlan
         from auditor.application.phones import audit_phone
 
         worker = get_current_worker()
@@ -346,7 +387,7 @@ class AddPhoneScreen(AuditorScreen):
             return
         app.check_title("")  # loads the checks' titles here, not on the event loop
         try:
-            plan = app.audit_plan()
+            plan = AuditPlan(kinds=(), practice=app.practice)
             result = asyncio.run(
                 audit_phone(
                     request,
@@ -407,6 +448,16 @@ class AddPhoneScreen(AuditorScreen):
             reminder.remove_class("hidden")
             self.call_after_refresh(reminder.scroll_visible, animate=False)
         self.query_one("#see-findings", Button).focus()
+
+
+def practice_note(served: bool) -> Text:
+    """Practice mode, over the cable: no real phone is read; the practice iPhone is, when one is served."""
+    from auditor.application.phones import PRACTICE_IPHONE_NOT_SERVED, PRACTICE_IPHONE_SERVED, PRACTICE_NO_REAL_PHONE
+
+    text = Text(PRACTICE_NO_REAL_PHONE, style="bold")
+    text.append(" ")
+    text.append(PRACTICE_IPHONE_SERVED if served else PRACTICE_IPHONE_NOT_SERVED)
+    return text
 
 
 def backup_line(backup: BackupListing) -> Text:

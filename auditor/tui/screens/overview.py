@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
+from auditor.model import Finding
 from auditor.safetext import literal
 from auditor.tui.book import counted
 from auditor.tui.screens.base import AuditorScreen
@@ -23,7 +24,22 @@ KIND_WORDS = {
     "microsoft": "Microsoft",
     "exchange": "Exchange",
     "android": "Android phone",
+    "ios": "iPhone, read only from Add an iPhone",
 }
+
+
+def iphones_text(accounts: list[dict[str, object]], findings: list[Finding]) -> Text:
+    """That an audit of the case does not read the iPhone, how it is read, and when each was last read (the
+    phone's name as it gave it, literally). Empty when the case has no iPhone."""
+    from auditor.application.phones import iphone_reads, not_read_words
+
+    lines = not_read_words(iphone_reads(accounts, findings))
+    text = Text()
+    for number, line in enumerate(lines):
+        text.append(literal(line), style="bold" if number == 0 else "")
+        if number < len(lines) - 1:
+            text.append("\n")
+    return text
 
 
 class OverviewScreen(AuditorScreen):
@@ -45,6 +61,7 @@ class OverviewScreen(AuditorScreen):
             yield Static("", id="indicators-line")
             # Two-line headings keep the four counts and the account's name within 80 columns.
             yield DataTable(id="counts", cursor_type="row", zebra_stripes=True, header_height=2)
+            yield Static("", id="iphones")
             yield Static("", id="changes")
             with Horizontal(classes="buttons"):
                 yield Button("Audit now", id="audit-now", variant="primary", tooltip="Run every check (a)")
@@ -92,6 +109,9 @@ class OverviewScreen(AuditorScreen):
             table.add_row(name, *(str(counts[s]) for s in counted()), key=target)
         if not targets:
             table.add_row(Text("Nothing audited yet — press a to audit this computer"), "", "", "", "")
+        iphones = self.query_one("#iphones", Static)
+        iphones.update(said := iphones_text(accounts, book.all()))
+        iphones.display = bool(said.plain)  # no iPhone in the case: no empty line either
 
         changes = case.latest_changes()
         text = Text()
