@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from auditor.application.accounts import register_accounts
 from auditor.application.checks import load_checks
+from auditor.application.kinds import READ_WHEN_ASKED_WORDS, read_only_when_asked
 from auditor.checkapi import Decisions, Source
 from auditor.config import Endpoints, Settings, load_settings
 from auditor.engine import AuditEvent, CheckFinished, CheckStarted, EventCallback, LoadedCheck, run_audit
@@ -160,9 +161,10 @@ async def check_again(
     check = checks.get(check_id)
     if check is None:
         raise UsageError(f"there is no check {check_id!r}; `auditor checks` lists them")
-    narrowed = dataclasses.replace(
-        plan, kinds=tuple(k for k in plan.kinds if k == check.spec.kind), only_checks=(check_id,)
-    )
+    kinds = tuple(k for k in plan.kinds if k == check.spec.kind)
+    if not kinds and read_only_when_asked(check_id):
+        raise UsageError(READ_WHEN_ASKED_WORDS)  # nothing was read, so nothing is said to have been checked
+    narrowed = dataclasses.replace(plan, kinds=kinds, only_checks=(check_id,))
     run = await run_plan(narrowed, case=case, on_progress=on_progress, should_stop=should_stop, checks=checks)
     _stop_if_asked(case, should_stop)
     case.add_event("recheck", f"Checked again: {check.spec.title}", {"check": check_id})

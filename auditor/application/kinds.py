@@ -27,6 +27,15 @@ def kinds_to_audit(only: str | None, endpoints: Endpoints) -> list[str]:
 # whole case — the app's `a`, `auditor audit --case NAME`, a scheduled re-audit — never reads them: it would connect
 # to the phone with no notice on screen, and a scheduled run would say "Couldn't check" every week.
 READ_ONLY_WHEN_ASKED = frozenset({"ios", "ios-backup"})
+READ_WHEN_ASKED_WORDS = (
+    "An iPhone is read only when you ask, with the phone beside you: Add an iPhone in the app (or `auditor audit "
+    "--only ios --case NAME`) reads it again, after saying what tapping Trust means."
+)
+
+
+def read_only_when_asked(check_id: str) -> bool:
+    """A check of a kind no re-check or case audit reads on its own (an iPhone's)."""
+    return check_id.split(".", 1)[0] in READ_ONLY_WHEN_ASKED
 
 
 def case_kinds(accounts: Iterable[Mapping[str, Any]], include_device: bool = True) -> list[str]:

@@ -257,10 +257,17 @@ class AuditorApp(App[int]):
         self.changed.publish("audit")
         self.run_audit_worker()
 
-    def recheck(self, check_id: str) -> None:
-        """Run just this check again (on every account or device of its kind)."""
+    def recheck(self, check_id: str) -> bool:
+        """Run just this check again (on every account or device of its kind). False, with the reason shown, for an
+        iPhone's check: the phone is read only from Add an iPhone, which says first what tapping Trust means."""
+        from auditor.application.kinds import READ_WHEN_ASKED_WORDS, read_only_when_asked
+
+        if read_only_when_asked(check_id):
+            self.notify(READ_WHEN_ASKED_WORDS, title="Not checked again", markup=False)
+            return False
         self.check_states[(check_id, "")] = CHECKING
         self.run_recheck_worker(check_id)
+        return True
 
     def _post_progress(self, event: Progress) -> None:
         """Called from the audit's thread: each event becomes a message for the event loop."""

@@ -27,7 +27,8 @@ from auditor.sandbox.iphone import IPhoneScenario, PracticeIPhone, PracticePhone
 from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import case_path
 from auditor.tui.app import AuditorApp
-from tui.helpers import SIZE, click, wait_for, wait_for_audit
+from auditor.tui.screens.add_phone import AddPhoneScreen
+from tui.helpers import SIZE, click, open_finding, wait_for, wait_for_audit
 from tui.screen_text import screen_text
 
 CASE = "ann"
@@ -487,7 +488,9 @@ async def test_practice_mode_reads_no_real_phone_and_offers_nothing_that_connect
         assert not app.screen.query_one("#read-cable", Button).display
         shown_buttons = [b for b in app.screen.query(Button) if all(w.display for w in b.ancestors_with_self[:-2])]
         assert [str(b.label) for b in shown_buttons if not b.disabled] == ["Over a cable", "From a backup folder"]
-        app.screen.read_cable_pressed()  # even reached another way, nothing connects
+        screen = app.screen
+        assert isinstance(screen, AddPhoneScreen)
+        screen.read_cable_pressed()  # even reached another way, nothing connects
         await pilot.pause(0.2)
         assert not getattr(app.screen, "reading", True) and not app.audit_running
 
@@ -542,8 +545,8 @@ async def test_practice_mode_reads_the_practice_iphone_alone_beside_the_practice
     again = AuditorApp(practice=True, include_device=False, autostart=False)
     async with again.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: again.current_mode == "overview", "the overview")
-        shown = {f.fingerprint for f in again.book.all()}
-        assert accounts <= shown
+        listed = {f.fingerprint for f in again.book.all()}
+        assert accounts <= listed
         assert any(f.target == "iPhone Sam's iPhone (iPhone15,2)" for f in again.book.all())
         await pilot.press("ctrl+q")
 
@@ -581,7 +584,28 @@ async def test_an_audit_of_the_case_does_not_read_the_iphone_and_the_overview_sa
         assert "(iPhone, read only from Add an iPhone)" in shown
         changes = " ".join(str(app.screen.query_one("#changes").render()).split())
         assert "0 resolved" in changes
+        # Checking one of the phone's findings again does not connect either, and is not said to have checked.
+        jailbreak = next(f for f in app.book.all() if f.target == target and f.check == "ios.jailbreak")
+        await open_finding(pilot, jailbreak)
+        assert not app.recheck(jailbreak.check)
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert phone.log() == [], "checking again connected to the iPhone"
+        assert not [e for e in app.case.events() if e["kind"] == "recheck"]
+        assert app.book.get(jailbreak.fingerprint) == jailbreak
         await pilot.press("ctrl+q")
+
+
+async def test_checking_an_iphone_finding_again_outside_the_add_screen_reads_nothing() -> None:
+    from auditor.application.auditing import AuditPlan, check_again
+    from auditor.application.kinds import READ_WHEN_ASKED_WORDS
+    from auditor.errors import UsageError
+
+    with open_case("ann", "pw", create=True) as case:
+        with pytest.raises(UsageError) as refused:
+            await check_again(case, AuditPlan(kinds=("device",)), "ios.stalkerware_apps")
+        assert str(refused.value) == READ_WHEN_ASKED_WORDS
+        assert case.events() == []
 
 
 def test_the_overview_shows_a_phones_name_literally() -> None:

@@ -183,8 +183,8 @@ class FindingScreen(AuditorScreen):
 
     def action_recheck(self) -> None:
         if self.finding is not None:
-            self.auditor.recheck(self.finding.check)
-            self.notify("Checking again… the list updates when it finishes.", title="Check again")
+            if self.auditor.recheck(self.finding.check):
+                self.notify("Checking again… the list updates when it finishes.", title="Check again")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_path":
