@@ -162,8 +162,12 @@ async def check_again(
     if check is None:
         raise UsageError(f"there is no check {check_id!r}; `auditor checks` lists them")
     kinds = tuple(k for k in plan.kinds if k == check.spec.kind)
-    if not kinds and read_only_when_asked(check_id):
-        raise UsageError(READ_WHEN_ASKED_WORDS)  # nothing was read, so nothing is said to have been checked
+    if not kinds:  # nothing would be read, so nothing may be said to have been checked
+        if read_only_when_asked(check_id):
+            raise UsageError(READ_WHEN_ASKED_WORDS)
+        raise UsageError(
+            f"nothing this audit reads is checked by {check.spec.title!r}: its account or device is not in it"
+        )
     narrowed = dataclasses.replace(plan, kinds=kinds, only_checks=(check_id,))
     run = await run_plan(narrowed, case=case, on_progress=on_progress, should_stop=should_stop, checks=checks)
     _stop_if_asked(case, should_stop)

@@ -152,3 +152,11 @@ def test_the_audit_the_scripts_import_is_the_application_one() -> None:
 
     assert auditor.audit.audit is auditor.application.auditing.audit
     assert auditor.audit.load_checks is auditor.application.checks.load_checks
+
+
+def test_check_again_with_nothing_to_read_refuses_and_records_nothing(case: CaseStore) -> None:
+    from auditor.errors import UsageError
+
+    with pytest.raises(UsageError, match="its account or device is not in it"):
+        asyncio.run(check_again(case, AuditPlan(kinds=("device",)), "google.gmail_filters"))
+    assert case.events() == []
