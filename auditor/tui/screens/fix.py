@@ -31,9 +31,9 @@ from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
 
 from auditor.application.fixing import permission_lines, plan_notes
 from auditor.safetext import literal, literal_multiline
-from auditor.tui.messages import FixFinished, FixPlanned, FixProblem, FixSignInNote
-from auditor.tui.screens.base import AuditorScreen
-from auditor.tui.widgets.mailbox_password import MailboxPassword, PasswordHandOver, PasswordWanted
+from auditor.tui.messages import FixFinished, FixPlanned, FixProblem
+from auditor.tui.screens.signing_in import SigningInScreen
+from auditor.tui.widgets.mailbox_password import MailboxPassword
 from auditor.tui.widgets.text import evidence_text, paragraph, plain
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ class ChangeBox(Checkbox):
         self.index = index
 
 
-class FixScreen(AuditorScreen):
+class FixScreen(SigningInScreen):
+    SIGN_IN_NOTES = "fix-signin"
     TITLE_WORDS = "Close this access path"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-fix", tooltip="Leave without changing anything"),
@@ -93,7 +94,6 @@ class FixScreen(AuditorScreen):
         self.evidence: EvidenceItem | None = None
         self.chosen: set[int] = set()
         self.sending = False
-        self.notes: list[str] = []
         self.result: FixResult | None = None
         self.problem: str | None = None
         self.like: FixSet | None = None  # the account's other findings like it, offered unticked
@@ -101,7 +101,6 @@ class FixScreen(AuditorScreen):
         self.set_result: SetResult | None = None
         self.set_members: tuple[Confirmed, ...] = ()
         self.set_kept: tuple[int, ...] = ()
-        self.password = PasswordHandOver(self.post_message)  # the sign-in's extra["password"]
 
     @property
     def finished(self) -> bool:
@@ -495,27 +494,6 @@ class FixScreen(AuditorScreen):
             self.post_message(FixProblem(f"closing stopped: {type(exc).__name__}: {exc}"))
             return
         self.post_message(SetFinished(result, confirmed.members, tuple(item.id for item in kept)))
-
-    def on_password_wanted(self, message: PasswordWanted) -> None:
-        self.refresh(recompose=True)  # the field, focused, below the sign-in's notes
-
-    @on(MailboxPassword.Given)
-    @on(MailboxPassword.Refused)
-    def password_answered(self) -> None:
-        self.refresh(recompose=True)
-
-    def on_unmount(self) -> None:
-        self.password.close()
-
-    def _show(self, text: str) -> None:
-        """Called from the worker's thread by the sign-in: a message for the event loop."""
-        self.post_message(FixSignInNote(text))
-
-    def on_fix_sign_in_note(self, message: FixSignInNote) -> None:
-        self.notes.append(message.text)
-        found = self.query("#fix-signin")
-        if found:
-            found.first(Static).update(Text(literal_multiline("\n".join(self.notes))))
 
     def on_set_finished(self, message: SetFinished) -> None:
         result = message.result

@@ -31,9 +31,9 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from auditor.safetext import literal, literal_multiline
-from auditor.tui.messages import FixProblem, FixSignInNote
-from auditor.tui.screens.base import AuditorScreen
-from auditor.tui.widgets.mailbox_password import MailboxPassword, PasswordHandOver, PasswordWanted
+from auditor.tui.messages import FixProblem
+from auditor.tui.screens.signing_in import SigningInScreen
+from auditor.tui.widgets.mailbox_password import MailboxPassword
 from auditor.tui.widgets.text import evidence_text, plain
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ class RestoreFinished(Message):
         self.result = result
 
 
-class RestoreScreen(AuditorScreen):
+class RestoreScreen(SigningInScreen):
+    SIGN_IN_NOTES = "restore-signin"
     TITLE_WORDS = "Put back a change you made"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-restore", tooltip="Leave without putting anything back"),
@@ -64,10 +65,8 @@ class RestoreScreen(AuditorScreen):
         super().__init__()
         self.plan = plan
         self.sending = False
-        self.notes: list[str] = []
         self.result: RestoreResult | None = None
         self.problem: str | None = None
-        self.password = PasswordHandOver(self.post_message)  # the sign-in's extra["password"]
 
     # -- what is shown ------------------------------------------------------------------------------
 
@@ -209,27 +208,6 @@ class RestoreScreen(AuditorScreen):
             self.post_message(FixProblem(f"putting it back stopped: {type(exc).__name__}: {exc}"))
             return
         self.post_message(RestoreFinished(result))
-
-    def on_password_wanted(self, message: PasswordWanted) -> None:
-        self.refresh(recompose=True)  # the field, focused, below the sign-in's notes
-
-    @on(MailboxPassword.Given)
-    @on(MailboxPassword.Refused)
-    def password_answered(self) -> None:
-        self.refresh(recompose=True)
-
-    def on_unmount(self) -> None:
-        self.password.close()
-
-    def _show(self, text: str) -> None:
-        """Called from the worker's thread by the sign-in: a message for the event loop."""
-        self.post_message(FixSignInNote(text))
-
-    def on_fix_sign_in_note(self, message: FixSignInNote) -> None:
-        self.notes.append(message.text)
-        found = self.query("#restore-signin")
-        if found:
-            found.first(Static).update(Text(literal_multiline("\n".join(self.notes))))
 
     def on_fix_problem(self, message: FixProblem) -> None:
         self.problem = message.reason
