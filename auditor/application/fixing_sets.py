@@ -21,7 +21,7 @@ When the person chooses the set:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +91,9 @@ class FixSet:
 
     @property
     def changes(self) -> tuple[Change, ...]:
-        """The others' changes, in the order they are listed and sent (after the opened finding's own)."""
-        return tuple(change for other in self.others for change in other.changes)
+        """The others' changes, in the order they are listed and sent (after the opened finding's own), each request
+        once: photos shared through one folder are all closed by the folder's one change."""
+        return _distinct((change for other in self.others for change in other.changes), self.plan.changes)
 
     @property
     def permissions(self) -> list[Permission]:
@@ -126,7 +127,8 @@ class ConfirmedSet:
 
     @property
     def changes(self) -> tuple[Change, ...]:
-        return tuple(change for member in self.members for change in member.changes)
+        """Every member's changes, each request once (what the writer is opened for and sends)."""
+        return _distinct(change for member in self.members for change in member.changes)
 
     @property
     def permissions(self) -> list[Permission]:
@@ -148,6 +150,21 @@ class SetResult:
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
+
+
+def _same(change: Change) -> tuple[str, str, str, str]:
+    return (change.kind, change.target, change.action, change.request)
+
+
+def _distinct(changes: Iterable[Change], already: Iterable[Change] = ()) -> tuple[Change, ...]:
+    """``changes`` without those whose request is already among ``already`` or earlier in ``changes``."""
+    seen = {_same(change) for change in already}
+    out = []
+    for change in changes:
+        if _same(change) not in seen:
+            seen.add(_same(change))
+            out.append(change)
+    return tuple(out)
 
 
 def _latest_of(case: CaseStore, check: str, target: str) -> list[Finding]:
@@ -240,6 +257,7 @@ async def apply_set(
     first = members[0].plan
     kind, target, check = first.kind, first.finding.target, first.finding.check
     applied: list[list[Applied]] = [[] for _ in members]
+    sent_once: dict[tuple[str, str, str, str], Applied] = {}  # a request several findings share is sent once
     failed_at: int | None = None  # the finding whose change reached the provider and failed
     reason = ""
     remedies = remedies_for(kind)
@@ -255,8 +273,13 @@ async def apply_set(
             try:
                 for index, member in enumerate(members):
                     for change in member.changes:
+                        earlier = sent_once.get(_same(change))
+                        if earlier is not None:  # already sent for another finding of the set: it closed this too
+                            applied[index].append(Applied(change, at=earlier.at, answer=earlier.answer))
+                            continue
                         try:
                             applied[index].append(await writer.apply(change))
+                            sent_once[_same(change)] = applied[index][-1]
                         except Exception as exc:  # the provider refused or failed: say so, send nothing more
                             reason = f"{literal(change.words, 200)}: {_reason(exc)}"
                             failed_at = index

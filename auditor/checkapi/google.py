@@ -19,6 +19,7 @@ left out, not written as null), so a null is an answer not understood.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +29,7 @@ from auditor.checkapi import ClientKey, Reading
 from auditor.errors import AuthError, ConnectorError
 
 __all__ = [
+    "DRIVE_FOLDER",
     "GOOGLE",
     "AdminAccessDenied",
     "AppPassword",
@@ -50,9 +52,11 @@ __all__ = [
     "LoginActivity",
     "LoginEvent",
     "MobileDevice",
+    "PermissionDetail",
     "PopSettings",
     "Reading",
     "SendAs",
+    "SharedFolder",
     "guided_title",
 ]
 
@@ -216,9 +220,24 @@ class DriveUser(GoogleRecord):
     me: bool | None = None
 
 
+class PermissionDetail(GoogleRecord):
+    """One item of ``Permission.permissionDetails`` (drive.v3, revision 20261106): "Details of whether the permissions
+    on this item are inherited or are directly on this item". ``inherited`` "is always populated"; ``inheritedFrom``
+    ("The ID of the item from which this permission is inherited") "is only populated for items in shared drives" — on
+    a My Drive file it is left out, so the folder a permission comes from is found through ``File.parents``.
+    ``permissionType`` is ``file`` or ``member``."""
+
+    permissionType: str | None = None
+    role: str | None = None
+    inherited: bool | None = None
+    inheritedFrom: str | None = None
+
+
 class DrivePermission(GoogleRecord):
     """Who may open a file: discovery schema ``Permission`` (drive.v3). ``type`` is user, group, domain or anyone;
-    ``role`` owner, organizer, fileOrganizer, writer, commenter or reader."""
+    ``role`` owner, organizer, fileOrganizer, writer, commenter or reader. ``permissionDetails`` says whether the
+    permission is on the item itself or inherited from a folder above it (several details: both); left out (older
+    answers gave it "only for shared drive items"), nothing says it is inherited and it is taken as the file's own."""
 
     id: str | None = None
     type: str | None = None
@@ -228,6 +247,14 @@ class DrivePermission(GoogleRecord):
     displayName: str | None = None
     allowFileDiscovery: bool | None = None
     deleted: bool | None = None
+    permissionDetails: list[PermissionDetail] | None = None
+
+    @property
+    def inherited(self) -> bool:
+        """Google says this permission comes (also) from a folder above the item: it cannot be removed on the item
+        ("You cannot remove or reduce an inherited permission on a child item. Changes must be made on the
+        originating parent", Drive API guide "Share files, folders, and drives")."""
+        return any(d.inherited is True for d in self.permissionDetails or [])
 
 
 class DriveFile(GoogleRecord):
@@ -240,6 +267,19 @@ class DriveFile(GoogleRecord):
     webViewLink: str | None = None
     owners: list[DriveUser] = Field(default_factory=list)
     permissions: list[DrivePermission] | None = None
+    parents: list[Identity] = Field(default_factory=list)  # "A file can only have one parent folder"
+
+
+DRIVE_FOLDER = "application/vnd.google-apps.folder"
+
+
+@dataclass(frozen=True)
+class SharedFolder:
+    """A folder anyone with the link (or anyone) can open, and how many photos and videos are directly in it (its
+    sub-folders are not opened); ``media`` is None when they could not be listed."""
+
+    folder: DriveFile
+    media: int | None
 
 
 # --- Workspace Admin SDK (admin.directory_v1, admin.reports_v1) -------------------------------------------
@@ -388,6 +428,12 @@ class GoogleReads(Protocol):
     async def media_shared_by_link(self) -> Reading[list[DriveFile]]: ...
 
     async def media_shared_with_people(self) -> Reading[list[DriveFile]]: ...
+
+    async def folders_shared_by_link(self) -> Reading[list[SharedFolder]]:
+        """Folders shared by link or findable, each with the count of photos and videos directly in it (one paged
+        children listing per folder, at most a bounded number of folders). A listing that failed or was cut short
+        is in the reading's gaps; this read does not raise for it."""
+        ...
 
     async def admin_user(self, email: str) -> Reading[DirectoryUser]: ...
 

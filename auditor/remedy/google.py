@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -301,14 +302,62 @@ def _sharing(finding: Finding, file: dict[str, Any], permission: Mapping[str, An
     )
 
 
+def _inherited(permission: Mapping[str, Any]) -> bool:
+    """Drive says the permission comes (also) from a folder above (``permissionDetails[].inherited``): it cannot be
+    removed on the item itself, only on the folder it comes from."""
+    details = permission.get("permissionDetails")
+    if not isinstance(details, Sequence) or isinstance(details, str):
+        return False
+    return any(isinstance(d, Mapping) and d.get("inherited") is True for d in details)
+
+
+def _this(mime_type: Any) -> str:
+    if mime_type == FOLDER:
+        return "this folder"
+    if isinstance(mime_type, str) and mime_type.startswith("image/"):
+        return "this photo"
+    if isinstance(mime_type, str) and mime_type.startswith("video/"):
+        return "this video"
+    return "this file"
+
+
+def _through_folder(finding: Finding, file: dict[str, Any], permission: Mapping[str, Any]) -> Change | None:
+    """Removing the permission ``file`` inherits, on the folder it comes from (``shared_through`` in the evidence):
+    the same request as the folder's own finding makes, so a set of them sends it once."""
+    through = finding.evidence.get("shared_through")
+    if not isinstance(through, Mapping):
+        return None  # the folder it comes from was not identified: nothing the tool can send closes it
+    folder = _file(through)
+    owned = through.get("permissions")
+    if folder is None or folder["mimeType"] != FOLDER or not isinstance(owned, Sequence):
+        return None
+    source = next((p for p in owned if isinstance(p, Mapping) and p.get("id") == permission.get("id")), None)
+    if source is None or source.get("type") != "anyone" or _inherited(source):
+        return None
+    change = _sharing(finding, folder, source)
+    if change is None:
+        return None
+    return replace(change, words=f"{change.words} — {_this(file['mimeType'])} is shared through it")
+
+
 def _links(finding: Finding) -> list[Change]:
-    """One change per anyone-permission of the file (``drive_public_media`` finds one file per finding)."""
+    """One change per anyone-permission of the file or folder (``drive_public_media`` finds one per finding): on the
+    item itself where the permission is its own, on the folder it comes from where it is inherited."""
     file = _file(finding.evidence)
     permissions = finding.evidence.get("permissions")
     if file is None or not isinstance(permissions, Sequence):
         return []
-    made = [_sharing(finding, file, p) for p in permissions if isinstance(p, Mapping) and p.get("type") == "anyone"]
-    return [c for c in made if c is not None]
+    made: list[Change] = []
+    for permission in permissions:
+        if not isinstance(permission, Mapping) or permission.get("type") != "anyone":
+            continue
+        if _inherited(permission):
+            change = _through_folder(finding, file, permission)
+        else:
+            change = _sharing(finding, file, permission)
+        if change is not None and all(c.request != change.request for c in made):
+            made.append(change)
+    return made
 
 
 def _people(finding: Finding) -> list[Change]:

@@ -401,6 +401,14 @@ class GoogleApp:
         self.filters = self._filters()
         self.files = self._files()
         self._query_cache: dict[str, list[dict[str, Any]]] = {}
+        # A folder's permissions propagate to what is in it (see _inherit); parents never change here.
+        self._by_id = {f["id"]: f for f in self.files}
+        self._children: dict[str, list[dict[str, Any]]] = {}
+        for record in self.files:
+            for parent in record["parents"]:
+                self._children.setdefault(parent, []).append(record)
+        for record in self.files:
+            self._inherit(record)
         self._routes: list[tuple[re.Pattern[str], Callable[..., SandboxResponse]]] = [
             (re.compile(r"^/gmail/v1/users/([^/]+)/profile$"), self.profile),
             (re.compile(r"^/gmail/v1/users/([^/]+)/settings/autoForwarding$"), self.auto_forwarding),
@@ -604,6 +612,7 @@ class GoogleApp:
             "permissions": permissions,
             "createdTime": "2025-06-01T10:00:00.000Z",
             "modifiedTime": "2025-06-02T10:00:00.000Z",
+            "_own": permissions,  # the permissions on the file itself; "permissions" adds what it inherits
             "_visibility": item.visibility,
             "_owned_by_me": me,
             "_owner": owner,
@@ -842,7 +851,7 @@ class GoogleApp:
         return self._query_cache[query]
 
     def _file(self, file_id: str) -> dict[str, Any] | None:
-        return next((f for f in self.files if f["id"] == file_id), None)
+        return self._by_id.get(file_id)
 
     def files_get(self, request: SandboxRequest, file_id: str) -> SandboxResponse:
         record = self._file(file_id)
@@ -859,6 +868,46 @@ class GoogleApp:
         fields = request.arg("fields")
         body = {"kind": "drive#permissionList", "permissions": record["permissions"]}
         return SandboxResponse.json(apply_mask(body, parse_fields(fields)) if fields else body)
+
+    def _inherit(self, record: dict[str, Any]) -> None:
+        """The file's permissions as Drive lists them: its own, and every non-owner permission of the folders above
+        it, each with ``permissionDetails`` saying whether it is on the file (``inherited: false``), inherited
+        (``true``) or both. ``inheritedFrom`` is left out: the discovery document (drive.v3) says it "is only
+        populated for items in shared drives", and these are My Drive files."""
+        listed: dict[str, dict[str, Any]] = {}
+        for own in record["_own"]:
+            detail = {"permissionType": "file", "role": own["role"], "inherited": False}
+            listed[own["id"]] = {**own, "permissionDetails": [detail]}
+        seen = {record["id"]}
+        queue = list(record["parents"])
+        while queue:
+            folder = self._by_id.get(queue.pop(0))
+            if folder is None or folder["id"] in seen:
+                continue
+            seen.add(folder["id"])
+            for granted in folder["_own"]:
+                if granted["role"] == "owner":
+                    continue  # the owner of a My Drive file has a permission of their own on it
+                detail = {"permissionType": "file", "role": granted["role"], "inherited": True}
+                if granted["id"] not in listed:
+                    listed[granted["id"]] = {**granted, "permissionDetails": [detail]}
+                elif detail not in listed[granted["id"]]["permissionDetails"]:
+                    listed[granted["id"]]["permissionDetails"].append(detail)
+            queue.extend(folder["parents"])
+        record["permissions"] = list(listed.values())
+        self._reshare(record)
+
+    def _changed(self, record: dict[str, Any]) -> None:
+        """After the file's own permissions changed: it and everything below it list their permissions again."""
+        queue, seen = [record], set()
+        while queue:
+            current = queue.pop(0)
+            if current["id"] in seen:
+                continue
+            seen.add(current["id"])
+            self._inherit(current)
+            queue.extend(self._children.get(current["id"], []))
+        self._query_cache.clear()
 
     def _reshare(self, record: dict[str, Any]) -> None:
         """After a permission changed: who can open the file, as the query terms read it."""
@@ -881,10 +930,13 @@ class GoogleApp:
             if p["type"] in ("user", "group") and p["role"] != "owner" and p.get("emailAddress")
         ]
         record["shared"] = len(permissions) > 1
-        self._query_cache.clear()
 
     def permission_delete(self, request: SandboxRequest, file_id: str, permission_id: str) -> SandboxResponse:
-        """drive permissions.delete: the grantee loses access; an owner cannot be removed."""
+        """drive permissions.delete: the grantee loses access (and, on a folder, what is in it loses the permission it
+        inherited); an owner cannot be removed, nor an inherited permission on the item that inherits it ("You cannot
+        remove or reduce an inherited permission on a child item. Changes must be made on the originating parent",
+        Drive API guide "Share files, folders, and drives"). Google's pages do not name the error; the reason and
+        message here are the ones Drive is reported to answer (tests/fixtures/google/README.md)."""
         record = self._file(file_id)
         if record is None:
             return google_error(404, f"File not found: {file_id}.", "notFound")
@@ -893,8 +945,11 @@ class GoogleApp:
             return google_error(404, f"Permission not found: {permission_id}.", "notFound")
         if found["role"] == "owner":
             return google_error(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
-        record["permissions"] = [p for p in record["permissions"] if p is not found]
-        self._reshare(record)
+        own = next((p for p in record["_own"] if p["id"] == permission_id), None)
+        if own is None:
+            return google_error(403, "The authenticated user cannot delete the permission.", "cannotDeletePermission")
+        record["_own"] = [p for p in record["_own"] if p is not own]
+        self._changed(record)
         return SandboxResponse(204)
 
     def permission_create(self, request: SandboxRequest, file_id: str) -> SandboxResponse:
@@ -934,11 +989,11 @@ class GoogleApp:
                 self.outbox.append({"to": body.emailAddress or "", "what": f"{record['name']} was shared with you"})
         kept = [
             p
-            for p in record["permissions"]
+            for p in record["_own"]
             if p["id"] != permission["id"] and not (body.type == "anyone" and p["type"] == "anyone")
         ]
-        record["permissions"] = [*kept, permission]
-        self._reshare(record)
+        record["_own"] = [*kept, permission]
+        self._changed(record)
         return SandboxResponse.json(permission)
 
     def about(self, request: SandboxRequest) -> SandboxResponse:

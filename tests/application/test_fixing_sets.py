@@ -297,3 +297,49 @@ def test_the_choice_is_named_in_plain_words_for_one_or_many() -> None:
     )
     assert named("google.drive_people_media", 2)[0] == "Stop sharing with these 2 other people too"
     assert named("google.gmail_filters", 2)[0] == "The same change for these 2 other findings like it"
+
+
+def photos_in_a_folder_by_link() -> Scenario:
+    """Ann's Drive holds one folder shared by link with three photos that inherit its link, and nothing else."""
+    scenario = google_only()
+    folder = "1AlbumSharedByLinkAAAAAAAAAAAAAAA"
+    scenario.sections["google"].drive = [
+        DriveFile(id=folder, name="Album", mimeType="application/vnd.google-apps.folder", visibility="anyoneWithLink"),
+        *(DriveFile(name=f"IMG_70{n}.jpg", parents=[folder]) for n in range(3)),
+    ]
+    return scenario
+
+
+def test_a_set_of_a_folders_photos_sends_the_folders_delete_once(
+    case: CaseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every photo (and the folder's own finding) is closed by the same change — stopping the folder's link — so the
+    set lists it once and sends it once; each finding still keeps its own evidence and its own event, closed."""
+    with Sandbox(photos_in_a_folder_by_link()) as sb:
+        found = open_paths(case, google_plan(sb), PUBLIC)
+        assert sorted(f.evidence["name"] for f in found) == ["Album", "IMG_700.jpg", "IMG_701.jpg", "IMG_702.jpg"]
+        opened = next(f for f in found if f.evidence["name"] == "IMG_700.jpg")
+        plan = fixing.plan_fix(case, opened.fingerprint)
+        [own] = plan.changes
+        evidence = fixing.freeze_evidence(case, plan)
+        like = fixing_sets.plan_set(case, plan)
+        assert like is not None and like.count == 3
+        assert like.changes == ()  # the others' change is the opened one's: not listed twice
+        kept = fixing_sets.keep_set_evidence(case, like)
+        confirmed = fixing_sets.confirm_set(fixing.confirm(plan, plan.changes, evidence), like, kept)
+        assert [c.request for c in confirmed.changes] == [own.request]
+        opened_writers = count_writers(monkeypatch, google_remedy.REMEDIES)
+        sb.log.clear()
+        result = asyncio.run(fixing_sets.apply_set(case, confirmed, google_plan(sb)))
+        deletes = drive_deletes(sb)
+        again = open_paths(case, google_plan(sb), PUBLIC)
+    assert opened_writers == [1]
+    assert deletes == [("DELETE", drive_path(own), 204)]
+    assert own.before["file"]["name"] == "Album"
+    assert result.closed and [r.outcome for r in result.results] == [fixing.CLOSED] * 4
+    assert len({r.event_id for r in result.results}) == 4
+    for member, outcome in zip(confirmed.members, result.results, strict=True):
+        row = case.path_event_row(outcome.event_id)
+        assert row is not None and row.payload["fingerprint"] == member.plan.finding.fingerprint
+        assert [c["request"] for c in row.payload["changes"]] == [own.request]
+    assert again == []

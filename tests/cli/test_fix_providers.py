@@ -195,13 +195,14 @@ def test_no_forwarding_no_warning_and_the_broad_drive_permission_is_said_first(
         assert not found(findings, "google.gmail_autoforward") and not found(findings, FILTERS)
         link = next(f for f in found(findings, PUBLIC) if "VID_0007" in str(f["evidence"]))
         sb.log.clear()
-        # The other two photos shared by link are offered with it first (no: only this one).
+        # The others shared by link (the folder "Photos 2024" and its two photos) are offered with it first (no:
+        # only this one).
         code, out, err = run("fix", "--case", "ann", str(link["fingerprint"]), typed="\ny\n")
         assert code == 0, err + out
         assert "WARNING" not in out and "may be forwarded" not in out
         order_of(
             out,
-            "There are 2 more photos and videos",
+            "There are 3 more photos and videos",
             "Make this change? [y/N]",
             "permission to:",
             "  • A BROAD permission: ",

@@ -26,6 +26,7 @@ from auditor.checkapi.google import (
     MobileDevice,
     PopSettings,
     SendAs,
+    SharedFolder,
 )
 from auditor.connectors.google import answers
 from auditor.engine import LoadedCheck, discover_checks, run_one
@@ -61,16 +62,19 @@ class AnsweringClient:
     page (``files``, ``mobiledevices``, ``logins``) map to a list of pages, each page's ``nextPageToken`` naming
     the next page by its index (an unknown token is a page that fails)."""
 
-    def __init__(self, bodies: dict[str, Any], *, workspace_admin: bool = True, max_pages: int = 6) -> None:
+    def __init__(
+        self, bodies: dict[str, Any], *, workspace_admin: bool = True, max_pages: int = 6, max_folders: int = 20
+    ) -> None:
         self.bodies = bodies
         self.workspace_admin = workspace_admin
         self.max_pages = max_pages
+        self.max_folders = max_folders
 
     def _one(self, key: str, parse: Callable[[Any], Any]) -> Any:
         return parse(_decoded(self.bodies[key]))
 
-    async def _paged(self, key: str, what: str, parse: Any, identity: Any) -> Any:
-        pages = self.bodies[key]
+    async def _paged(self, key: str, what: str, parse: Any, identity: Any, pages: Any = None) -> Any:
+        pages = self.bodies[key] if pages is None else pages
 
         async def fetch(token: str | None) -> Any:
             await asyncio.sleep(0)
@@ -111,6 +115,23 @@ class AnsweringClient:
     async def media_shared_with_people(self) -> Reading[list[DriveFile]]:
         what = answers.MEDIA_WITH_PEOPLE
         return await self._paged("files", what, answers.drive_page(what), lambda f: f.id)
+
+    async def folders_shared_by_link(self) -> Reading[list[SharedFolder]]:
+        """``folders``: the pages of the folder listing; ``contents``: each folder's id to the pages of its photos and
+        videos (a folder left out is a listing that fails)."""
+        contents = self.bodies.get("contents", {})
+
+        async def folders() -> Reading[list[DriveFile]]:
+            what = answers.MEDIA_FOLDERS
+            return await self._paged("folders", what, answers.drive_page(what), lambda f: f.id)
+
+        async def inside(folder: DriveFile) -> Reading[list[DriveFile]]:
+            if folder.id not in contents:
+                raise ProviderError("Google answered 500 and kept answering it")
+            what = answers.FOLDER_CONTENTS
+            return await self._paged("", what, answers.drive_page(what), lambda f: f.id, contents[folder.id])
+
+        return await answers.shared_folders(folders, inside, max_folders=self.max_folders)
 
     async def admin_user(self, email: str) -> Reading[DirectoryUser]:
         return self._one("user", answers.directory_user)
@@ -178,6 +199,7 @@ def published_answers() -> dict[str, Any]:
         "pop": fixture("gmail_pop.json"),
         "delegates": fixture("gmail_delegates.json"),
         "files": [fixture("drive_files_list.json")],
+        "folders": [{"kind": "drive#fileList", "incompleteSearch": False, "files": []}],
         "user": fixture("admin_user.json"),
         "tokens": fixture("admin_tokens.json"),
         "asps": fixture("admin_asps.json"),
@@ -197,6 +219,7 @@ def quiet_answers() -> dict[str, Any]:
         "pop": fixture("gmail_pop_off.json"),
         "delegates": {},
         "files": [{"kind": "drive#fileList", "incompleteSearch": False, "files": []}],
+        "folders": [{"kind": "drive#fileList", "incompleteSearch": False, "files": []}],
         "user": {**fixture("admin_user.json"), "isEnrolledIn2Sv": True},
         "tokens": {"kind": "admin#directory#tokenList"},
         "asps": {"kind": "admin#directory#aspList"},

@@ -40,8 +40,14 @@ def test_compromised_account() -> None:
     assert [(f.status, f.severity.value) for f in filters] == [(Status.FOUND, "critical")]
     assert "deletes it" in filters[0].title and "keepingtabs@proton.example" in filters[0].title
     media = found["google.drive_public_media"]
-    assert sorted(f.evidence["name"] for f in media) == ["IMG_2041.jpg", "IMG_2042.jpg", "VID_0007.mp4"]
+    assert sorted(f.evidence["name"] for f in media) == ["IMG_2041.jpg", "IMG_2042.jpg", "Photos 2024", "VID_0007.mp4"]
     assert all(f.status is Status.FOUND for f in media)
+    # the folder shared by link is found itself, with its photos counted; its photos are shared through it
+    [folder] = [f for f in media if f.evidence["name"] == "Photos 2024"]
+    assert folder.title == "Folder “Photos 2024” with 2 photos and videos: anyone with the link can open it"
+    assert folder.evidence["media_count"] == 2
+    photos = [f for f in media if f.evidence["name"].startswith("IMG_")]
+    assert {f.evidence["shared_through"]["id"] for f in photos} == {folder.evidence["id"]}
     assert any("anyone on the internet can find" in f.title for f in media)
     people = found["google.drive_people_media"]
     assert [(f.status, f.subject) for f in people] == [(Status.REVIEW, "mark.ex@gmail.example")]
@@ -71,9 +77,15 @@ def test_only_reads_and_server_side_drive_filters() -> None:
         requests = sb.requests
     assert requests and all(r.method == "GET" for r in requests)
     drive = [r for r in requests if r.path.startswith("/drive/") and r.path != "/drive/v3/about"]
-    assert [r.path for r in drive] == ["/drive/v3/files", "/drive/v3/files"]
+    # photos and videos by link, with people, folders by link, and the photos and videos in the one folder found
+    assert [r.path for r in drive] == ["/drive/v3/files"] * 4
+    queries = sorted(r.query["q"][0] for r in drive)
+    assert sum("visibility" in q for q in queries) == 3
+    assert [q for q in queries if "visibility" not in q] == [
+        "'1PhotosFolderSharedByLinkAAAAAAAAA' in parents and (mimeType contains 'image/' or mimeType contains "
+        "'video/') and trashed = false"
+    ]
     for request in drive:
-        assert "visibility" in request.query["q"][0]
         assert "fields" in request.query and request.query["pageSize"] == ["1000"]
     assert not any("permissions" in r.path for r in requests)
     settings = [r.path for r in requests if "/settings/" in r.path]

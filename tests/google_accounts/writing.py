@@ -44,6 +44,15 @@ def planned(sb: Sandbox, check: str) -> list[Change]:
     return [c for f in findings(sb, check) for c in REMEDIES.changes_for(f)]
 
 
+def distinct(changes: Sequence[Change]) -> list[Change]:
+    """Each request once: a folder's photos and the folder's own finding all close the folder's one link."""
+    out: list[Change] = []
+    for change in changes:
+        if all(c.request != change.request for c in out):
+            out.append(change)
+    return out
+
+
 @dataclass(frozen=True)
 class Write:
     method: str

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from google_accounts.conftest import BROWSER, FetchingBrowser, settings_for
 from google_accounts.practice import ANN
-from google_accounts.writing import apply, findings, google_only, planned, restore, run, writes
+from google_accounts.writing import apply, distinct, findings, google_only, planned, restore, run, writes
 
 from auditor.config import Settings
 from auditor.connectors.google import signin
@@ -70,7 +70,7 @@ def test_removing_a_link_asks_for_drive_alone_and_keeps_it_in_memory(browser: Fe
         settings = settings_for(sb, tmp_path)
         store = signed_in(sb, settings)
         stored = store.get_secret(secret_name("google", ANN))
-        changes = planned(sb, "google.drive_public_media")
+        changes = distinct(planned(sb, "google.drive_public_media"))  # the folder's link once, and the video's
         shown: list[str] = []
         writer = open_writer(sb, changes, settings, store, shown)
         [read, write] = consents(sb)
@@ -95,7 +95,7 @@ def test_removing_a_link_asks_for_drive_alone_and_keeps_it_in_memory(browser: Fe
     assert store.get_secret(secret_name("google", ANN)) == stored
     assert [a["target"] for a in store.accounts()] == [ANN]
     assert writer._writers == {}  # forgotten with the writer
-    assert [(w.method, w.status) for w in sent] == [("DELETE", 204)] * 3 and still == []
+    assert [(w.method, w.status) for w in sent] == [("DELETE", 204)] * 2 and still == []
     assert back.answer["type"] == "anyone"
 
 
@@ -130,7 +130,7 @@ def test_an_unticked_permission_or_a_refusal_sends_nothing(browser: FetchingBrow
         with pytest.raises(AuthError, match="you did not allow it"):
             open_writer(sb, changes, settings, store, [])
         assert writes(sb) == []
-        assert len(findings(sb, "google.drive_public_media")) == 3
+        assert len(findings(sb, "google.drive_public_media")) == 4
 
 
 def test_a_permission_given_as_another_account_sends_nothing(browser: FetchingBrowser, tmp_path: Path) -> None:
@@ -169,5 +169,5 @@ def test_an_expired_write_permission_is_an_error_and_not_renewed(browser: Fetchi
             apply(writer, change)
         refreshed = [r for r in sb.requests if r.provider == "google-oauth" and r.path == "/token"]
         assert [w.status for w in writes(sb)] == [401]
-        assert len(findings(sb, "google.drive_public_media")) == 3
+        assert len(findings(sb, "google.drive_public_media")) == 4
     assert len(refreshed) == 2  # the two sign-ins' code exchanges; no refresh was tried

@@ -50,7 +50,7 @@ def test_a_read_only_token_cannot_make_the_change_and_says_so() -> None:
             apply(writer, change)
         assert "insufficient authentication scopes" in str(info.value) and "nothing was changed" in str(info.value)
         assert [(w.method, w.status) for w in writes(sb)] == [("DELETE", 403)]
-        assert len(findings(sb, PUBLIC)) == 3
+        assert len(findings(sb, PUBLIC)) == 4
 
 
 @pytest.mark.parametrize(

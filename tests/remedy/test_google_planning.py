@@ -51,7 +51,7 @@ def test_the_compromised_account_gets_one_change_per_path_with_its_permission() 
         "google.gmail_autoforward": [(TURN_OFF_FORWARDING, GMAIL_SHARING)],
         "google.gmail_forwarding_addresses": [("gmail.forwarding_address.delete", GMAIL_SHARING)],
         "google.gmail_filters": [("gmail.filter.delete", GMAIL_BASIC)],  # the filter that forwards, not the other
-        "google.drive_public_media": [("drive.permission.delete", DRIVE)] * 3,
+        "google.drive_public_media": [("drive.permission.delete", DRIVE)] * 4,  # the folder, its 2 photos, a video
         "google.drive_people_media": [("drive.permission.delete", DRIVE)],
     }
     every = [c for changes in planned_by_check.values() for c in changes]

@@ -12,6 +12,7 @@ well-formed records are still judged.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 
 from auditor.checkapi import Reading
 from auditor.checkapi.google import (
+    DRIVE_FOLDER,
     AppPassword,
     AppToken,
     AutoForwarding,
@@ -35,6 +37,7 @@ from auditor.checkapi.google import (
     MobileDevice,
     PopSettings,
     SendAs,
+    SharedFolder,
 )
 from auditor.errors import ConnectorError, ProviderError
 from auditor.safetext import literal
@@ -54,6 +57,11 @@ POP = "Gmail's POP setting"
 DELEGATES = "Gmail's delegates"
 MEDIA_BY_LINK = "Google Drive's photos and videos shared by link"
 MEDIA_WITH_PEOPLE = "Google Drive's photos and videos shared with people"
+MEDIA_FOLDERS = "Google Drive's folders shared by link"
+FOLDER_CONTENTS = "the photos and videos in a folder shared by link"
+MAX_FOLDERS = (
+    200  # folders whose photos and videos are counted (one paged listing each); the rest are named as not read
+)
 DIRECTORY_USER = "your Workspace directory record"
 APP_TOKENS = "apps holding access to your Workspace account"
 APP_PASSWORDS = "app passwords of your Workspace account"
@@ -329,6 +337,55 @@ async def collect_pages(
     else:
         not_read.append(f"Google kept sending pages after {max_pages}: stopped to be safe, the rest was not read")
     return Reading(what, items, tuple(not_read), tuple(strange))
+
+
+async def shared_folders(
+    folders: Callable[[], Awaitable[Reading[list[DriveFile]]]],
+    contents: Callable[[DriveFile], Awaitable[Reading[list[DriveFile]]]],
+    *,
+    max_folders: int = MAX_FOLDERS,
+) -> Reading[list[SharedFolder]]:
+    """The folders shared by link, each with the count of photos and videos listed directly in it.
+
+    The folder listing failing at its first page, a folder's contents failing, cut short or not understood, and the
+    folders beyond ``max_folders`` are gaps of the reading (named with the folder), never a count taken as whole."""
+    try:
+        listed = await folders()
+    except ConnectorError as exc:
+        return Reading(MEDIA_FOLDERS, [], not_read=(f"the folders shared by link could not be listed ({exc})",))
+    not_read = list(listed.not_read)
+    strange = list(listed.unrecognised)
+    wrong = [f for f in listed.value if f.mimeType != DRIVE_FOLDER]
+    strange += [
+        f"files: {literal(f.id, 60)} is not a folder ({literal(repr(f.mimeType), 60)}), which the listing asked for"
+        for f in wrong
+    ]
+    folders_listed = [f for f in listed.value if f.mimeType == DRIVE_FOLDER]
+    opened = folders_listed[:max_folders]
+    if len(folders_listed) > max_folders:
+        not_read.append(
+            f"{len(folders_listed) - max_folders} more folders shared by link were not opened "
+            f"(at most {max_folders} are, to keep the number of requests bounded)"
+        )
+
+    async def count(folder: DriveFile) -> Reading[list[DriveFile]] | str:
+        try:
+            return await contents(folder)
+        except ConnectorError as exc:
+            return str(exc)
+
+    results = await asyncio.gather(*(count(folder) for folder in opened))
+    out: list[SharedFolder] = []
+    for folder, inside in zip(opened, results, strict=True):
+        name = f"the folder “{literal(folder.name or folder.id, 120)}”"
+        if isinstance(inside, str):
+            not_read.append(f"the photos and videos in {name} could not be listed ({inside})")
+            out.append(SharedFolder(folder, None))
+            continue
+        not_read += [f"{name}: {problem}" for problem in inside.not_read]
+        strange += [f"{name}: {problem}" for problem in inside.unrecognised]
+        out.append(SharedFolder(folder, len(inside.value)))
+    return Reading(MEDIA_FOLDERS, out, tuple(not_read), tuple(strange))
 
 
 def mobile_page() -> Callable[[Any, int], Page[MobileDevice]]:

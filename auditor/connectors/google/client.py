@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from auditor.checkapi import Reading
 from auditor.checkapi.google import (
+    DRIVE_FOLDER,
     AdminAccessDenied,
     AppPassword,
     AppToken,
@@ -36,6 +37,7 @@ from auditor.checkapi.google import (
     MobileDevice,
     PopSettings,
     SendAs,
+    SharedFolder,
 )
 from auditor.connectors.google import answers
 from auditor.connectors.retry import RETRYABLE_STATUSES, Failure, RetryPolicy
@@ -76,9 +78,20 @@ MEDIA_QUERY = (
     "(mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 )
 MEDIA_FIELDS = (
-    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,owners(emailAddress,me),"
-    "permissions(id,type,role,allowFileDiscovery))"
+    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,parents,owners(emailAddress,me),"
+    "permissions(id,type,role,allowFileDiscovery,permissionDetails))"
 )
+# Folders shared by link: the classic "anyone with the link" album. Their photos and videos are counted with one
+# paged children listing per folder (only the ids; sub-folders are not opened).
+FOLDER_QUERY = (
+    "(visibility = 'anyoneWithLink' or visibility = 'anyoneCanFind') and "
+    f"mimeType = '{DRIVE_FOLDER}' and trashed = false"
+)
+FOLDER_FIELDS = (
+    "nextPageToken, incompleteSearch, files(id,name,mimeType,webViewLink,parents,"
+    "permissions(id,type,role,allowFileDiscovery,permissionDetails))"
+)
+CONTENTS_FIELDS = "nextPageToken, incompleteSearch, files(id)"
 # Shared with named people ('limited'), or with everyone in a Workspace domain (by link or findable there).
 PEOPLE_QUERY = (
     "(visibility = 'limited' or visibility = 'domainWithLink' or visibility = 'domainCanFind') and 'me' in owners and "
@@ -297,6 +310,19 @@ class GoogleClient:
     async def media_shared_with_people(self) -> Reading[list[DriveFile]]:
         return await self._media("media-people", answers.MEDIA_WITH_PEOPLE, PEOPLE_QUERY, PEOPLE_FIELDS)
 
+    async def folders_shared_by_link(self) -> Reading[list[SharedFolder]]:
+        def folders() -> Awaitable[Reading[list[DriveFile]]]:
+            return self._media("folders-link", answers.MEDIA_FOLDERS, FOLDER_QUERY, FOLDER_FIELDS)
+
+        def contents(folder: DriveFile) -> Awaitable[Reading[list[DriveFile]]]:
+            return self._media(
+                f"folder-media:{folder.id}", answers.FOLDER_CONTENTS, folder_media_query(folder.id), CONTENTS_FIELDS
+            )
+
+        return await self._cached(
+            "folders-with-media", lambda: answers.shared_folders(folders, contents, max_folders=answers.MAX_FOLDERS)
+        )
+
     # -- Workspace Admin SDK (read only when workspace_admin) ---------------------------------------
 
     async def admin_user(self, email: str) -> Reading[DirectoryUser]:
@@ -338,6 +364,13 @@ class GoogleClient:
         return await self._pages(
             f"logins:{email}", answers.LOGINS, page, answers.logins_page(), "reports", answers.activity_key
         )
+
+
+def folder_media_query(folder_id: str) -> str:
+    """Photos and videos directly in one folder. Drive's query strings escape a quote and a backslash with a
+    backslash ("Search for files and folders": "Escape single quotes in queries with \\'")."""
+    quoted = folder_id.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{quoted}' in parents and (mimeType contains 'image/' or mimeType contains 'video/') and trashed = false"
 
 
 def _error_body(exc: Any) -> dict[str, Any]:
