@@ -10,6 +10,7 @@ folder the link comes from (``shared_through``), so closing it stops sharing tha
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from auditor.checkapi import CheckContext
@@ -97,8 +98,8 @@ def _counted(count: int) -> str:
 
 async def run(ctx: CheckContext) -> list[Finding]:
     google = ctx.client(GOOGLE)
-    reading = await google.media_shared_by_link()
-    folders = await google.folders_shared_by_link()
+    # side by side: the folders' listings do not wait for the last page of the photos' listing
+    reading, folders = await asyncio.gather(google.media_shared_by_link(), google.folders_shared_by_link())
     by_id = {shared.folder.id: shared.folder for shared in folders.value}
     findings = []
     for shared in folders.value:
