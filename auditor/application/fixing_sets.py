@@ -107,8 +107,17 @@ class FixSet:
         """The choice, as the person sees it: "All anyone-with-the-link links on these 3 other photos and videos"."""
         one, many, choice = self._names()
         if self.count == 1:
-            return choice.replace("these {n} other", "this other").format(items=one)
-        return choice.format(n=self.count, items=many)
+            said = choice.replace("these {n} other", "this other").format(items=one)
+        else:
+            said = choice.format(n=self.count, items=many)
+        changes = len(self.changes)  # beyond the opened finding's own, each request once
+        if changes == sum(len(other.changes) for other in self.others):
+            return said
+        if changes == 0:  # all shared through the folder the opened one is shared through
+            said += " (closed by the same change as this one: they are shared through one folder)"
+        else:
+            said += f" ({changes} more change{'' if changes == 1 else 's'}: several are shared through one folder)"
+        return said
 
     @property
     def offer(self) -> str:

@@ -325,6 +325,10 @@ def test_a_set_of_a_folders_photos_sends_the_folders_delete_once(
         like = fixing_sets.plan_set(case, plan)
         assert like is not None and like.count == 3
         assert like.changes == ()  # the others' change is the opened one's: not listed twice
+        assert like.words == (
+            "All anyone-with-the-link links on these 3 other photos and videos (closed by the same change as this "
+            "one: they are shared through one folder)"
+        )
         kept = fixing_sets.keep_set_evidence(case, like)
         confirmed = fixing_sets.confirm_set(fixing.confirm(plan, plan.changes, evidence), like, kept)
         assert [c.request for c in confirmed.changes] == [own.request]
