@@ -45,6 +45,15 @@ def questionnaire(app: AuditorApp) -> ManualScreen:
     return screen
 
 
+async def press_button(pilot: Pilot[int], selector: str) -> None:
+    """Focus the button and press Enter on it, as a person would, then wait out its press effect: Textual draws a
+    pressed button differently for 0.2 s, so a snapshot taken inside that window would depend on the machine's speed."""
+    button = pilot.app.screen.query_one(selector)
+    button.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not button.has_class("-active"), f"the press effect of {selector} to end")
+
+
 async def settled(pilot: Pilot[int]) -> None:
     """Wait until the shown screen has drawn the app's latest state (screens redraw a moment later)."""
     await wait_for(pilot, lambda: getattr(pilot.app.screen, "up_to_date", True), "the screen to redraw")

@@ -28,7 +28,7 @@ from auditor.sandbox.iphone.scenario import PracticeFaults
 from auditor.store import case_path
 from auditor.tui.app import AuditorApp
 from auditor.tui.screens.add_phone import AddPhoneScreen
-from tui.helpers import SIZE, click, open_finding, wait_for, wait_for_audit
+from tui.helpers import SIZE, click, open_finding, press_button, wait_for, wait_for_audit
 from tui.screen_text import screen_text
 
 CASE = "ann"
@@ -438,9 +438,7 @@ def test_the_cable_choice_shows_the_trust_notice(snap_compare: Any) -> None:
         await wait_for(pilot, lambda: app.current_mode == "add_source", "the add screen")
         await pilot.press("i")
         await wait_for(pilot, lambda: app.current_mode == "add_phone", "the add-phone screen")
-        app.screen.query_one("#way-cable").focus()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_button(pilot, "#way-cable")
 
     app = AuditorApp(practice=True, include_device=False, autostart=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

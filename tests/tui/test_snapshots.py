@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from auditor.model import Status
 from auditor.tui.app import AuditorApp
-from tui.helpers import open_finding, wait_for, wait_for_audit
+from tui.helpers import open_finding, press_button, wait_for, wait_for_audit
 
 SIZE = (100, 32)
 
@@ -75,9 +75,7 @@ def test_add_source_screen_shows_the_warning_first(snap_compare: Any) -> None:
         await wait_for_audit(pilot)
         await pilot.press("n")
         await wait_for(pilot, lambda: pilot.app.current_mode == "add_source", "the add screen")
-        pilot.app.screen.query_one("#kind-google").focus()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_button(pilot, "#kind-google")
 
     assert snap_compare(practice(), terminal_size=SIZE, run_before=run_before)
 
