@@ -96,6 +96,26 @@ async def confirm_switching_off(pilot: Pilot[int], app: AuditorApp) -> None:
     await wait_for(pilot, lambda: app.screen.query("#fix-password"), "the password field", timeout=60)
 
 
+async def type_the_password_after_an_empty_one(pilot: Pilot[int], app: AuditorApp, prefix: str) -> None:
+    """The mailbox password field of the ``prefix`` screen (fix, restore), as a person meets it: asked after the
+    confirmation, masked, focused, said to be for this change only and not stored, nothing sent yet; Enter on it
+    empty sends nothing and the field waits; the password typed is cleared from the field at once."""
+    said = " ".join((await text_near(pilot, f"#{prefix}-password-note")).split())  # the note wraps on screen
+    assert NOTE in said and f"Password for {CONTOSO}" in said, said
+    field = app.screen.query_one(f"#{prefix}-password", Input)
+    assert field.password and app.focused is field
+    assert ews_changes(app) == []
+    await pilot.press("enter")
+    assert "No password typed: nothing is sent" in await text_near(pilot, f"#{prefix}-password-empty")
+    assert ews_changes(app) == [] and app.screen.query(f"#{prefix}-password")
+    field = app.screen.query_one(f"#{prefix}-password", Input)
+    field.focus()
+    await pilot.press(*PASSWORD)
+    assert field.value == PASSWORD
+    await pilot.press("enter")
+    assert field.value == ""  # cleared from the field at once
+
+
 async def test_the_rule_is_switched_off_with_the_password_typed_in_the_field_and_kept_nowhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
@@ -105,23 +125,7 @@ async def test_the_rule_is_switched_off_with_the_password_typed_in_the_field_and
         signed_in_with_a_password(app, monkeypatch)
         secrets_before = case_dump(app)["secrets"]
         await confirm_switching_off(pilot, app)
-        # Asked after the confirmation, masked, said to be for this change only and not stored; nothing sent yet.
-        note = await text_near(pilot, "#fix-password-note")
-        said = " ".join(note.split())  # the note wraps across lines on screen
-        assert NOTE in said and f"Password for {CONTOSO}" in said, said
-        field = app.screen.query_one("#fix-password", Input)
-        assert field.password and app.focused is field
-        assert ews_changes(app) == []
-        # Empty: nothing is sent, and the field waits.
-        await pilot.press("enter")
-        assert "No password typed: nothing is sent" in await text_near(pilot, "#fix-password-empty")
-        assert ews_changes(app) == [] and app.screen.query("#fix-password")
-        field = app.screen.query_one("#fix-password", Input)
-        field.focus()
-        await pilot.press(*PASSWORD)
-        assert field.value == PASSWORD
-        await pilot.press("enter")
-        assert field.value == ""  # cleared from the field at once
+        await type_the_password_after_an_empty_one(pilot, app, "fix")
         await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
         await pilot.pause()
         assert "Closed:" in await text_near(pilot, "#fix-result")

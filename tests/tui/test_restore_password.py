@@ -21,17 +21,16 @@ from auditor.tui.app import AuditorApp
 from tui.helpers import click, text_near, wait_for, wait_for_audit
 from tui.test_fix_password import (
     CONTOSO,
-    NOTE,
     PASSWORD,
     SIZE,
     case_dump,
     confirm_switching_off,
-    ews_changes,
     ews_operations,
     exchange_only,
     forms,
     rule_of,
     signed_in_with_a_password,
+    type_the_password_after_an_empty_one,
 )
 from tui.test_restore import put_back_pressed, select_row, show_timeline
 
@@ -78,22 +77,7 @@ async def test_the_rule_is_switched_on_again_with_the_password_typed_in_the_fiel
         rule_id = rule_of(app).evidence["rule_id"]
         event_id, switched_off = await switch_off_typing_the_password(pilot, app)
         await put_back_until_the_password_is_asked(pilot, app, event_id)
-        # Asked after the confirmation, masked, said to be for this change only and not stored; nothing sent yet.
-        said = " ".join((await text_near(pilot, "#restore-password-note")).split())
-        assert NOTE in said and f"Password for {CONTOSO}" in said, said
-        field = app.screen.query_one("#restore-password", Input)
-        assert field.password and app.focused is field
-        assert ews_changes(app) == []
-        # Empty: nothing is sent, and the field waits.
-        await pilot.press("enter")
-        assert "No password typed: nothing is sent" in await text_near(pilot, "#restore-password-empty")
-        assert ews_changes(app) == [] and app.screen.query("#restore-password")
-        field = app.screen.query_one("#restore-password", Input)
-        field.focus()
-        await pilot.press(*PASSWORD)
-        assert field.value == PASSWORD
-        await pilot.press("enter")
-        assert field.value == ""  # cleared from the field at once
+        await type_the_password_after_an_empty_one(pilot, app, "restore")
         await wait_for(pilot, lambda: getattr(app.screen, "result", None) is not None, "the result", timeout=60)
         await pilot.pause()
         assert "Put back at" in await text_near(pilot, "#restore-result")
